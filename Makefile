@@ -1,0 +1,64 @@
+# Conveyor — every target sets up what it needs first, so a fresh machine needs only these.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+CACHE ?= $(HOME)/.cache/conveyor
+UV_VERSION := 0.13.9
+UV_HOME := $(CACHE)/uv-$(UV_VERSION)
+UV := $(UV_HOME)/bin/uv
+BIN := .venv/bin
+export UV_PYTHON_DOWNLOADS := never
+export UV_CACHE_DIR := $(CACHE)/uv-cache
+
+.PHONY: help setup up down status demo test unit integration lint format lock clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "Python 3.11+ is required as '$(PYTHON)' (set PYTHON=...)"; exit 1; }
+	@$(PYTHON) -m venv $(UV_HOME) || \
+	  { echo "python venv failed; on Debian/Ubuntu: sudo apt-get install -y python3-venv"; exit 1; }
+	$(UV_HOME)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+setup: .venv/.synced ## virtualenv with the locked dependencies
+
+up: setup ## start the local stack (PostgreSQL, Redis, Kafka, Prometheus)
+	$(BIN)/conveyor local up
+
+down: setup ## stop what `make up` started
+	$(BIN)/conveyor local down
+
+status: setup ## show the local stack
+	$(BIN)/conveyor local status
+
+demo: up ## set everything up and run the main job on the local stack
+	$(BIN)/conveyor demo
+
+lint: setup ## ruff, formatting, mypy strict, import contracts
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint up ## set everything up and run every test against the real stack
+	$(BIN)/pytest
+
+unit: setup ## only the tests without I/O
+	$(BIN)/pytest tests/unit
+
+format: setup ## apply ruff's formatting and autofixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+lock: $(UV) ## re-resolve uv.lock after changing pyproject.toml
+	$(UV) lock --python $(PYTHON)
+
+clean: down ## stop the stack and delete its state (.local/) and build output
+	rm -rf .local build

@@ -1,0 +1,1 @@
+"""The `conveyor` command line: one entry point behind every Makefile target."""

@@ -1,0 +1,20 @@
+"""The root of the `conveyor` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from operators.cli import demo, local
+
+app = typer.Typer(
+    name="conveyor",
+    help="Conveyor: an event-driven commerce system from a laptop to AWS.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals may hold connection strings
+)
+app.add_typer(local.app, name="local")
+app.command(name="demo")(demo.demo)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,145 @@
+"""Start, find and stop detached server processes, tracked by pid files.
+
+A pid file records the pid *and* the kernel's start time of that process. A pid is only treated
+as ours while both still match, so a pid recycled by the kernel after a crash is never signalled.
+A process that exited but was not reaped yet (a zombie) counts as dead: that is what a SIGKILLed
+server whose parent is gone looks like until init collects it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+# Popen objects of children started by this interpreter, kept so they are reaped when they exit
+# instead of lingering as zombies or raising ResourceWarning when garbage-collected.
+_children: dict[int, subprocess.Popen[bytes]] = {}
+
+
+class Liveness(StrEnum):
+    NEVER_STARTED = "never-started"
+    ALIVE = "alive"
+    DEAD = "dead"
+
+
+def _start_ticks(pid: int) -> int | None:
+    """The process's start time in clock ticks since boot, or None if it is gone or a zombie."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    # The command name (field 2) may contain spaces and parentheses: split after the last ')'.
+    fields = raw[raw.rindex(")") + 2 :].split()
+    state, start_ticks = fields[0], fields[19]
+    if state in {"Z", "X"}:
+        return None
+    return int(start_ticks)
+
+
+def _reap(pid: int) -> None:
+    child = _children.get(pid)
+    if child is not None and child.poll() is not None:
+        del _children[pid]
+
+
+@dataclass(frozen=True)
+class ManagedProcess:
+    """One long-running server process and the files that track it."""
+
+    name: str
+    pid_file: Path
+    log_file: Path
+
+    def recorded(self) -> tuple[int, int] | None:
+        """The (pid, start ticks) this runner recorded, or None when it never started one."""
+        try:
+            data = json.loads(self.pid_file.read_text())
+            return int(data["pid"]), int(data["start_ticks"])
+        except FileNotFoundError:
+            return None
+        except (ValueError, KeyError, TypeError):
+            # A torn or hand-edited pid file: treat the process as lost, never guess a pid.
+            return (0, -1)
+
+    def pid(self) -> int | None:
+        record = self.recorded()
+        return record[0] if record else None
+
+    def liveness(self) -> Liveness:
+        record = self.recorded()
+        if record is None:
+            return Liveness.NEVER_STARTED
+        pid, ticks = record
+        _reap(pid)
+        if pid > 0 and _start_ticks(pid) == ticks:
+            return Liveness.ALIVE
+        return Liveness.DEAD
+
+    def spawn(
+        self,
+        argv: list[str],
+        *,
+        cwd: Path,
+        env: dict[str, str] | None = None,
+        user: str | None = None,
+    ) -> int:
+        """Start argv in its own session, output appended to the log, and record its pid."""
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        self.pid_file.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_file.open("ab") as log:
+            log.write(f"\n=== conveyor: starting {self.name} at {time.ctime()}\n".encode())
+            log.flush()
+            child = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                user=user,
+                group=user,
+                extra_groups=[] if user else None,
+            )
+        _children[child.pid] = child
+        ticks = _start_ticks(child.pid)
+        record = {"pid": child.pid, "start_ticks": ticks if ticks is not None else -1}
+        tmp = self.pid_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(record))
+        tmp.replace(self.pid_file)
+        return child.pid
+
+    def stop(self, *, sig: signal.Signals, timeout_s: float) -> bool:
+        """Signal our process, wait, SIGKILL after the timeout; True if one was running."""
+        running = self.liveness() is Liveness.ALIVE
+        pid = self.pid()
+        if running and pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+            deadline = time.monotonic() + timeout_s
+            while self.liveness() is Liveness.ALIVE and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if self.liveness() is Liveness.ALIVE:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                while self.liveness() is Liveness.ALIVE:
+                    time.sleep(0.05)
+        self.forget()
+        return running
+
+    def forget(self) -> None:
+        self.pid_file.unlink(missing_ok=True)
+
+    def log_tail(self, lines: int = 30) -> list[str]:
+        try:
+            text = self.log_file.read_text(errors="replace")
+        except FileNotFoundError:
+            return []
+        return text.splitlines()[-lines:]

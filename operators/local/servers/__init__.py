@@ -1,0 +1,18 @@
+"""The servers of the local stack, in start order."""
+
+from operators.local.servers.base import Server, ServerError, ServerState, ServerStatus
+from operators.local.servers.kafka import Kafka
+from operators.local.servers.postgres import Postgres
+from operators.local.servers.prometheus import Prometheus
+from operators.local.servers.redis import Redis
+
+__all__ = [
+    "Kafka",
+    "Postgres",
+    "Prometheus",
+    "Redis",
+    "Server",
+    "ServerError",
+    "ServerState",
+    "ServerStatus",
+]

@@ -1,0 +1,81 @@
+"""Prometheus from Debian's package, scraping the local stack with a config the runner writes.
+
+The config is checked with `promtool check config` before every start, so a bad scrape target
+fails the start with promtool's own message instead of a crash loop.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import urllib.error
+import urllib.request
+from http import HTTPStatus
+from pathlib import Path
+
+import yaml
+from rich.console import Console
+
+from operators.local.installs import Requirement, binary
+from operators.local.servers.base import Server, ServerError
+
+
+class Prometheus(Server):
+    name = "prometheus"
+    stop_signal = signal.SIGTERM
+
+    @property
+    def port(self) -> int:
+        return self.settings.prometheus_port
+
+    @property
+    def port_setting(self) -> str:
+        return "CONVEYOR_PROMETHEUS_PORT"
+
+    @property
+    def config_file(self) -> Path:
+        return self.dir / "prometheus.yml"
+
+    def requirements(self) -> list[Requirement]:
+        return [
+            binary("prometheus", "Prometheus", "prometheus"),
+            binary("promtool", "promtool", "prometheus"),
+        ]
+
+    def scrape_config(self) -> dict[str, object]:
+        """Prometheus scrapes itself now; workloads join as they land (from the same catalogue)."""
+        return {
+            "global": {"scrape_interval": "5s", "evaluation_interval": "5s"},
+            "scrape_configs": [
+                {"job_name": "prometheus", "static_configs": [{"targets": [self.address]}]},
+            ],
+        }
+
+    def prepare(self, console: Console) -> None:
+        self.ensure_dir(self.dir / "data")
+        self.config_file.write_text(yaml.safe_dump(self.scrape_config(), sort_keys=False))
+        result = subprocess.run(
+            ["promtool", "check", "config", str(self.config_file)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise ServerError(
+                f"promtool rejected {self.config_file}:\n{result.stdout}{result.stderr}"
+            )
+
+    def command(self) -> list[str]:
+        return [
+            "prometheus",
+            f"--config.file={self.config_file}",
+            f"--storage.tsdb.path={self.dir / 'data'}",
+            "--storage.tsdb.retention.time=2d",
+            f"--web.listen-address={self.address}",
+            "--web.enable-lifecycle",
+        ]
+
+    def probe(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"http://{self.address}/-/ready", timeout=1) as response:
+                return bool(response.status == HTTPStatus.OK)
+        except (urllib.error.URLError, OSError):
+            return False

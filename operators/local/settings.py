@@ -1,0 +1,47 @@
+"""Where the local stack keeps its state and which loopback ports it uses.
+
+Defaults sit away from each server's well-known port so a system-wide PostgreSQL or Redis on the
+same machine never collides with the project's own; every value can be overridden with a
+`CONVEYOR_` environment variable (for example `CONVEYOR_POSTGRES_PORT=25432`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "conveyor"
+
+
+class LocalStackSettings(BaseSettings):
+    """Settings of the local stack, read from `CONVEYOR_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="CONVEYOR_", extra="ignore", frozen=True)
+
+    host: str = "127.0.0.1"
+    state_dir: Path = Field(default=REPO_ROOT / ".local")
+    cache_dir: Path = Field(default_factory=_default_cache_dir)
+
+    postgres_port: int = Field(default=15432, ge=1024, le=65535)
+    redis_port: int = Field(default=16379, ge=1024, le=65535)
+    kafka_port: int = Field(default=19092, ge=1024, le=65535)
+    kafka_controller_port: int = Field(default=19093, ge=1024, le=65535)
+    prometheus_port: int = Field(default=19090, ge=1024, le=65535)
+
+    kafka_version: str = "3.9.1"
+    kafka_heap: str = "384m"
+    start_timeout_s: float = Field(default=90.0, gt=0)
+    stop_timeout_s: float = Field(default=30.0, gt=0)
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.state_dir / "secrets"
+
+    def server_dir(self, name: str) -> Path:
+        return self.state_dir / name

@@ -1,0 +1,1 @@
+"""Conveyor's commerce workloads and the shared library they all stand on."""

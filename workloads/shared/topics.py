@@ -1,0 +1,46 @@
+"""Every Kafka topic of Conveyor, declared once: name, partitions, retention, cleanup, key.
+
+The local runner creates these on `conveyor local up`; the MSK configuration and the operator read
+the same declaration, so a topic never differs between a laptop and a cluster. Keys are the
+aggregate id, which keeps per-aggregate ordering (ARCHITECTURE.md §3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+CleanupPolicy = Literal["delete", "compact", "compact,delete"]
+
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    key: str
+    retention_ms: int = 7 * DAY_MS  # -1 keeps messages forever
+    cleanup_policy: CleanupPolicy = "delete"
+
+    def __post_init__(self) -> None:
+        if self.partitions < 1:
+            raise ValueError(f"topic {self.name}: partitions must be >= 1")
+        if self.retention_ms < -1 or self.retention_ms == 0:
+            raise ValueError(f"topic {self.name}: retention_ms must be positive or -1")
+
+    def configs(self) -> dict[str, str]:
+        """Topic-level configuration overrides, as Kafka's admin API takes them."""
+        return {"retention.ms": str(self.retention_ms), "cleanup.policy": self.cleanup_policy}
+
+
+TOPICS: tuple[TopicSpec, ...] = (
+    TopicSpec("orders.created", partitions=6, key="order id"),
+    TopicSpec("orders.confirmed", partitions=6, key="order id"),
+    TopicSpec("orders.failed", partitions=6, key="order id"),
+    TopicSpec("inventory.reserved", partitions=6, key="order id"),
+    TopicSpec("inventory.released", partitions=6, key="order id"),
+    TopicSpec("payments.completed", partitions=6, key="order id"),
+    TopicSpec("payments.failed", partitions=6, key="order id"),
+    TopicSpec("notifications.send", partitions=3, key="customer id"),
+)
