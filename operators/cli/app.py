@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from operators.cli import demo, local
+from operators.cli import demo, dlq, local, schemas
 
 app = typer.Typer(
     name="conveyor",
@@ -13,6 +13,8 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # locals may hold connection strings
 )
 app.add_typer(local.app, name="local")
+app.add_typer(dlq.app, name="dlq")
+app.add_typer(schemas.app, name="schemas")
 app.command(name="demo")(demo.demo)
 
 

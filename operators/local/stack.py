@@ -1,19 +1,29 @@
-"""The local stack as a whole: which servers, in which order, and what `up`/`down` mean.
+"""The local stack as a whole: servers, then workloads under a supervisor.
 
-`up` installs what is missing, then starts servers in dependency order and stops at the first
-failure with that server's log. `down` stops, in reverse order, only the servers whose pid files
-this runner wrote. State lives under one folder (`.local/` by default, git-ignored).
+`up` installs what is missing, starts servers in dependency order (stopping at the first failure,
+with that server's log), then starts the supervisor, which starts the workloads, and waits until
+every desired replica reports ready. `down` stops, in reverse, only what this runner started.
+State lives under one folder (`.local/` by default, git-ignored).
 """
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import sys
+import time
 from collections.abc import Iterable
 
 from rich.console import Console
 
 from operators.local.installs import ensure_installed
+from operators.local.processes import Liveness, ManagedProcess
+from operators.local.secrets import read_or_create
 from operators.local.servers import Kafka, Postgres, Prometheus, Redis, Server, ServerStatus
-from operators.local.settings import LocalStackSettings
+from operators.local.servers.base import ServerError
+from operators.local.settings import REPO_ROOT, LocalStackSettings
+from operators.local.workloads import ReplicaStatus, Workloads, WorkloadState
 from workloads.catalogue import WORKLOADS
 
 
@@ -29,6 +39,12 @@ class LocalStack:
         self.kafka = Kafka(self.settings)
         self.prometheus = Prometheus(self.settings)
         self.servers: tuple[Server, ...] = (self.postgres, self.redis, self.kafka, self.prometheus)
+        self.workloads = Workloads(self.settings)
+        self.supervisor = ManagedProcess(
+            "supervisor",
+            self.settings.state_dir / "run" / "supervisor.pid",
+            self.settings.state_dir / "logs" / "supervisor.log",
+        )
 
     def select(self, names: Iterable[str] = ()) -> list[Server]:
         wanted = list(names)
@@ -46,19 +62,95 @@ class LocalStack:
         state.chmod(0o755)  # servers running as their own users must reach their folders
         self.settings.secrets_dir.mkdir(mode=0o700, exist_ok=True)
 
-    def up(self, console: Console, names: Iterable[str] = ()) -> list[str]:
-        """Start the selected servers (all by default); returns the names this call started."""
+    def admin_token(self) -> str:
+        return read_or_create(self.settings.secrets_dir / "admin-token")
+
+    def up(
+        self, console: Console, names: Iterable[str] = (), *, workloads: bool = True
+    ) -> list[str]:
+        """Start the selected servers (all by default) and, for a full `up`, the workloads."""
         servers = self.select(names)
         ensure_installed([req for s in servers for req in s.requirements()], console)
         self._prepare_state_dir()
-        return [server.name for server in servers if server.start(console)]
+        started = [server.name for server in servers if server.start(console)]
+        if workloads and not list(names):
+            self.start_workloads(console)
+        return started
+
+    def start_workloads(self, console: Console) -> None:
+        env_file = self.settings.state_dir / "run" / "workload-env.json"
+        env_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(
+                {w.name: self.workload_environment(w.name) for w in self.workloads.runnable()},
+                handle,
+            )
+        if self.supervisor.liveness() is not Liveness.ALIVE:
+            self.supervisor.forget()
+            self.supervisor.spawn(
+                [sys.executable, "-m", "operators.local.supervisor"], cwd=REPO_ROOT
+            )
+        self.wait_for_workloads(console)
+
+    def wait_for_workloads(self, console: Console) -> list[ReplicaStatus]:
+        began = time.monotonic()
+        deadline = began + self.settings.start_timeout_s
+        with console.status("  workloads: waiting until every replica is ready…") as progress:
+            while True:
+                rows = self.workloads.status()
+                waiting = [
+                    r
+                    for r in rows
+                    if r.state not in {WorkloadState.READY, WorkloadState.HELD}
+                    and r.replica < self.workloads.desired()[r.name].replicas
+                ]
+                if not waiting:
+                    break
+                names = ", ".join(f"{r.name}-{r.replica}" for r in waiting)
+                progress.update(f"  workloads: waiting for {names}")
+                if self.supervisor.liveness() is not Liveness.ALIVE:
+                    raise ServerError(self._tail("the workload supervisor exited", self.supervisor))
+                if time.monotonic() > deadline:
+                    first = waiting[0]
+                    process = self.workloads.process(first.name, first.replica)
+                    raise ServerError(
+                        self._tail(f"{first.name}-{first.replica} is not ready", process)
+                    )
+                time.sleep(0.25)
+        for row in rows:
+            console.print(
+                f"  [green]✓[/] {row.name}-{row.replica}: {row.state.value} on {row.address}"
+            )
+        console.print(f"  workloads ready in {time.monotonic() - began:.1f} s")
+        return rows
+
+    @staticmethod
+    def _tail(headline: str, process: ManagedProcess) -> str:
+        lines = "\n".join(f"    {line}" for line in process.log_tail(25))
+        return f"{headline}. Last lines of {process.log_file}:\n{lines}"
 
     def down(self, names: Iterable[str] = ()) -> list[str]:
-        """Stop the selected servers that this runner started; returns the names it stopped."""
-        return [server.name for server in reversed(self.select(names)) if server.stop()]
+        """Stop what this runner started (workloads first on a full `down`); returns the names."""
+        stopped: list[str] = []
+        if not list(names):
+            if self.supervisor.stop(sig=signal.SIGTERM, timeout_s=self.settings.stop_timeout_s):
+                stopped.append("supervisor")
+            stopped += self.workloads.stop_all(self.settings.stop_timeout_s)
+        return stopped + [s.name for s in reversed(self.select(names)) if s.stop()]
 
     def status(self, names: Iterable[str] = ()) -> list[ServerStatus]:
         return [server.status() for server in self.select(names)]
+
+    def workload_environment(self, workload: str) -> dict[str, str]:
+        """What one workload needs to reach the stack (secrets: never printed by default)."""
+        env = {
+            "KAFKA_BOOTSTRAP_SERVERS": self.kafka.bootstrap_servers,
+            "DATABASE_URL": self.postgres.dsn(workload),
+        }
+        if workload == "inventory":
+            env["ADMIN_TOKEN"] = self.admin_token()
+        return env
 
     def environment(self) -> dict[str, str]:
         """Connection settings for the workloads, as environment variables (contains secrets)."""
@@ -66,6 +158,7 @@ class LocalStack:
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka.bootstrap_servers,
             "REDIS_URL": self.redis.url(),
             "PROMETHEUS_URL": f"http://{self.prometheus.address}",
+            "ADMIN_TOKEN": self.admin_token(),
         }
         for workload in WORKLOADS:
             if workload.owns_database:

@@ -9,11 +9,10 @@ import uuid
 import asyncpg
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import text
 
 from operators.local.stack import LocalStack
 from workloads.shared.cache import RedisSettings, create_redis
-from workloads.shared.database import DatabaseSettings, create_engine, transaction
+from workloads.shared.database import DatabaseSettings, create_pool, transaction
 
 
 class AbandonedError(RuntimeError):
@@ -21,38 +20,33 @@ class AbandonedError(RuntimeError):
 
 
 async def test_rolled_back_transaction_leaves_nothing_behind(stack: LocalStack) -> None:
-    engine = create_engine(DatabaseSettings(url=SecretStr(stack.postgres.dsn("order"))))
+    pool = await create_pool(DatabaseSettings(url=SecretStr(stack.postgres.dsn("order"))))
     kept, dropped = f"kept-{uuid.uuid4()}", f"dropped-{uuid.uuid4()}"
     try:
-        async with transaction(engine) as conn:
-            await conn.execute(
-                text("CREATE TABLE IF NOT EXISTS helper_probe (id text PRIMARY KEY)")
-            )
-        async with transaction(engine) as conn:
-            await conn.execute(text("INSERT INTO helper_probe VALUES (:id)"), {"id": kept})
+        async with transaction(pool) as conn:
+            await conn.execute("CREATE TABLE IF NOT EXISTS helper_probe (id text PRIMARY KEY)")
+        async with transaction(pool) as conn:
+            await conn.execute("INSERT INTO helper_probe VALUES ($1)", kept)
         seen_inside: list[int] = []
 
         async def write_then_fail() -> None:
-            async with transaction(engine) as conn:
-                await conn.execute(text("INSERT INTO helper_probe VALUES (:id)"), {"id": dropped})
-                query = text("SELECT count(*) FROM helper_probe WHERE id = :id")
-                seen_inside.append(await conn.scalar(query, {"id": dropped}))
+            async with transaction(pool) as conn:
+                await conn.execute("INSERT INTO helper_probe VALUES ($1)", dropped)
+                query = "SELECT count(*) FROM helper_probe WHERE id = $1"
+                seen_inside.append(await conn.fetchval(query, dropped))
                 raise AbandonedError
 
         with pytest.raises(AbandonedError):
             await write_then_fail()
         assert seen_inside == [1], "the write was not visible inside its own transaction"
-        async with engine.connect() as conn:
-            rows = await conn.scalars(
-                text("SELECT id FROM helper_probe WHERE id IN (:a, :b)"), {"a": kept, "b": dropped}
-            )
-            assert set(rows) == {kept}
+        rows = await pool.fetch("SELECT id FROM helper_probe WHERE id = ANY($1)", [kept, dropped])
+        assert {row["id"] for row in rows} == {kept}
     finally:
-        await engine.dispose()
+        await pool.close()
 
 
 async def test_a_service_role_cannot_reach_another_services_database(stack: LocalStack) -> None:
-    order_dsn = stack.postgres.dsn("order", driver="postgresql")
+    order_dsn = stack.postgres.dsn("order")
     foreign = order_dsn.rsplit("/", 1)[0] + "/conveyor_payment"
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
         await asyncpg.connect(foreign)

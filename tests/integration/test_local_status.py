@@ -19,7 +19,7 @@ def _status() -> tuple[int, dict[str, dict[str, object]]]:
     result = subprocess.run(
         [CONVEYOR, "local", "status", "--json"], capture_output=True, text=True, check=False
     )
-    return result.returncode, {row["name"]: row for row in json.loads(result.stdout)}
+    return result.returncode, {row["name"]: row for row in json.loads(result.stdout)["servers"]}
 
 
 def test_status_reports_every_server_running(stack: LocalStack) -> None:

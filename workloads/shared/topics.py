@@ -34,13 +34,43 @@ class TopicSpec:
         return {"retention.ms": str(self.retention_ms), "cleanup.policy": self.cleanup_policy}
 
 
-TOPICS: tuple[TopicSpec, ...] = (
+DLQ_SUFFIX = ".dlq"
+DLQ_RETENTION_MS = 14 * DAY_MS
+
+_EVENT_TOPICS: tuple[TopicSpec, ...] = (
+    # order service
     TopicSpec("orders.created", partitions=6, key="order id"),
     TopicSpec("orders.confirmed", partitions=6, key="order id"),
-    TopicSpec("orders.failed", partitions=6, key="order id"),
+    TopicSpec("orders.failed", partitions=6, key="order id"),  # OrderCancelled, with its reason
+    # commands the order saga sends; keyed by order id so a release never overtakes its reserve
+    TopicSpec("inventory.commands", partitions=6, key="order id"),
+    TopicSpec("payments.commands", partitions=6, key="order id"),
+    # inventory service
     TopicSpec("inventory.reserved", partitions=6, key="order id"),
+    TopicSpec("inventory.reservation_failed", partitions=6, key="order id"),
     TopicSpec("inventory.released", partitions=6, key="order id"),
+    TopicSpec(
+        "inventory.products",
+        partitions=3,
+        key="product id",
+        retention_ms=-1,
+        cleanup_policy="compact",
+    ),
+    # payment service
     TopicSpec("payments.completed", partitions=6, key="order id"),
     TopicSpec("payments.failed", partitions=6, key="order id"),
-    TopicSpec("notifications.send", partitions=3, key="customer id"),
+    TopicSpec("payments.refunded", partitions=6, key="order id"),
+    # shipping and notification
+    TopicSpec("shipping.shipped", partitions=6, key="order id"),
+    TopicSpec("notifications.send", partitions=3, key="order id"),
 )
+
+
+def dead_letter_topic(spec: TopicSpec) -> TopicSpec:
+    """`<topic>.dlq`: one partition (a queue for humans), kept two weeks."""
+    return TopicSpec(
+        spec.name + DLQ_SUFFIX, partitions=1, key=spec.key, retention_ms=DLQ_RETENTION_MS
+    )
+
+
+TOPICS: tuple[TopicSpec, ...] = _EVENT_TOPICS + tuple(dead_letter_topic(t) for t in _EVENT_TOPICS)

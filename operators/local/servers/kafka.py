@@ -81,11 +81,19 @@ class Kafka(Server):
         with console.status(f"  kafka: fetching Apache Kafka {version} jars from Maven Central…"):
             result = subprocess.run(
                 [
-                    "mvn", "-B", "-q", "-f", str(POM), "dependency:copy-dependencies",
-                    f"-DoutputDirectory={self.libs_dir}", "-DincludeScope=runtime",
+                    "mvn",
+                    "-B",
+                    "-q",
+                    "-f",
+                    str(POM),
+                    "dependency:copy-dependencies",
+                    f"-DoutputDirectory={self.libs_dir}",
+                    "-DincludeScope=runtime",
                 ],
-                capture_output=True, text=True, check=False,
-            )  # fmt: skip
+                capture_output=True,
+                text=True,
+                check=False,
+            )
         if result.returncode != 0:
             tail = "\n".join((result.stdout + result.stderr).splitlines()[-20:])
             raise ServerError(f"mvn could not fetch the Kafka jars:\n{tail}")
@@ -98,11 +106,18 @@ class Kafka(Server):
         java = shutil.which("java") or "java"
         memory = [f"-Xms{heap}", f"-Xmx{heap}"] if heap else ["-Xmx256m"]
         return [
-            java, *memory, "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true",
+            java,
+            *memory,
+            "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20",
+            "-Djava.awt.headless=true",
             f"-Dlog4j.configuration=file:{self.dir / 'log4j.properties'}",
             f"-Dkafka.logs.dir={self.dir / 'logs'}",
-            "-cp", f"{self.libs_dir}/*", main_class, *args,
-        ]  # fmt: skip
+            "-cp",
+            f"{self.libs_dir}/*",
+            main_class,
+            *args,
+        ]
 
     def prepare(self, console: Console) -> None:
         self._fetch_jars(console)
@@ -157,11 +172,17 @@ class Kafka(Server):
         console.print(f"  kafka: formatting storage (cluster id {cluster_id})")
         result = subprocess.run(
             self._java(
-                "kafka.tools.StorageTool", "format", "-t", cluster_id,
-                "-c", str(self.dir / "server.properties"),
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(self.dir / "server.properties"),
             ),
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if result.returncode != 0:
             raise ServerError(f"formatting Kafka storage failed:\n{result.stdout}{result.stderr}")
 

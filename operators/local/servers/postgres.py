@@ -89,12 +89,25 @@ class Postgres(Server):
         try:
             result = subprocess.run(
                 [
-                    self._bin("initdb"), "-D", str(self.data_dir), "-U", ADMIN_ROLE,
-                    "--auth=scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8", "--no-locale",
+                    self._bin("initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    ADMIN_ROLE,
+                    "--auth=scram-sha-256",
+                    f"--pwfile={pwfile}",
+                    "-E",
+                    "UTF8",
+                    "--no-locale",
                 ],
-                cwd=self.dir, user=owner, group=owner, extra_groups=[] if owner else None,
-                capture_output=True, text=True, check=False,
-            )  # fmt: skip
+                cwd=self.dir,
+                user=owner,
+                group=owner,
+                extra_groups=[] if owner else None,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
         finally:
             pwfile.unlink(missing_ok=True)
         if result.returncode != 0:
@@ -102,14 +115,22 @@ class Postgres(Server):
 
     def command(self) -> list[str]:
         return [
-            self._bin("postgres"), "-D", str(self.data_dir),
-            "-c", f"listen_addresses={self.settings.host}",
-            "-c", f"port={self.port}",
-            "-c", f"unix_socket_directories={self.socket_dir}",
-            "-c", "max_connections=300",
-            "-c", "shared_buffers=128MB",
-            "-c", "password_encryption=scram-sha-256",
-        ]  # fmt: skip
+            self._bin("postgres"),
+            "-D",
+            str(self.data_dir),
+            "-c",
+            f"listen_addresses={self.settings.host}",
+            "-c",
+            f"port={self.port}",
+            "-c",
+            f"unix_socket_directories={self.socket_dir}",
+            "-c",
+            "max_connections=300",
+            "-c",
+            "shared_buffers=128MB",
+            "-c",
+            "password_encryption=scram-sha-256",
+        ]
 
     def probe(self) -> bool:
         result = subprocess.run(
@@ -118,10 +139,10 @@ class Postgres(Server):
         )
         return result.returncode == 0
 
-    def dsn(self, workload: str, *, driver: str = "postgresql+asyncpg") -> str:
+    def dsn(self, workload: str) -> str:
         role = database_name(workload)
         password = self.service_password(workload)
-        return f"{driver}://{role}:{password}@{self.address}/{role}"
+        return f"postgresql://{role}:{password}@{self.address}/{role}"
 
     def admin_dsn(self) -> str:
         return f"postgresql://{ADMIN_ROLE}:{self.admin_password()}@{self.address}/postgres"

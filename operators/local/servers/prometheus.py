@@ -56,8 +56,10 @@ class Prometheus(Server):
         self.config_file.write_text(yaml.safe_dump(self.scrape_config(), sort_keys=False))
         result = subprocess.run(
             ["promtool", "check", "config", str(self.config_file)],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if result.returncode != 0:
             raise ServerError(
                 f"promtool rejected {self.config_file}:\n{result.stdout}{result.stderr}"

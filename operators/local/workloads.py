@@ -1,0 +1,210 @@
+"""Workloads as supervised processes on loopback, described by one desired-state file.
+
+`.local/run/desired.json` says, per runnable workload, how many replicas should run, which are
+held down on purpose (a test that killed one and wants it to stay dead), and extra environment
+(feature flags). The supervisor process (`python -m operators.local.supervisor`) reconciles that
+file against reality twice a second: it starts what is missing, restarts what died with a growing
+back-off, and stops replicas beyond the desired count — a tiny controller loop, the same shape
+the kopf operator has in a cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from operators.local.processes import Liveness, ManagedProcess
+from operators.local.settings import REPO_ROOT, LocalStackSettings
+from workloads.catalogue import BY_NAME, WORKLOADS, Workload
+
+MAX_REPLICAS = 10
+
+
+class WorkloadState(StrEnum):
+    READY = "ready"
+    STARTING = "starting"  # alive, not ready yet
+    DEAD = "dead"
+    HELD = "held"  # stopped on purpose
+    STOPPED = "stopped"
+
+
+@dataclass
+class Desired:
+    replicas: int
+    held: list[int] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReplicaStatus:
+    name: str
+    replica: int
+    state: WorkloadState
+    pid: int | None
+    address: str
+
+
+class Workloads:
+    def __init__(self, settings: LocalStackSettings) -> None:
+        self.settings = settings
+        self.desired_file = settings.state_dir / "run" / "desired.json"
+
+    # --- desired state -----------------------------------------------------------------------
+
+    def runnable(self) -> list[Workload]:
+        return [w for w in WORKLOADS if w.runnable]
+
+    def desired(self) -> dict[str, Desired]:
+        stored: dict[str, Any] = {}
+        if self.desired_file.exists():
+            stored = json.loads(self.desired_file.read_text())
+        return {
+            w.name: Desired(**stored[w.name]) if w.name in stored else Desired(replicas=w.replicas)
+            for w in self.runnable()
+        }
+
+    def _save(self, desired: dict[str, Desired]) -> None:
+        self.desired_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.desired_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps({k: vars(v) for k, v in desired.items()}, indent=2))
+        tmp.replace(self.desired_file)
+
+    def _update(self, name: str, **changes: Any) -> None:
+        if name not in BY_NAME or not BY_NAME[name].runnable:
+            raise ValueError(
+                f"unknown workload {name!r}; choose from {[w.name for w in self.runnable()]}"
+            )
+        desired = self.desired()
+        for key, value in changes.items():
+            setattr(desired[name], key, value)
+        self._save(desired)
+
+    def scale(self, name: str, replicas: int) -> None:
+        if not 0 <= replicas <= MAX_REPLICAS:
+            raise ValueError("replicas must be between 0 and 10")
+        self._update(name, replicas=replicas)
+
+    def set_env(self, name: str, env: dict[str, str]) -> None:
+        self._update(name, env=env)
+
+    def hold(self, name: str, replica: int, *, kill: signal.Signals = signal.SIGKILL) -> None:
+        """Stop one replica and keep it down (the supervisor will not restart it)."""
+        held = sorted({*self.desired()[name].held, replica})
+        self._update(name, held=held)
+        process = self.process(name, replica)
+        pid = process.pid()
+        if pid and process.liveness() is Liveness.ALIVE:
+            os.kill(pid, kill)
+
+    def release(self, name: str, replica: int | None = None) -> None:
+        held = [] if replica is None else [r for r in self.desired()[name].held if r != replica]
+        self._update(name, held=held)
+
+    def reset(self) -> None:
+        """Back to the catalogue: default replicas, nothing held, no extra environment."""
+        self._save({w.name: Desired(replicas=w.replicas) for w in self.runnable()})
+
+    # --- processes ---------------------------------------------------------------------------
+
+    def process(self, name: str, replica: int) -> ManagedProcess:
+        run = self.settings.state_dir / "run" / "workloads"
+        logs = self.settings.state_dir / "logs"
+        return ManagedProcess(
+            f"{name}-{replica}", run / f"{name}-{replica}.pid", logs / f"{name}-{replica}.log"
+        )
+
+    def address(self, name: str, replica: int) -> str:
+        return f"{self.settings.host}:{BY_NAME[name].port(replica)}"
+
+    def url(self, name: str, replica: int = 0) -> str:
+        return f"http://{self.address(name, replica)}"
+
+    def spawn(
+        self, workload: Workload, replica: int, base_env: dict[str, str], extra: dict[str, str]
+    ) -> int:
+        if workload.module is None:
+            raise ValueError(f"{workload.name} is not runnable yet")
+        env = {
+            **os.environ,
+            **base_env,
+            **workload.env,
+            **extra,
+            "SERVICE_NAME": workload.name,
+            "REPLICA": str(replica),
+            "HTTP_HOST": self.settings.host,
+            "HTTP_PORT": str(workload.port(replica)),
+        }
+        return self.process(workload.name, replica).spawn(
+            [sys.executable, "-m", workload.module], cwd=REPO_ROOT, env=env
+        )
+
+    def ready(self, name: str, replica: int) -> bool:
+        try:
+            url = f"{self.url(name, replica)}/health/ready"  # always http on loopback
+            with urllib.request.urlopen(url, timeout=1) as r:  # noqa: S310
+                return bool(r.status == 200)  # noqa: PLR2004
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def status(self) -> list[ReplicaStatus]:
+        rows: list[ReplicaStatus] = []
+        desired = self.desired()
+        for workload in self.runnable():
+            want = desired[workload.name]
+            for replica in range(max(want.replicas, 1)):
+                process = self.process(workload.name, replica)
+                liveness = process.liveness()
+                if replica in want.held and liveness is not Liveness.ALIVE:
+                    state = WorkloadState.HELD
+                elif liveness is Liveness.ALIVE:
+                    ready = self.ready(workload.name, replica)
+                    state = WorkloadState.READY if ready else WorkloadState.STARTING
+                elif liveness is Liveness.DEAD:
+                    state = WorkloadState.DEAD
+                else:
+                    state = WorkloadState.STOPPED
+                rows.append(
+                    ReplicaStatus(
+                        workload.name,
+                        replica,
+                        state,
+                        process.pid(),
+                        self.address(workload.name, replica),
+                    )
+                )
+        return rows
+
+    def restart(self, name: str | None, timeout_s: float) -> list[str]:
+        """Stop replicas gracefully (the supervisor starts them again with the current env)."""
+        names = [name] if name else [w.name for w in self.runnable()]
+        restarted = []
+        for workload in names:
+            for replica in range(self.desired()[workload].replicas):
+                if self.process(workload, replica).stop(sig=signal.SIGTERM, timeout_s=timeout_s):
+                    restarted.append(f"{workload}-{replica}")
+        return restarted
+
+    def stop_all(self, timeout_s: float) -> list[str]:
+        stopped = []
+        for workload in self.runnable():
+            for path in sorted(
+                (self.settings.state_dir / "run" / "workloads").glob(f"{workload.name}-*.pid")
+            ):
+                replica = int(path.stem.rsplit("-", 1)[1])
+                if self.process(workload.name, replica).stop(
+                    sig=signal.SIGTERM, timeout_s=timeout_s
+                ):
+                    stopped.append(f"{workload.name}-{replica}")
+        return stopped
+
+
+def workload_log_dir(settings: LocalStackSettings) -> Path:
+    return settings.state_dir / "logs"

@@ -1,0 +1,242 @@
+"""Consume events effectively once: inbox + effect in one transaction, retries, then the DLQ.
+
+For each record: decode the envelope, then in one transaction claim the event in the inbox and
+apply the handler's effect (which may append outbox events). A failure is retried with exponential
+backoff and jitter; after the third failed attempt the record is copied to `<topic>.dlq` with the
+error, the attempt count and its original coordinates in headers, and the consumer moves on.
+Offsets are committed only after every record before them is applied or dead-lettered, so a crash
+means redelivery, never loss, and redelivery changes nothing thanks to the inbox.
+
+Records of different partitions are handled concurrently; within a partition (one aggregate key
+range) strictly in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError
+from opentelemetry.trace import SpanKind
+from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt, wait_exponential_jitter
+
+from workloads.contracts.events import Payload
+from workloads.contracts.registry import spec_of
+from workloads.shared import inbox, metrics
+from workloads.shared.database import Connection, Pool, transaction
+from workloads.shared.envelope import Envelope, header_map
+from workloads.shared.kafka import KafkaSettings, create_consumer
+from workloads.shared.telemetry import handling
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Connection, Envelope], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Reads:
+    """A consumer's contract for one message type: the versions it declares and its model.
+
+    Contract tests check the model against every version producers may send.
+    """
+
+    message_type: str
+    versions: frozenset[int]
+    model: type[Payload]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A message type this consumer reads, and the handler that applies it."""
+
+    reads: Reads
+    handler: Handler
+
+    @property
+    def message_type(self) -> str:
+        return self.reads.message_type
+
+    @property
+    def topic(self) -> str:
+        return spec_of(self.message_type).topic
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Failure injection, off by default: make handling of some event types fail, or crash the
+    process once right after an effect committed and before its offset is committed."""
+
+    fail_event_types: frozenset[str] = frozenset()
+    crash_after_apply: str | None = None
+    crash_marker: Path | None = None
+
+    def should_crash(self, event_type: str) -> bool:
+        if event_type != self.crash_after_apply or self.crash_marker is None:
+            return False
+        if self.crash_marker.exists():
+            return False
+        self.crash_marker.write_text("crashed once")
+        return True
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 3
+    initial_backoff_s: float = 0.05
+    max_backoff_s: float = 1.0
+
+
+class _JoinTracker(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.joined = asyncio.Event()
+        self.assigned: set[TopicPartition] = set()
+
+    async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        self.assigned -= set(revoked)
+
+    async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        self.assigned |= set(assigned)
+        self.joined.set()
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        group: str,
+        subscriptions: Iterable[Subscription],
+        pool: Pool,
+        producer: AIOKafkaProducer,
+        kafka: KafkaSettings,
+        retry: RetryPolicy | None = None,
+        faults: Faults | None = None,
+    ) -> None:
+        self.group = group
+        self.subscriptions = {s.message_type: s for s in subscriptions}
+        self.topics = sorted({s.topic for s in self.subscriptions.values()})
+        self._pool = pool
+        self._producer = producer
+        self._kafka = kafka
+        self._retry = retry or RetryPolicy()
+        self._faults = faults or Faults()
+        self._tracker = _JoinTracker()
+
+    @property
+    def joined(self) -> bool:
+        return self._tracker.joined.is_set()
+
+    async def run(self) -> None:
+        consumer = create_consumer(self._kafka, group_id=self.group)
+        consumer.subscribe(self.topics, listener=self._tracker)
+        await consumer.start()
+        try:
+            while True:
+                batch = await consumer.getmany(timeout_ms=200, max_records=500)
+                if not batch:
+                    continue
+                await asyncio.gather(*(self._handle_partition(recs) for recs in batch.values()))
+                offsets = {tp: recs[-1].offset + 1 for tp, recs in batch.items()}
+                try:
+                    await consumer.commit(offsets)
+                except CommitFailedError as exc:
+                    # Partitions moved to another member mid-batch: it will redeliver, the
+                    # inbox makes that harmless.
+                    log.warning("offset commit lost to a rebalance: %s", exc)
+        finally:
+            self._tracker.joined.clear()
+            await consumer.stop()
+
+    async def _handle_partition(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        for record in records:
+            await self.handle(record)
+
+    async def handle(self, record: ConsumerRecord[bytes, bytes]) -> str:
+        """Apply one record (with retries, then DLQ); returns the outcome label."""
+        began = time.perf_counter()
+        headers = header_map(record.headers)
+        outcome = "applied"
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(self._retry.max_attempts),
+                wait=wait_exponential_jitter(
+                    initial=self._retry.initial_backoff_s, max=self._retry.max_backoff_s
+                ),
+                before_sleep=self._count_retry(record.topic),
+                reraise=True,
+            ):
+                with attempt:
+                    outcome = await self._apply(record, headers)
+        except Exception as exc:
+            await self._dead_letter(record, exc)
+            outcome = "dead_lettered"
+        metrics.messages_handled.labels(self.group, record.topic, outcome).inc()
+        metrics.message_latency.labels(self.group, record.topic).observe(
+            time.perf_counter() - began
+        )
+        return outcome
+
+    async def _apply(self, record: ConsumerRecord[bytes, bytes], headers: dict[str, str]) -> str:
+        envelope = Envelope.from_value(record.value)
+        subscription = self.subscriptions.get(envelope.event_type)
+        if subscription is None or subscription.topic != record.topic:
+            return "ignored"
+        with handling(
+            f"consume {envelope.event_type}",
+            correlation=envelope.correlation_id,
+            carrier=headers,
+            kind=SpanKind.CONSUMER,
+        ):
+            envelope.read_as(subscription.reads.model)  # a payload we cannot read is poison
+            if envelope.event_type in self._faults.fail_event_types:
+                raise RuntimeError(f"injected failure for {envelope.event_type}")
+            async with transaction(self._pool) as conn:
+                if not await inbox.claim(conn, self.group, envelope):
+                    return "duplicate"
+                await subscription.handler(conn, envelope)
+        if self._faults.should_crash(envelope.event_type):
+            log.critical(
+                "injected crash after applying %s, before the offset commit", envelope.event_id
+            )
+            os._exit(3)
+        return "applied"
+
+    def _count_retry(self, topic: str) -> Callable[[RetryCallState], None]:
+        def before_sleep(state: RetryCallState) -> None:
+            metrics.handler_retries.labels(self.group, topic).inc()
+            error = state.outcome.exception() if state.outcome else None
+            log.warning("attempt %d failed on %s: %r", state.attempt_number, topic, error)
+
+        return before_sleep
+
+    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], error: Exception) -> None:
+        dlq_topic = f"{record.topic}.dlq"
+        headers = [
+            *[(k, v) for k, v in record.headers or () if not k.startswith("dlq.")],
+            ("dlq.error", f"{type(error).__name__}: {error}"[:2000].encode()),
+            ("dlq.attempts", str(self._retry.max_attempts).encode()),
+            ("dlq.original_topic", record.topic.encode()),
+            ("dlq.original_partition", str(record.partition).encode()),
+            ("dlq.original_offset", str(record.offset).encode()),
+            ("dlq.consumer_group", self.group.encode()),
+            ("dlq.failed_at", datetime.now(UTC).isoformat().encode()),
+        ]
+        sent = await self._producer.send(
+            dlq_topic, value=record.value, key=record.key, headers=headers
+        )
+        await sent  # the offset is committed only once the DLQ holds the record
+        metrics.dlq_messages.labels(record.topic).inc()
+        log.error(
+            "dead-lettered %s[%d]@%d after %d attempts: %s",
+            record.topic,
+            record.partition,
+            record.offset,
+            self._retry.max_attempts,
+            error,
+        )

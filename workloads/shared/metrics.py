@@ -1,0 +1,43 @@
+"""The Prometheus metrics every service exposes on /metrics, named once for dashboards and SLOs."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+http_requests = Counter(
+    "conveyor_http_requests_total", "HTTP requests handled", ["method", "route", "status"]
+)
+http_latency = Histogram(
+    "conveyor_http_request_duration_seconds",
+    "HTTP request latency",
+    ["method", "route"],
+    buckets=LATENCY_BUCKETS,
+)
+messages_handled = Counter(
+    "conveyor_messages_handled_total",
+    "Kafka messages handled by outcome (applied, duplicate, ignored, dead_lettered)",
+    ["group", "topic", "outcome"],
+)
+message_latency = Histogram(
+    "conveyor_message_handling_seconds",
+    "Time to apply one message",
+    ["group", "topic"],
+    buckets=LATENCY_BUCKETS,
+)
+handler_retries = Counter(
+    "conveyor_message_retries_total", "Retried message handling attempts", ["group", "topic"]
+)
+dlq_messages = Counter(
+    "conveyor_dlq_messages_total", "Messages sent to a dead-letter topic", ["topic"]
+)
+outbox_backlog = Gauge("conveyor_outbox_backlog", "Outbox rows not yet published")
+outbox_published = Counter("conveyor_outbox_published_total", "Outbox rows published", ["topic"])
+saga_outcomes = Counter("conveyor_saga_outcomes_total", "Sagas that ended, by outcome", ["outcome"])
+saga_duration = Histogram(
+    "conveyor_saga_duration_seconds",
+    "Order accepted to terminal state",
+    ["outcome"],
+    buckets=LATENCY_BUCKETS,
+)
