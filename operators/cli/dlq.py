@@ -82,11 +82,14 @@ def show(
 @app.command()
 def redrive(
     topic: Annotated[str, typer.Argument(help="A dead-letter topic, e.g. payments.commands.dlq")],
+    key: Annotated[
+        str | None, typer.Option("--key", help="Only the letters of this aggregate (order id).")
+    ] = None,
     bootstrap_servers: Bootstrap = None,
 ) -> None:
-    """Put every pending dead letter back on its original topic (safe to repeat)."""
+    """Put pending dead letters back on their original topic (safe to repeat)."""
     try:
-        count = run_sync(dlq.redrive(_settings(bootstrap_servers), topic))
+        count = run_sync(dlq.redrive(_settings(bootstrap_servers), topic, key=key))
     except ValueError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc

@@ -43,6 +43,12 @@ def _start_ticks(pid: int) -> int | None:
     return int(start_ticks)
 
 
+def _alive(record: tuple[int, int]) -> bool:
+    pid, ticks = record
+    _reap(pid)
+    return pid > 0 and _start_ticks(pid) == ticks
+
+
 def _reap(pid: int) -> None:
     child = _children.get(pid)
     if child is not None and child.poll() is not None:
@@ -76,11 +82,7 @@ class ManagedProcess:
         record = self.recorded()
         if record is None:
             return Liveness.NEVER_STARTED
-        pid, ticks = record
-        _reap(pid)
-        if pid > 0 and _start_ticks(pid) == ticks:
-            return Liveness.ALIVE
-        return Liveness.DEAD
+        return Liveness.ALIVE if _alive(record) else Liveness.DEAD
 
     def spawn(
         self,
@@ -117,25 +119,34 @@ class ManagedProcess:
         return child.pid
 
     def stop(self, *, sig: signal.Signals, timeout_s: float) -> bool:
-        """Signal our process, wait, SIGKILL after the timeout; True if one was running."""
-        running = self.liveness() is Liveness.ALIVE
-        pid = self.pid()
-        if running and pid:
+        """Signal our process, wait, SIGKILL after the timeout; True if one was running.
+
+        Works on the record read once at the start: if a supervisor starts a successor (and
+        rewrites the pid file) meanwhile, that successor is neither waited for nor forgotten.
+        """
+        record = self.recorded()
+        if record is None:
+            return False
+        running = _alive(record)
+        if running:
+            pid = record[0]
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, sig)
             deadline = time.monotonic() + timeout_s
-            while self.liveness() is Liveness.ALIVE and time.monotonic() < deadline:
+            while _alive(record) and time.monotonic() < deadline:
                 time.sleep(0.1)
-            if self.liveness() is Liveness.ALIVE:
+            if _alive(record):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                while self.liveness() is Liveness.ALIVE:
+                while _alive(record):
                     time.sleep(0.05)
-        self.forget()
+        self.forget(record)
         return running
 
-    def forget(self) -> None:
-        self.pid_file.unlink(missing_ok=True)
+    def forget(self, record: tuple[int, int] | None = None) -> None:
+        """Drop the pid file (only if it still holds `record`, when one is given)."""
+        if record is None or self.recorded() == record:
+            self.pid_file.unlink(missing_ok=True)
 
     def log_tail(self, lines: int = 30) -> list[str]:
         try:

@@ -166,7 +166,9 @@ class EventConsumer:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(self._retry.max_attempts),
                 wait=wait_exponential_jitter(
-                    initial=self._retry.initial_backoff_s, max=self._retry.max_backoff_s
+                    initial=self._retry.initial_backoff_s,
+                    max=self._retry.max_backoff_s,
+                    jitter=self._retry.initial_backoff_s,
                 ),
                 before_sleep=self._count_retry(record.topic),
                 reraise=True,
@@ -201,6 +203,7 @@ class EventConsumer:
                     return "duplicate"
                 await subscription.handler(conn, envelope)
         if self._faults.should_crash(envelope.event_type):
+            await asyncio.sleep(0.5)  # let the relay publish the reply: crash after publishing
             log.critical(
                 "injected crash after applying %s, before the offset commit", envelope.event_id
             )

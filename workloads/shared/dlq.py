@@ -9,6 +9,7 @@ the original topic sees the event again; those that already applied it skip it b
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -19,6 +20,7 @@ from workloads.shared.kafka import KafkaSettings, create_producer
 from workloads.shared.topics import DLQ_SUFFIX
 
 REDRIVE_GROUP = "conveyor-dlq-redrive"
+READ_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,18 @@ class QueueSummary:
     topic: str
     total: int
     pending: int
+
+
+async def _partitions(settings: KafkaSettings, topic: str) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    if not described or described[0].get("error_code"):
+        raise ValueError(f"no such topic: {topic}")
+    return [TopicPartition(topic, p["partition"]) for p in described[0]["partitions"]]
 
 
 async def dead_letter_topics(settings: KafkaSettings) -> list[str]:
@@ -70,7 +84,7 @@ async def summary(settings: KafkaSettings) -> list[QueueSummary]:
     try:
         rows = []
         for topic in topics:
-            tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+            tps = await _partitions(settings, topic)
             begin = await consumer.beginning_offsets(tps)
             end = await consumer.end_offsets(tps)
             total = sum(end[tp] - begin[tp] for tp in tps)
@@ -88,16 +102,10 @@ async def read(settings: KafkaSettings, topic: str, *, pending_only: bool) -> li
     """Every dead letter in `topic` (or only those not yet redriven)."""
     if not topic.endswith(DLQ_SUFFIX):
         raise ValueError(f"{topic} is not a dead-letter topic (it must end in {DLQ_SUFFIX})")
+    tps = await _partitions(settings, topic)
     consumer = _consumer(settings)
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(topic)
-        if partitions is None:
-            await consumer.client.force_metadata_update()
-            partitions = consumer.partitions_for_topic(topic)
-        if not partitions:
-            raise ValueError(f"no such topic: {topic}")
-        tps = [TopicPartition(topic, p) for p in partitions]
         consumer.assign(tps)
         end = await consumer.end_offsets(tps)
         for tp in tps:
@@ -107,8 +115,11 @@ async def read(settings: KafkaSettings, topic: str, *, pending_only: bool) -> li
             else:
                 consumer.seek(tp, committed)
         letters: list[DeadLetter] = []
+        deadline = time.monotonic() + READ_TIMEOUT_S
         while [tp for tp in tps if await consumer.position(tp) < end[tp]]:
-            batch = await asyncio.wait_for(consumer.getmany(timeout_ms=1000), timeout=10)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"could not read {topic} to its end within {READ_TIMEOUT_S} s")
+            batch = await consumer.getmany(timeout_ms=500)
             for records in batch.values():
                 for r in records:
                     if r.offset < end[TopicPartition(r.topic, r.partition)]:
@@ -126,9 +137,16 @@ async def read(settings: KafkaSettings, topic: str, *, pending_only: bool) -> li
         await consumer.stop()
 
 
-async def redrive(settings: KafkaSettings, topic: str) -> int:
-    """Republish every pending dead letter of `topic` to its original topic; returns how many."""
+async def redrive(settings: KafkaSettings, topic: str, *, key: str | None = None) -> int:
+    """Republish pending dead letters of `topic` to their original topic; returns how many.
+
+    Without `key`, every pending letter goes back and the redrive group's offset moves past them.
+    With `key` (an aggregate id), only that aggregate's letters go back and the offset stays, so
+    the others remain pending; repeating a redrive is harmless either way (inbox).
+    """
     letters = await read(settings, topic, pending_only=True)
+    if key is not None:
+        letters = [letter for letter in letters if letter.key == key]
     if not letters:
         return 0
     producer = create_producer(settings)
@@ -151,10 +169,15 @@ async def redrive(settings: KafkaSettings, topic: str) -> int:
         await asyncio.gather(*sends)
     finally:
         await producer.stop()
+    if key is not None:
+        return len(letters)
     consumer = _consumer(settings)
     await consumer.start()
     try:
-        await consumer.commit({TopicPartition(topic, 0): letters[-1].offset + 1})
+        # Dead-letter topics have one partition (see topics.dead_letter_topic).
+        partition = TopicPartition(topic, 0)
+        consumer.assign([partition])
+        await consumer.commit({partition: letters[-1].offset + 1})
     finally:
         await consumer.stop()
     return len(letters)

@@ -1,0 +1,41 @@
+"""Publish raw records and read dead letters, for tests that talk to Kafka directly."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from operators.local.stack import LocalStack
+from workloads.shared import dlq
+from workloads.shared.kafka import create_producer
+
+
+async def publish_raw(
+    stack: LocalStack,
+    topic: str,
+    value: bytes,
+    *,
+    key: str,
+    headers: list[tuple[str, bytes]] | None = None,
+    times: int = 1,
+) -> None:
+    producer = create_producer(stack.kafka.client_settings())
+    await producer.start()
+    try:
+        for _ in range(times):
+            await producer.send_and_wait(topic, value, key=key.encode(), headers=headers or [])
+    finally:
+        await producer.stop()
+
+
+async def wait_dead_letter(
+    stack: LocalStack, topic: str, *, key: str, timeout_s: float = 30
+) -> dlq.DeadLetter:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        letters = await dlq.read(stack.kafka.client_settings(), topic, pending_only=False)
+        found = [letter for letter in letters if letter.key == key]
+        if found:
+            return found[-1]
+        assert time.monotonic() < deadline, f"nothing with key {key} reached {topic}"
+        await asyncio.sleep(0.3)
