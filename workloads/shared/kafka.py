@@ -54,6 +54,9 @@ def create_consumer(settings: KafkaSettings, *topics: str, group_id: str) -> AIO
         auto_offset_reset="earliest",
         isolation_level="read_committed",
         request_timeout_ms=settings.request_timeout_ms,
+        # A killed member holds its partitions until its session expires: keep that short.
+        session_timeout_ms=6_000,
+        heartbeat_interval_ms=1_500,
     )
 
 
