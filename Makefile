@@ -11,7 +11,7 @@ BIN := .venv/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_CACHE_DIR := $(CACHE)/uv-cache
 
-.PHONY: help setup up down status demo test unit integration lint format lock clean
+.PHONY: help setup up down status demo test unit lint format lock clean bench schemas
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -49,6 +49,12 @@ lint: setup ## ruff, formatting, mypy strict, import contracts
 
 test: lint up ## set everything up and run every test against the real stack
 	$(BIN)/pytest
+
+bench: up ## the saga benchmark (60 s at 100 orders/s): build/bench/saga.json
+	$(BIN)/python -m loadtests.bench $(BENCH_ARGS)
+
+schemas: setup ## re-render the message JSON Schemas from the models
+	$(BIN)/conveyor schemas write
 
 unit: setup ## only the tests without I/O
 	$(BIN)/pytest tests/unit

@@ -1,0 +1,1 @@
+"""Load drivers for Conveyor: the saga driver behind `make demo` and `make bench` (Locust later)."""
