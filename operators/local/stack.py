@@ -93,7 +93,15 @@ class LocalStack:
             )
         self.wait_for_workloads(console)
 
+    def publish_scrape_targets(self) -> None:
+        desired = self.workloads.desired()
+        self.prometheus.write_targets(
+            {w.name: [self.workloads.address(w.name, r) for r in range(desired[w.name].replicas)]
+             for w in self.workloads.runnable()}
+        )  # fmt: skip
+
     def wait_for_workloads(self, console: Console) -> list[ReplicaStatus]:
+        self.publish_scrape_targets()
         began = time.monotonic()
         deadline = began + self.settings.start_timeout_s
         with console.status("  workloads: waiting until every replica is ready…") as progress:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import time
 
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
 from operators.local.stack import LocalStack
 from workloads.shared import dlq
 from workloads.shared.kafka import create_producer
+from workloads.shared.topics import TOPICS
 
 
 async def publish_raw(
@@ -39,3 +42,24 @@ async def wait_dead_letter(
             return found[-1]
         assert time.monotonic() < deadline, f"nothing with key {key} reached {topic}"
         await asyncio.sleep(0.3)
+
+
+async def records_with_key(
+    stack: LocalStack, topic: str, key: str
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record of `topic` with this key, read from the beginning."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka.bootstrap_servers)
+    await consumer.start()
+    try:
+        spec = next(t for t in TOPICS if t.name == topic)
+        tps = [TopicPartition(topic, p) for p in range(spec.partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        end = await consumer.end_offsets(tps)
+        found = []
+        while [tp for tp in tps if await consumer.position(tp) < end[tp]]:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                found += [r for r in records if r.key == key.encode()]
+        return found
+    finally:
+        await consumer.stop()

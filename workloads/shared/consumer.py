@@ -166,7 +166,7 @@ class EventConsumer:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(self._retry.max_attempts),
                 wait=wait_exponential_jitter(
-                    initial=self._retry.initial_backoff_s,
+                    multiplier=self._retry.initial_backoff_s,
                     max=self._retry.max_backoff_s,
                     jitter=self._retry.initial_backoff_s,
                 ),

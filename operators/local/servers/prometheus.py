@@ -6,6 +6,7 @@ fails the start with promtool's own message instead of a crash loop.
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import urllib.error
@@ -42,17 +43,36 @@ class Prometheus(Server):
             binary("promtool", "promtool", "prometheus"),
         ]
 
+    @property
+    def targets_file(self) -> Path:
+        return self.dir / "workload-targets.json"
+
     def scrape_config(self) -> dict[str, object]:
-        """Prometheus scrapes itself now; workloads join as they land (from the same catalogue)."""
+        """Itself, plus every workload replica listed in a file the runner rewrites on changes."""
         return {
             "global": {"scrape_interval": "5s", "evaluation_interval": "5s"},
             "scrape_configs": [
                 {"job_name": "prometheus", "static_configs": [{"targets": [self.address]}]},
+                {
+                    "job_name": "workloads",
+                    "file_sd_configs": [
+                        {"files": [str(self.targets_file)], "refresh_interval": "5s"}
+                    ],
+                },
             ],
         }
 
+    def write_targets(self, groups: dict[str, list[str]]) -> None:
+        """`{workload: [host:port, …]}` -> file_sd targets, labelled by workload."""
+        payload = [{"targets": t, "labels": {"workload": name}} for name, t in groups.items()]
+        tmp = self.targets_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(payload, indent=2))
+        tmp.replace(self.targets_file)
+
     def prepare(self, console: Console) -> None:
         self.ensure_dir(self.dir / "data")
+        if not self.targets_file.exists():
+            self.write_targets({})
         self.config_file.write_text(yaml.safe_dump(self.scrape_config(), sort_keys=False))
         result = subprocess.run(
             ["promtool", "check", "config", str(self.config_file)],
