@@ -24,10 +24,14 @@ async def reserve(
     conn: Connection, order_id: str, items: list[ev.OrderLine], ttl_s: float
 ) -> ev.Payload:
     """Hold every line or none; returns the reply to publish."""
-    if await conn.fetchval("SELECT 1 FROM released_orders WHERE order_id = $1", order_id):
+    seen = await conn.fetchrow(
+        "SELECT EXISTS (SELECT 1 FROM released_orders WHERE order_id = $1) AS released,"
+        " EXISTS (SELECT 1 FROM reservations WHERE order_id = $1) AS held",
+        order_id,
+    )
+    if seen is not None and seen["released"]:
         return ev.InventoryReservationFailed(order_id=order_id, reason="order already released")
-    held = await conn.fetchval("SELECT count(*) FROM reservations WHERE order_id = $1", order_id)
-    if held:
+    if seen is not None and seen["held"]:
         return ev.InventoryReserved(order_id=order_id)  # a repeated command: same answer
     try:
         async with conn.transaction():  # savepoint: a shortage undoes earlier lines

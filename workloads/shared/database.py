@@ -43,8 +43,21 @@ async def create_pool(settings: DatabaseSettings) -> Pool:
         max_size=settings.max_size,
         command_timeout=settings.command_timeout_s,
         server_settings={"statement_timeout": str(settings.statement_timeout_ms)},
+        reset=_roll_back_only,
     )
     return pool
+
+
+async def _roll_back_only(conn: Connection) -> None:
+    """What a released connection needs here: no open transaction.
+
+    asyncpg's default reset (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL) costs a round trip
+    per transaction; the services keep no session state on pooled connections (LISTEN lives on
+    the relay's own connection, advisory locks are released explicitly), so a rollback of an
+    unfinished transaction is all that is left to undo.
+    """
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
 
 
 @asynccontextmanager
