@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 import uuid
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from rich.console import Console
 
 from operators.local.stack import LocalStack
 
@@ -20,6 +22,10 @@ TERMINAL = {"CONFIRMED", "CANCELLED", "SHIPPED"}
 class SagaClient:
     stack: LocalStack
     http: httpx.AsyncClient
+
+    @staticmethod
+    def quiet_console() -> Console:
+        return Console(file=io.StringIO())
 
     def url(self, workload: str, path: str) -> str:
         return f"{self.stack.workloads.url(workload)}{path}"

@@ -17,6 +17,7 @@ from operators.local.stack import LocalStack
 from tests.e2e.kafka_tools import publish_raw, wait_dead_letter
 from tests.e2e.saga_client import SagaClient
 from workloads.contracts import events as ev
+from workloads.shared import dlq
 from workloads.shared.envelope import Envelope
 
 CONVEYOR = str(Path(sys.executable).with_name("conveyor"))
@@ -146,3 +147,26 @@ def _restart(stack: LocalStack, *names: str) -> None:
 
 def _quiet() -> Console:
     return Console(file=io.StringIO())
+
+
+async def test_a_full_redrive_empties_the_pending_queue_and_a_poison_comes_back(
+    client: SagaClient, stack: LocalStack
+) -> None:
+    settings = stack.kafka.client_settings()
+    key = f"poison-{uuid.uuid4()}"
+    await publish_raw(stack, "payments.commands", b"not an envelope either", key=key)
+    await wait_dead_letter(stack, "payments.commands.dlq", key=key)
+
+    topic = "payments.commands.dlq"
+    before = await dlq.read(settings, topic, pending_only=True)
+    assert any(letter.key == key for letter in before)
+    last = max(letter.offset for letter in before)
+    assert await dlq.redrive(settings, topic) == len(before)
+    after = await dlq.read(settings, topic, pending_only=True)
+    assert all(letter.offset > last for letter in after), "redriven letters are still pending"
+    deadline = time.monotonic() + 30
+    while not any(letter.key == key for letter in after):  # still poison: it is parked again
+        assert time.monotonic() < deadline, "the redriven poison message never came back"
+        await asyncio.sleep(0.3)
+        after = await dlq.read(settings, topic, pending_only=True)
+    assert all(letter.offset > last for letter in after)
