@@ -193,7 +193,7 @@ class EventConsumer:
         subscription = self.subscriptions.get(envelope.event_type)
         if subscription is None or subscription.topic != record.topic:
             return "ignored"
-        envelope.read_as(subscription.reads.model)
+        envelope.read_as(subscription.reads.model)  # a payload we cannot read is poison
         with handling(
             f"consume {envelope.event_type}",
             correlation=envelope.correlation_id,
@@ -208,7 +208,6 @@ class EventConsumer:
     async def handle(self, record: ConsumerRecord[bytes, bytes]) -> str:
         """Apply one record (with retries, then DLQ); returns the outcome label."""
         began = time.perf_counter()
-        headers = header_map(record.headers)
         outcome = "applied"
         try:
             async for attempt in AsyncRetrying(
@@ -222,7 +221,7 @@ class EventConsumer:
                 reraise=True,
             ):
                 with attempt:
-                    outcome = await self._apply(record, headers)
+                    outcome = await self._apply(record)
         except Exception as exc:
             await self._dead_letter(record, exc)
             outcome = "dead_lettered"
@@ -232,31 +231,19 @@ class EventConsumer:
         )
         return outcome
 
-    async def _apply(self, record: ConsumerRecord[bytes, bytes], headers: dict[str, str]) -> str:
+    async def _apply(self, record: ConsumerRecord[bytes, bytes]) -> str:
         envelope = Envelope.from_value(record.value)
-        subscription = self.subscriptions.get(envelope.event_type)
-        if subscription is None or subscription.topic != record.topic:
-            return "ignored"
-        with handling(
-            f"consume {envelope.event_type}",
-            correlation=envelope.correlation_id,
-            carrier=headers,
-            kind=SpanKind.CONSUMER,
-        ):
-            envelope.read_as(subscription.reads.model)  # a payload we cannot read is poison
-            if envelope.event_type in self._faults.fail_event_types:
-                raise RuntimeError(f"injected failure for {envelope.event_type}")
-            async with transaction(self._pool) as conn:
-                if not await inbox.claim(conn, self.group, envelope):
-                    return "duplicate"
-                await subscription.handler(conn, envelope)
-        if self._faults.should_crash(envelope.event_type):
+        if envelope.event_type in self._faults.fail_event_types:
+            raise RuntimeError(f"injected failure for {envelope.event_type}")
+        async with transaction(self._pool) as conn:
+            outcome = await self._apply_in(conn, record, envelope)
+        if outcome == "applied" and self._faults.should_crash(envelope.event_type):
             await asyncio.sleep(0.5)  # let the relay publish the reply: crash after publishing
             log.critical(
                 "injected crash after applying %s, before the offset commit", envelope.event_id
             )
             os._exit(3)
-        return "applied"
+        return outcome
 
     def _count_retry(self, topic: str) -> Callable[[RetryCallState], None]:
         def before_sleep(state: RetryCallState) -> None:
