@@ -117,10 +117,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument(
+        "--products",
+        type=int,
+        default=50,
+        help="distinct products ordered (few products = hot rows = serialised reservations)",
+    )
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "build" / "bench" / "saga.json")
     args = parser.parse_args()
     plan = Plan(orders=int(args.seconds * args.rate), rate_per_s=args.rate, max_in_flight=128,
-                drain_timeout_s=120)  # fmt: skip
+                products=args.products, drain_timeout_s=120)  # fmt: skip
     result = asyncio.run(run(plan))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")

@@ -49,7 +49,7 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
     database_url: SecretStr
-    database_pool_size: int = Field(default=10, ge=1)
+    database_pool_size: int = Field(default=20, ge=1)
     kafka_bootstrap_servers: str = "127.0.0.1:19092"
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
