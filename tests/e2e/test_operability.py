@@ -25,7 +25,7 @@ async def test_every_workload_is_live_ready_and_exposes_metrics(client: SagaClie
         ready = await client.http.get(client.url(name, "/health/ready"))
         assert ready.status_code == 200
         assert ready.json()["checks"] == {
-            "database": True, "kafka": True, "consumers": True, "outbox_relay": True,
+            "database": True, "kafka": True, "consumers": True,
         }  # fmt: skip
         metrics = (await client.http.get(client.url(name, "/metrics"))).text
         for family in FAMILIES:

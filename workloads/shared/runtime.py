@@ -94,7 +94,7 @@ class Runtime:
         )
 
     async def readiness(self) -> dict[str, bool]:
-        checks = {"database": False, "kafka": False, "consumers": False, "outbox_relay": True}
+        checks = {"database": False, "kafka": False, "consumers": False}
         try:
             checks["database"] = await asyncio.wait_for(self.pool.fetchval("SELECT 1"), 1) == 1
         except (TimeoutError, OSError, Exception):
