@@ -107,11 +107,12 @@ class LocalStack:
         with console.status("  workloads: waiting until every replica is ready…") as progress:
             while True:
                 rows = self.workloads.status()
+                desired = self.workloads.desired()
                 waiting = [
                     r
                     for r in rows
                     if r.state not in {WorkloadState.READY, WorkloadState.HELD}
-                    and r.replica < self.workloads.desired()[r.name].replicas
+                    and r.replica < desired[r.name].replicas
                 ]
                 if not waiting:
                     break

@@ -18,7 +18,6 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from operators.local.processes import Liveness, ManagedProcess
@@ -204,7 +203,3 @@ class Workloads:
                 ):
                     stopped.append(f"{workload.name}-{replica}")
         return stopped
-
-
-def workload_log_dir(settings: LocalStackSettings) -> Path:
-    return settings.state_dir / "logs"

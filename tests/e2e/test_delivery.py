@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import subprocess
 import sys
 import time
@@ -11,7 +10,6 @@ import uuid
 from pathlib import Path
 
 import asyncpg
-from rich.console import Console
 
 from operators.local.stack import LocalStack
 from tests.e2e.kafka_tools import publish_raw, wait_dead_letter
@@ -132,7 +130,7 @@ async def test_a_crash_after_publishing_before_the_offset_commit_applies_once(
     while stack.workloads.process("payment", 0).pid() in {pid_before, None}:
         assert time.monotonic() < deadline, "payment was not restarted after its crash"
         await asyncio.sleep(0.1)
-    stack.wait_for_workloads(_quiet())
+    stack.wait_for_workloads(SagaClient.quiet_console())
 
     payment = await client.payment(order_id)
     assert payment is not None
@@ -142,11 +140,7 @@ async def test_a_crash_after_publishing_before_the_offset_commit_applies_once(
 def _restart(stack: LocalStack, *names: str) -> None:
     for name in names:
         stack.workloads.restart(name, stack.settings.stop_timeout_s)
-    stack.wait_for_workloads(_quiet())
-
-
-def _quiet() -> Console:
-    return Console(file=io.StringIO())
+    stack.wait_for_workloads(SagaClient.quiet_console())
 
 
 async def test_a_full_redrive_empties_the_pending_queue_and_a_poison_comes_back(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Sequence
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -38,11 +37,6 @@ async def append(conn: Connection, envelope: Envelope, *, key: str) -> None:
     )
 
 
-async def append_all(conn: Connection, envelopes: Sequence[tuple[Envelope, str]]) -> None:
-    for envelope, key in envelopes:
-        await append(conn, envelope, key=key)
-
-
 class OutboxRelay:
     """Publishes outbox rows to Kafka; wakes on NOTIFY, polls once a second as a safety net."""
 
@@ -54,14 +48,12 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_s = poll_s
         self._wake = asyncio.Event()
-        self.active = False
 
     async def run(self) -> None:
         while True:
             try:
                 await self._run_once()
             except (OSError, asyncpg.PostgresError) as exc:
-                self.active = False
                 log.warning("outbox relay lost its connection, retrying: %s", exc)
                 await asyncio.sleep(1)
 
@@ -70,7 +62,6 @@ class OutboxRelay:
         try:
             # Another replica may relay: block until its session ends and the lock is ours.
             await conn.execute("SELECT pg_advisory_lock($1)", _RELAY_LOCK)
-            self.active = True
             await conn.add_listener("outbox", lambda *_: self._wake.set())
             while True:
                 # Clear before draining: a NOTIFY that lands during the drain keeps the event
@@ -85,7 +76,6 @@ class OutboxRelay:
                             await conn.fetchval("SELECT count(*) FROM outbox")
                         )
         finally:
-            self.active = False
             await conn.close()
 
     async def _drain(self, conn: asyncpg.Connection) -> int:

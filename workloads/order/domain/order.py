@@ -30,9 +30,6 @@ class Step(StrEnum):
     RELEASING_INVENTORY = "RELEASING_INVENTORY"
 
 
-TERMINAL = frozenset({Status.CANCELLED, Status.SHIPPED})
-
-
 @dataclass(frozen=True)
 class OrderEvent:
     """One fact in an order's history: a type and its data (JSON-ready)."""
