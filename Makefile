@@ -27,7 +27,13 @@ $(UV):
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
-setup: .venv/.synced ## virtualenv with the locked dependencies
+# checkov's pins clash with pulumi's, so it has an environment (and a lock) of its own.
+CHECKOV_ENV := .venv-checkov
+$(CHECKOV_ENV)/.synced: $(UV) policies/tools/pyproject.toml policies/tools/uv.lock
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(CHECKOV_ENV) $(UV) sync --frozen --project policies/tools --python $(PYTHON)
+	@touch $@
+
+setup: .venv/.synced $(CHECKOV_ENV)/.synced ## virtualenvs with the locked dependencies
 
 up: setup ## start the local stack (PostgreSQL, Redis, Kafka, Prometheus)
 	$(BIN)/conveyor local up
