@@ -1,0 +1,175 @@
+"""Specs that only the CRD's CEL rules (and the model's validators) refuse: one per rule.
+
+Each case mutates the local example; each result is still valid against the plain OpenAPI schema,
+so the refusal can only come from a cross-field rule. The unit tests feed them to the pydantic
+model; the integration tests can feed the same cases to the real API server and match `message`
+against its answer (the message names the field, in both).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Spec = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class InvalidCase:
+    id: str
+    mutate: Callable[[Spec], None]
+    message: str  # a fragment both the CRD's and the model's message contain
+
+    def apply(self, resource: dict[str, Any]) -> dict[str, Any]:
+        broken = copy.deepcopy(resource)
+        self.mutate(broken["spec"])
+        return broken
+
+
+def _set(path: str, value: Any) -> Callable[[Spec], None]:
+    def mutate(spec: Spec) -> None:
+        *parents, last = path.split(".")
+        node = spec
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+
+    return mutate
+
+
+def _delete(path: str) -> Callable[[Spec], None]:
+    def mutate(spec: Spec) -> None:
+        *parents, last = path.split(".")
+        node = spec
+        for part in parents:
+            node = node[part]
+        del node[last]
+
+    return mutate
+
+
+def _both(*steps: Callable[[Spec], None]) -> Callable[[Spec], None]:
+    def mutate(spec: Spec) -> None:
+        for step in steps:
+            step(spec)
+
+    return mutate
+
+
+INVALID_CASES: tuple[InvalidCase, ...] = (
+    InvalidCase(
+        "min-above-max",
+        _both(
+            _delete("workloads.order.replicas"),
+            _set("workloads.order.autoscaling", {"minReplicas": 5, "maxReplicas": 2}),
+        ),
+        "autoscaling.minReplicas must be less than or equal to autoscaling.maxReplicas",
+    ),
+    InvalidCase(
+        "replicas-and-autoscaling",
+        _set("workloads.order.autoscaling", {"minReplicas": 1, "maxReplicas": 2}),
+        "exactly one of replicas or autoscaling must be set",
+    ),
+    InvalidCase(
+        "neither-replicas-nor-autoscaling",
+        _delete("workloads.order.replicas"),
+        "exactly one of replicas or autoscaling must be set",
+    ),
+    InvalidCase(
+        "unknown-workload",
+        _set("workloads.billing", {"image": "conveyor/billing:dev", "replicas": 1}),
+        "catalogue",
+    ),
+    InvalidCase(
+        "lag-scaling-on-a-non-consumer",
+        _set(
+            "workloads.gateway",
+            {
+                "image": "conveyor/gateway:dev",
+                "autoscaling": {"minReplicas": 1, "maxReplicas": 2, "metric": "kafkaLag"},
+            },
+        ),
+        "kafkaLag needs a Kafka consumer workload",
+    ),
+    InvalidCase("postgres-missing", _delete("postgres"), "postgres must be set"),
+    InvalidCase("kafka-missing", _delete("kafka"), "kafka must be set"),
+    InvalidCase(
+        "redis-missing-for-gateway",
+        _both(
+            _delete("redis"),
+            _set("workloads.gateway", {"image": "conveyor/gateway:dev", "replicas": 1}),
+        ),
+        "redis must be set",
+    ),
+    InvalidCase(
+        "reserved-env",
+        _set("workloads.order.env", {"DATABASE_URL": "postgresql://x"}),
+        "may not set",
+    ),
+    InvalidCase(
+        "env-and-flag-share-a-name",
+        _set("workloads.payment.env", {"PAYMENT_FAILURE_RATE": "1"}),
+        "must not share names",
+    ),
+    InvalidCase(
+        "requests-above-limits",
+        _set(
+            "workloads.order.resources",
+            {
+                "requests": {"cpu": "2", "memory": "128Mi"},
+                "limits": {"cpu": "500m", "memory": "1Gi"},
+            },
+        ),
+        "resources.requests must not exceed resources.limits",
+    ),
+    InvalidCase(
+        "isr-above-replication",
+        _set("kafka.topics", {"replicationFactor": 1, "minInsyncReplicas": 2}),
+        "kafka.topics.minInsyncReplicas must be less than or equal to",
+    ),
+    InvalidCase(
+        "rollout-cannot-progress",
+        _set("rollout", {"maxSurge": 0, "maxUnavailable": "0%"}),
+        "rollout.maxSurge and rollout.maxUnavailable must not both be 0",
+    ),
+    InvalidCase(
+        "shutdown-delay-not-below-grace",
+        _set("rollout", {"terminationGracePeriodSeconds": 10, "shutdownDelaySeconds": 10}),
+        "rollout.shutdownDelaySeconds must be less than",
+    ),
+    InvalidCase(
+        "retry-intervals-reversed",
+        _set(
+            "resiliency.policies.retries.standard",
+            {"initialInterval": "10s", "maxInterval": "1s"},
+        ),
+        "initialInterval must not exceed maxInterval",
+    ),
+    InvalidCase(
+        "target-names-undefined-timeout",
+        _set("resiliency.targets.kafka", {"timeout": "nope"}),
+        "must name a policy in policies.timeouts",
+    ),
+    InvalidCase(
+        "target-names-undefined-retry",
+        _set("resiliency.targets.kafka", {"retry": "nope"}),
+        "must name a policy in policies.retries",
+    ),
+    InvalidCase(
+        "target-names-undefined-breaker",
+        _set("resiliency.targets.kafka", {"circuitBreaker": "nope"}),
+        "must name a policy in policies.circuitBreakers",
+    ),
+    InvalidCase(
+        "target-is-neither-workload-nor-component",
+        _set("resiliency.targets.shipping", {"retry": "standard"}),
+        "resiliency.targets",
+    ),
+    InvalidCase(
+        "slo-for-a-missing-workload",
+        _set("slo.workloads", {"shipping": {"availability": 99.0}}),
+        "slo.workloads",
+    ),
+)
