@@ -20,6 +20,7 @@ EKS_DEFAULT_INSTANCE = "t3.medium"  # the EKS API's default when a node group na
 EKS_DEFAULT_DISK_GB = 20
 NEVER_EXPIRE_DAYS = 365  # a log group without retention: price one year of accumulation
 PI_FREE_DAYS = 7  # Performance Insights retention included in the instance price
+PI_DAYS_PER_MONTH = 30.5  # PI counts 31 days as one month and 731 days as 24
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,9 @@ class Context:
         return max(1, len(peers))
 
 
-Pricer = Callable[[Resource, Context], list[tuple[str, float, str, str, str]]]
-# (item, quantity, unit, section, rate-or-instance key) — `price_resource` adds the rest.
+Charge = tuple[str, float, str, str, str]
+"""(item, monthly quantity, unit, price-table section, rate or instance class)."""
+Pricer = Callable[[Resource, Context], list[Charge]]
 
 
 def _get(inputs: Mapping[str, Any], *path: str) -> Any:
@@ -54,11 +56,11 @@ def _get(inputs: Mapping[str, Any], *path: str) -> Any:
     return value
 
 
-def _eks_cluster(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
+def _eks_cluster(r: Resource, c: Context) -> list[Charge]:
     return [("EKS control plane", c.hours, "hour", "eks", "cluster_hour")]
 
 
-def _node_group(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
+def _node_group(r: Resource, c: Context) -> list[Charge]:
     if (r.inputs.get("capacityType") or "ON_DEMAND") != "ON_DEMAND":
         raise PricingError(f"{r.name}: capacityType {r.inputs['capacityType']!r} has no price")
     types = r.inputs.get("instanceTypes") or []
@@ -92,20 +94,13 @@ def _launch_template(r: Resource, c: Context) -> Mapping[str, Any] | None:
     return found.inputs if found is not None else None
 
 
-def _rds_instance(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
+def _rds_instance(r: Resource, c: Context) -> list[Charge]:
     cls = str(r.inputs.get("instanceClass"))
     multi_az = bool(r.inputs.get("multiAz"))
     copies = 2 if multi_az else 1  # Multi-AZ: a standby of the same class and storage
     label = " (Multi-AZ: primary + standby)" if multi_az else ""
     storage = r.inputs.get("storageType") or ("io1" if r.inputs.get("iops") else "gp2")
     gb = float(r.inputs.get("allocatedStorage") or 0)
-    if r.inputs.get("performanceInsightsEnabled"):
-        days = int(r.inputs.get("performanceInsightsRetentionPeriod") or PI_FREE_DAYS)
-        if days > PI_FREE_DAYS:
-            raise PricingError(
-                f"{r.name}: Performance Insights retention {days} days is beyond the free 7 days "
-                "and prices.yaml has no rate for it"
-            )
     items = [
         (f"{copies} x {cls} instance-hours{label}", copies * c.hours, "hour", "rds", cls),
         (
@@ -116,6 +111,7 @@ def _rds_instance(r: Resource, c: Context) -> list[tuple[str, float, str, str, s
             f"{storage}_gb_month",
         ),
     ]
+    items += _performance_insights(r, c, copies)
     if r.inputs.get("manageMasterUserPassword"):
         items.append(
             ("master password secret (RDS-managed)", 1, "month", "secrets_manager", "secret_month")
@@ -123,7 +119,37 @@ def _rds_instance(r: Resource, c: Context) -> list[tuple[str, float, str, str, s
     return items
 
 
-def _replication_group(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
+def _performance_insights(r: Resource, c: Context, copies: int) -> list[Charge]:
+    """Paid retention: per vCPU of every instance (standby too), first month + further months."""
+    days = int(r.inputs.get("performanceInsightsRetentionPeriod") or PI_FREE_DAYS)
+    if not r.inputs.get("performanceInsightsEnabled") or days <= PI_FREE_DAYS:
+        return []
+    cls = str(r.inputs.get("instanceClass"))
+    vcpus = copies * c.prices.instance("rds", cls, resource=f"{r.type} {r.name}").vcpu
+    months = max(1, round(days / PI_DAYS_PER_MONTH))
+    items: list[Charge] = [
+        (
+            f"Performance Insights {days} days, {vcpus} vCPU",
+            vcpus,
+            "vCPU-month",
+            "rds_performance_insights",
+            "first_month_vcpu_month",
+        )
+    ]
+    if months > 1:
+        items.append(
+            (
+                f"Performance Insights months 2-{months}",
+                vcpus * (months - 1),
+                "vCPU-month",
+                "rds_performance_insights",
+                "extra_month_vcpu_month",
+            )
+        )
+    return items
+
+
+def _replication_group(r: Resource, c: Context) -> list[Charge]:
     engine = str(r.inputs.get("engine") or "redis")
     if engine != "redis":
         raise PricingError(f"{r.name}: ElastiCache engine {engine!r} has no price table")
@@ -139,7 +165,7 @@ def _replication_group(r: Resource, c: Context) -> list[tuple[str, float, str, s
     ]
 
 
-def _msk_cluster(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
+def _msk_cluster(r: Resource, c: Context) -> list[Charge]:
     info = r.inputs.get("brokerNodeGroupInfo") or {}
     instance = str(info.get("instanceType"))
     brokers = int(r.inputs.get("numberOfBrokerNodes") or 0)
@@ -182,7 +208,7 @@ def _msk_cluster(r: Resource, c: Context) -> list[tuple[str, float, str, str, st
     return items
 
 
-def _nat_gateway(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
+def _nat_gateway(r: Resource, c: Context) -> list[Charge]:
     gb = c.assumptions.usage.nat_gb.at(c.assumptions.orders_per_month) / c.share(r)
     return [
         ("NAT gateway hours", c.hours, "hour", "vpc", "nat_gateway_hour"),
@@ -190,11 +216,11 @@ def _nat_gateway(r: Resource, c: Context) -> list[tuple[str, float, str, str, st
     ]
 
 
-def _eip(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
+def _eip(r: Resource, c: Context) -> list[Charge]:
     return [("public IPv4 address", c.hours, "hour", "vpc", "public_ipv4_hour")]
 
 
-def _vpc_endpoint(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
+def _vpc_endpoint(r: Resource, c: Context) -> list[Charge]:
     kind = r.inputs.get("vpcEndpointType") or "Gateway"
     if kind == "Gateway":
         return []  # S3 / DynamoDB gateway endpoints have no charge
@@ -221,12 +247,12 @@ def _vpc_endpoint(r: Resource, c: Context) -> list[tuple[str, float, str, str, s
     ]
 
 
-def _internet_gateway(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
+def _internet_gateway(r: Resource, c: Context) -> list[Charge]:
     gb = c.assumptions.usage.internet_out_gb.at(c.assumptions.orders_per_month) / c.share(r)
     return [("data transfer out to the internet", gb, "GB", "data_transfer", "internet_out_gb")]
 
 
-def _log_group(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
+def _log_group(r: Resource, c: Context) -> list[Charge]:
     component = c.graph.component_of(r)
     growth = c.assumptions.usage.log_ingest_gb.get(component)
     if growth is None:
@@ -246,7 +272,7 @@ def _log_group(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]
     ]
 
 
-def _kms_key(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
+def _kms_key(r: Resource, c: Context) -> list[Charge]:
     requests = c.assumptions.usage.kms_requests.at(c.assumptions.orders_per_month) / c.share(r)
     return [
         ("customer managed key", 1, "month", "kms", "key_month"),
@@ -254,7 +280,7 @@ def _kms_key(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
     ]
 
 
-def _secret(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
+def _secret(r: Resource, c: Context) -> list[Charge]:
     calls = c.assumptions.usage.secrets_api_calls_per_secret
     return [
         ("secret", 1, "month", "secrets_manager", "secret_month"),
@@ -263,7 +289,7 @@ def _secret(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
 
 
 def _load_balancer(kind: str) -> Pricer:
-    def pricer(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
+    def pricer(r: Resource, c: Context) -> list[Charge]:
         lcu = c.assumptions.usage.load_balancer_lcu
         return [
             (f"{kind.upper()} hours", c.hours, "hour", "elb", f"{kind}_hour"),
@@ -279,7 +305,7 @@ def _load_balancer(kind: str) -> Pricer:
     return pricer
 
 
-def _aws_lb(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
+def _aws_lb(r: Resource, c: Context) -> list[Charge]:
     kind = {"application": "alb", "network": "nlb"}.get(
         str(r.inputs.get("loadBalancerType") or "application")
     )
@@ -288,37 +314,37 @@ def _aws_lb(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
     return _load_balancer(kind)(r, c)
 
 
-def _k8s_service(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
+def _k8s_service(r: Resource, c: Context) -> list[Charge]:
     if _get(r.inputs, "spec", "type") != "LoadBalancer":
         return []
     return _load_balancer("nlb")(r, c)  # the AWS Load Balancer Controller makes an NLB
 
 
-def _k8s_ingress(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
+def _k8s_ingress(r: Resource, c: Context) -> list[Charge]:
     cls = _get(r.inputs, "spec", "ingressClassName") or _get(
         r.inputs, "metadata", "annotations", "kubernetes.io/ingress.class"
     )
     return _load_balancer("alb")(r, c) if cls == "alb" else []
 
 
-def _bucket(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
+def _bucket(r: Resource, c: Context) -> list[Charge]:
     gb = c.assumptions.usage.bucket_gb
     return [("S3 Standard storage", gb, "GB-month", "s3", "standard_gb_month")]
 
 
-def _alarm(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
+def _alarm(r: Resource, c: Context) -> list[Charge]:
     return [("metric alarm", 1, "month", "cloudwatch", "alarm_month")]
 
 
-def _dashboard(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
+def _dashboard(r: Resource, c: Context) -> list[Charge]:
     return [("dashboard", 1, "month", "cloudwatch", "dashboard_month")]
 
 
-def _zone(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
+def _zone(r: Resource, c: Context) -> list[Charge]:
     return [("hosted zone", 1, "month", "route53", "hosted_zone_month")]
 
 
-def _ec2_instance(r: Resource, c: Context) -> list[tuple[str, float, str, str, str]]:
+def _ec2_instance(r: Resource, c: Context) -> list[Charge]:
     instance = str(r.inputs.get("instanceType"))
     return [(f"{instance} instance-hours", c.hours, "hour", "ec2", instance)]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from operators.cli import demo, dlq, local, schemas
+from operators.cli.cost import cost as cost_command
 
 app = typer.Typer(
     name="conveyor",
@@ -16,6 +17,7 @@ app.add_typer(local.app, name="local")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(schemas.app, name="schemas")
 app.command(name="demo")(demo.demo)
+app.command(name="cost")(cost_command)
 
 
 def main() -> None:
