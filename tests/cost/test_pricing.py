@@ -109,11 +109,12 @@ def test_unknown_instance_class_is_an_error_naming_it(
 def test_unknown_node_type_of_every_priced_service_is_an_error(
     small: SynthGraph, prices: PriceTable, assumptions: AssumptionFile
 ) -> None:
-    for name, inputs in [
+    cases: list[tuple[str, dict[str, object]]] = [
         ("conveyor-small-general", {"instanceTypes": ["z9.large"]}),
         ("conveyor-small-redis", {"nodeType": "cache.z9.large"}),
         ("conveyor-small-kafka", {"brokerNodeGroupInfo": {"instanceType": "kafka.z9.large"}}),
-    ]:
+    ]
+    for name, inputs in cases:
         with pytest.raises(PricingError, match=r"z9\.large"):
             price(_with(small, name, **inputs), prices, assumptions.for_env("small"))
 
