@@ -62,6 +62,11 @@ bench: up ## the saga benchmark (60 s at 100 orders/s): build/bench/saga.json
 schemas: setup ## re-render the message JSON Schemas from the models
 	$(BIN)/conveyor schemas write
 
+ENV ?= dev
+.PHONY: cost
+cost: setup ## monthly AWS cost of a synthesized stack (ENV=dev|staging|prod): build/cost/$(ENV).json
+	$(BIN)/conveyor cost --env $(ENV) $(COST_ARGS)
+
 unit: setup ## only the tests without I/O
 	$(BIN)/pytest tests/unit
 
