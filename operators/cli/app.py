@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from operators.cli import demo, dlq, local, schemas
+from operators.cli import demo, dlq, local, policy, schemas
 from operators.cli.cost import cost as cost_command
 
 app = typer.Typer(
@@ -18,6 +18,7 @@ app.add_typer(dlq.app, name="dlq")
 app.add_typer(schemas.app, name="schemas")
 app.command(name="demo")(demo.demo)
 app.command(name="cost")(cost_command)
+app.command(name="policy")(policy.policy)
 
 
 def main() -> None:

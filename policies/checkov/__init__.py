@@ -1,0 +1,1 @@
+"""Conveyor's own checkov checks, loaded with `--external-checks-dir` inside `.venv-checkov`."""

@@ -1,0 +1,1 @@
+"""Conveyor's CrossGuard policy pack: the critical rules, enforced by `pulumi preview`/`up`."""
