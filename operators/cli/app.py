@@ -18,6 +18,7 @@ app.add_typer(dlq.app, name="dlq")
 app.add_typer(schemas.app, name="schemas")
 app.command(name="demo")(demo.demo)
 app.command(name="cost")(cost_command)
+app.command(name="synth")(synth.synth)
 app.command(name="policy")(policy.policy)
 
 

@@ -1,0 +1,361 @@
+"""In-cluster add-ons: load balancer controller, observability, the operator, one OrderPipeline.
+
+Destroy order is the point of the dependency edges here. Pulumi deletes a resource before the
+resources it depends on, so:
+- the AWS Load Balancer Controller depends on the node groups, the core add-ons and the NAT
+  routes/subnets (via `depends_on`), hence outlives nothing it needs and is deleted only after
+- everything that can make it create AWS load balancers and security groups (Grafana's
+  Ingress in kube-prometheus-stack, the operator and the OrderPipeline whose gateway Service it
+  renders) — those depend on the controller release, so they go first and the controller, still
+  running, removes their ALBs/NLBs and SGs before the network that hosts them is destroyed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from conveyor_platform import manifests, pipeline, policies
+from conveyor_platform.config import Addons as AddonsConfig
+from conveyor_platform.config import Chart
+from conveyor_platform.tags import Tagging
+
+MONITORING_NAMESPACE = "monitoring"
+LB_CONTROLLER_ACCOUNT = "aws-load-balancer-controller"
+
+
+def lb_controller_policy(cluster_name: str) -> str:
+    """The controller's rights, with writes limited to resources tagged for this cluster."""
+    owned = {"StringEquals": {"aws:ResourceTag/elbv2.k8s.aws/cluster": cluster_name}}
+    requested = {"StringEquals": {"aws:RequestTag/elbv2.k8s.aws/cluster": cluster_name}}
+    return policies.document(
+        {
+            "Effect": "Allow",
+            "Action": [
+                "ec2:Describe*",
+                "elasticloadbalancing:Describe*",
+                "acm:ListCertificates",
+                "acm:DescribeCertificate",
+                "wafv2:GetWebACLForResource",
+                "shield:GetSubscriptionState",
+                "iam:ListServerCertificates",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Effect": "Allow",
+            "Action": [
+                "ec2:CreateSecurityGroup",
+                "ec2:CreateTags",
+                "elasticloadbalancing:CreateLoadBalancer",
+                "elasticloadbalancing:CreateTargetGroup",
+                "elasticloadbalancing:AddTags",
+            ],
+            "Resource": "*",
+            "Condition": requested,
+        },
+        {
+            "Effect": "Allow",
+            "Action": [
+                "ec2:AuthorizeSecurityGroupIngress",
+                "ec2:RevokeSecurityGroupIngress",
+                "ec2:DeleteSecurityGroup",
+                "elasticloadbalancing:*",
+            ],
+            "Resource": "*",
+            "Condition": owned,
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["iam:CreateServiceLinkedRole"],
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {"iam:AWSServiceName": "elasticloadbalancing.amazonaws.com"}
+            },
+        },
+    )
+
+
+def workload_policy(
+    msk_arn: str, redis_arn: str, redis_user_arn: str, secret_arns: list[str]
+) -> str:
+    """What the workloads may do: their topics and groups, Redis as their user, the DB secret."""
+    account_part = msk_arn.split(":cluster/", maxsplit=1)[0]
+    cluster_path = msk_arn.split(":cluster/")[1] if ":cluster/" in msk_arn else "*"
+    return policies.document(
+        {
+            "Effect": "Allow",
+            "Action": [
+                "kafka-cluster:Connect",
+                "kafka-cluster:DescribeCluster",
+                "kafka-cluster:DescribeTopic",
+                "kafka-cluster:ReadData",
+                "kafka-cluster:WriteData",
+                "kafka-cluster:DescribeGroup",
+                "kafka-cluster:AlterGroup",
+                "kafka-cluster:DescribeTransactionalId",
+                "kafka-cluster:WriteDataIdempotently",
+            ],
+            "Resource": [
+                msk_arn,
+                f"{account_part}:topic/{cluster_path}/*",
+                f"{account_part}:group/{cluster_path}/*",
+                f"{account_part}:transactional-id/{cluster_path}/*",
+            ],
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["elasticache:Connect"],
+            "Resource": [redis_arn, redis_user_arn],
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": sorted(secret_arns),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class AddonsArgs:
+    prefix: str
+    region: str
+    config: AddonsConfig
+    tagging: Tagging
+    workloads: list[str]
+    cluster_name: pulumi.Output[str]
+    vpc_id: pulumi.Output[str]
+    oidc_provider_arn: pulumi.Output[str]
+    oidc_issuer: pulumi.Output[str]
+    cluster_ready: list[pulumi.Resource]  # node groups, core add-ons, NAT routes
+    msk_arn: pulumi.Output[str]
+    kafka_bootstrap: pulumi.Output[str]
+    redis_arn: pulumi.Output[str]
+    redis_user_arn: pulumi.Output[str]
+    redis_user: pulumi.Output[str]
+    redis_endpoint: pulumi.Output[str]
+    postgres_endpoints: dict[str, pulumi.Output[str]]
+    postgres_secret_arns: dict[str, pulumi.Output[str]]
+    kafka_partitions: int
+    kafka_replication_factor: int
+    kafka_min_insync_replicas: int
+
+
+class Addons(pulumi.ComponentResource):
+    workload_role: aws.iam.Role
+    lb_controller: k8s.helm.v3.Release
+    pipeline: pulumi.CustomResource
+
+    def __init__(self, name: str, args: AddonsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("conveyor:platform:Addons", name, None, opts)
+        self._args = args
+        config, prefix = args.config, args.prefix
+        child = pulumi.ResourceOptions(parent=self)
+
+        namespaces = {
+            ns: k8s.core.v1.Namespace(
+                f"{prefix}-ns-{ns}",
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=ns, labels={"conveyor.dev/environment": args.tagging.environment}
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=args.cluster_ready),
+            )
+            for ns in sorted(
+                {MONITORING_NAMESPACE, config.operator_namespace, config.pipeline_namespace}
+            )
+        }
+
+        # The load balancer controller, with IRSA; everything that makes LBs depends on it.
+        lb_role = self._irsa_role(f"{prefix}-lb-controller", "kube-system", LB_CONTROLLER_ACCOUNT)
+        aws.iam.RolePolicy(
+            f"{prefix}-lb-controller",
+            role=lb_role.id,
+            policy=args.cluster_name.apply(lb_controller_policy),
+            opts=child,
+        )
+        self.lb_controller = self._release(
+            "aws-load-balancer-controller",
+            config.aws_load_balancer_controller,
+            "kube-system",
+            {
+                "clusterName": args.cluster_name,
+                "region": args.region,
+                "vpcId": args.vpc_id,
+                "serviceAccount": {
+                    "create": True,
+                    "name": LB_CONTROLLER_ACCOUNT,
+                    "annotations": {"eks.amazonaws.com/role-arn": lb_role.arn},
+                },
+            },
+            after=[*args.cluster_ready, lb_role],
+        )
+        after_lb: list[pulumi.Resource] = [self.lb_controller]
+
+        # Observability: Prometheus + Grafana (internal ALB), the OpenTelemetry Collector.
+        monitoring = namespaces[MONITORING_NAMESPACE]
+        dashboards = manifests.dashboards()
+        for file_name, body in dashboards.items():
+            k8s.core.v1.ConfigMap(
+                f"{prefix}-dashboard-{file_name.removesuffix('.json')}",
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=f"dashboard-{file_name.removesuffix('.json')}",
+                    namespace=MONITORING_NAMESPACE,
+                    labels={"grafana_dashboard": "1"},
+                ),
+                data={file_name: body},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[monitoring]),
+            )
+        self._release(
+            "kube-prometheus-stack",
+            config.kube_prometheus_stack,
+            MONITORING_NAMESPACE,
+            {
+                "grafana": {
+                    "sidecar": {"dashboards": {"enabled": True, "label": "grafana_dashboard"}},
+                    "ingress": {
+                        "enabled": True,
+                        "ingressClassName": "alb",
+                        "hosts": [config.grafana_host],
+                        "annotations": {
+                            "alb.ingress.kubernetes.io/scheme": "internal",
+                            "alb.ingress.kubernetes.io/target-type": "ip",
+                        },
+                    },
+                },
+                "prometheus": {
+                    "prometheusSpec": {
+                        "retention": "15d",
+                        "serviceMonitorSelectorNilUsesHelmValues": False,
+                    }
+                },
+            },
+            after=[*after_lb, monitoring],
+        )
+        self._release(
+            "opentelemetry-collector",
+            config.opentelemetry_collector,
+            MONITORING_NAMESPACE,
+            {
+                "mode": "deployment",
+                "image": {"repository": "otel/opentelemetry-collector-contrib"},
+                "presets": {"kubernetesAttributes": {"enabled": True}},
+            },
+            after=[*after_lb, monitoring],
+        )
+
+        # The operator: every CRD first (its own and kopf's peering), then the rest.
+        operator_ns = namespaces[config.operator_namespace]
+        found = manifests.read(manifests.CRDS_DIR) + manifests.read(manifests.DEPLOY_DIR)
+        crd_opts = pulumi.ResourceOptions(parent=self, depends_on=[*after_lb, operator_ns])
+        crds = [
+            manifests.declare(m, default_namespace=config.operator_namespace, opts=crd_opts)
+            for m in found
+            if m.kind == "CustomResourceDefinition"
+        ]
+        rest_opts = pulumi.ResourceOptions(parent=self, depends_on=[*crds, *after_lb, operator_ns])
+        operator = [
+            manifests.declare(
+                m,
+                default_namespace=config.operator_namespace,
+                opts=rest_opts,
+                cluster_scoped_custom=manifests.cluster_scoped_kinds(found),
+            )
+            for m in found
+            if m.kind != "CustomResourceDefinition"
+            and not (m.kind == "Namespace" and m.name in namespaces)
+        ]
+
+        # The workloads' identity: a service account bound to an IAM role by IRSA.
+        self.workload_role = self._irsa_role(f"{prefix}-workloads", config.pipeline_namespace, "*")
+        secret_arns = list(args.postgres_secret_arns.values())
+        aws.iam.RolePolicy(
+            f"{prefix}-workloads",
+            role=self.workload_role.id,
+            policy=pulumi.Output.all(
+                args.msk_arn, args.redis_arn, args.redis_user_arn, *secret_arns
+            ).apply(lambda v: workload_policy(v[0], v[1], v[2], list(v[3:]))),
+            opts=child,
+        )
+        pipeline_ns = namespaces[config.pipeline_namespace]
+
+        # One OrderPipeline for this environment, wired to the stack's outputs.
+        owners = sorted(args.postgres_endpoints)
+        wiring = pulumi.Output.all(
+            args.kafka_bootstrap,
+            args.redis_endpoint,
+            args.redis_user,
+            self.workload_role.arn,
+            *(args.postgres_endpoints[o] for o in owners),
+            *(args.postgres_secret_arns[o] for o in owners),
+        ).apply(
+            lambda v: pipeline.PipelineWiring(
+                name=config.pipeline_name,
+                namespace=config.pipeline_namespace,
+                replicas=config.workload_replicas,
+                workloads=args.workloads,
+                image_registry=config.image_registry,
+                image_tag=config.image_tag,
+                kafka_bootstrap=v[0],
+                kafka_partitions=args.kafka_partitions,
+                kafka_replication_factor=args.kafka_replication_factor,
+                kafka_min_insync_replicas=args.kafka_min_insync_replicas,
+                redis_endpoint=v[1],
+                redis_user=v[2],
+                role_arn=v[3],
+                postgres_endpoints=dict(zip(owners, v[4 : 4 + len(owners)], strict=True)),
+                postgres_secret_arns=dict(zip(owners, v[4 + len(owners) :], strict=True)),
+                monitoring_namespace=MONITORING_NAMESPACE,
+            )
+        )
+        self.pipeline = k8s.apiextensions.CustomResource(
+            f"{prefix}-pipeline",
+            api_version=pipeline.API_VERSION,
+            kind=pipeline.KIND,
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=config.pipeline_name,
+                namespace=config.pipeline_namespace,
+                annotations=wiring.apply(pipeline.references),
+            ),
+            spec=wiring.apply(pipeline.spec),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[*crds, *operator, *after_lb, pipeline_ns]
+            ),
+        )
+        self.register_outputs({"workloadRoleArn": self.workload_role.arn})
+
+    def _irsa_role(self, name: str, namespace: str, account: str) -> aws.iam.Role:
+        args = self._args
+        trust = pulumi.Output.all(args.oidc_provider_arn, args.oidc_issuer).apply(
+            lambda v: policies.irsa_trust(v[0], v[1], namespace, account)
+        )
+        return aws.iam.Role(
+            name,
+            assume_role_policy=trust,
+            tags=args.tagging.of(name),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _release(
+        self,
+        chart: str,
+        pinned: Chart,
+        namespace: str,
+        values: dict[str, object],
+        *,
+        after: list[pulumi.Resource],
+    ) -> k8s.helm.v3.Release:
+        return k8s.helm.v3.Release(
+            f"{self._args.prefix}-{chart}",
+            name=chart,
+            chart=chart,
+            version=pinned.version,
+            namespace=namespace,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=pinned.repository),
+            values=values,
+            atomic=True,
+            cleanup_on_fail=True,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after),
+        )

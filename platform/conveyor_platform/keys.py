@@ -1,0 +1,68 @@
+"""Customer-managed KMS keys, one per concern, so a key's blast radius is one kind of data.
+
+Logs (flow logs, control-plane, broker and slow logs) share one key whose policy admits the
+CloudWatch Logs service; the cluster's secrets, the database, the cache and the brokers each get
+their own. Rotation is on and deletion waits the maximum 30 days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from conveyor_platform import policies
+from conveyor_platform.tags import Tagging
+
+LOGS_SERVICE = "logs.{region}.amazonaws.com"
+
+
+@dataclass(frozen=True)
+class KeysArgs:
+    prefix: str
+    region: str
+    account_id: pulumi.Output[str]
+    tagging: Tagging
+
+
+class Keys(pulumi.ComponentResource):
+    logs: aws.kms.Key
+    cluster: aws.kms.Key
+    database: aws.kms.Key
+    cache: aws.kms.Key
+    streaming: aws.kms.Key
+
+    def __init__(self, name: str, args: KeysArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("conveyor:platform:Keys", name, None, opts)
+        self._args = args
+        self.logs = self._key(
+            "logs", "CloudWatch Logs of the VPC, EKS, MSK and Redis", [LOGS_SERVICE]
+        )
+        self.cluster = self._key("eks", "envelope encryption of Kubernetes secrets", [])
+        self.database = self._key("rds", "RDS storage, snapshots, master secret, PI", [])
+        self.cache = self._key("redis", "ElastiCache at-rest encryption", [])
+        self.streaming = self._key("msk", "MSK at-rest encryption", [])
+        self.register_outputs({"logs": self.logs.arn, "cluster": self.cluster.arn})
+
+    def _key(self, purpose: str, description: str, services: list[str]) -> aws.kms.Key:
+        args = self._args
+        name = f"{args.prefix}-{purpose}"
+        key = aws.kms.Key(
+            name,
+            description=f"{args.prefix}: {description}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=args.account_id.apply(
+                lambda account: policies.key_policy(account, args.region, services)
+            ),
+            tags=args.tagging.of(name),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.kms.Alias(
+            f"{name}-alias",
+            name=f"alias/{name}",
+            target_key_id=key.key_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return key
