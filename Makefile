@@ -67,6 +67,11 @@ ENV ?= dev
 cost: setup ## monthly AWS cost of a synthesized stack (ENV=dev|staging|prod): build/cost/$(ENV).json
 	$(BIN)/conveyor cost --env $(ENV) $(COST_ARGS)
 
+# `make synth` writes every stack; `make synth ENV=prod` one (ENV given, not the default above).
+.PHONY: synth
+synth: setup ## resource graphs of the stacks under mocks (ENV=dev|staging|prod; default all): build/synth/
+	$(BIN)/conveyor synth $(if $(filter command line environment,$(origin ENV)),--env $(ENV),)
+
 unit: setup ## only the tests without I/O
 	$(BIN)/pytest tests/unit
 

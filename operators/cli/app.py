@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from operators.cli import demo, dlq, local, policy, schemas
+from operators.cli import demo, dlq, local, policy, schemas, synth
 from operators.cli.cost import cost as cost_command
 
 app = typer.Typer(
