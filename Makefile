@@ -11,7 +11,7 @@ BIN := .venv/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_CACHE_DIR := $(CACHE)/uv-cache
 
-.PHONY: help setup up down status demo test unit lint format lock clean bench schemas
+.PHONY: help setup up down status demo test unit lint format lock clean bench schemas kube-up kube-down
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -53,7 +53,13 @@ lint: setup ## ruff, formatting, mypy strict, import contracts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint up ## set everything up and run every test against the real stack
+kube-up: setup ## build (once) and start the local Kubernetes API server for the operator
+	$(BIN)/conveyor kube up
+
+kube-down: setup ## stop the local Kubernetes API server
+	$(BIN)/conveyor kube down
+
+test: lint up kube-up ## set everything up and run every test against the real stack
 	$(BIN)/pytest
 
 bench: up ## the saga benchmark (60 s at 100 orders/s): build/bench/saga.json

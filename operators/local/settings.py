@@ -33,9 +33,14 @@ class LocalStackSettings(BaseSettings):
     kafka_port: int = Field(default=19092, ge=1024, le=65535)
     kafka_controller_port: int = Field(default=19093, ge=1024, le=65535)
     prometheus_port: int = Field(default=19090, ge=1024, le=65535)
+    etcd_port: int = Field(default=12379, ge=1024, le=65535)
+    etcd_peer_port: int = Field(default=12380, ge=1024, le=65535)
+    kube_apiserver_port: int = Field(default=16443, ge=1024, le=65535)
 
     kafka_version: str = "3.9.1"
     kafka_heap: str = "384m"
+    # The Kubernetes release whose API server the operator is tested against; built from source.
+    kubernetes_version: str = Field(default="v1.34.4", pattern=r"^v1\.\d+\.\d+$")
     start_timeout_s: float = Field(default=90.0, gt=0)
     stop_timeout_s: float = Field(default=30.0, gt=0)
 
