@@ -129,7 +129,8 @@ class WorkloadSpec(_Model):
     """One workload: either a fixed `replicas` or `autoscaling` bounds, never both."""
 
     image: Annotated[str, StringConstraints(pattern=IMAGE, max_length=255)]
-    image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
+    # Always: the registry re-checks the pull credentials for every pod, and a moved tag is seen.
+    image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "Always"
     replicas: int | None = Field(default=None, ge=0, le=100)
     autoscaling: Autoscaling | None = None
     # Unprivileged containers cannot bind below 1024.
@@ -377,7 +378,8 @@ class Metadata(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    name: DnsName
+    # Children are named `<name>-<workload>` and Services need DNS-1035 labels of <= 63 characters.
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z]([-a-z0-9]*[a-z0-9])?$", max_length=40)]
     namespace: DnsName = "default"
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)

@@ -178,24 +178,32 @@ def _cel_rules(node: Any) -> Iterator[dict[str, str]]:
 
 
 def _structural_problems(node: dict[str, Any], path: str) -> Iterator[str]:
-    typed = "type" in node or node.get("x-kubernetes-int-or-string")
-    if not typed and not node.get("x-kubernetes-preserve-unknown-fields"):
-        yield f"{path}: no type"
-    for junctor in ("anyOf", "allOf", "oneOf", "not"):
-        if junctor in node:
-            yield f"{path}: {junctor} (only plain forms are structural; use CEL)"
-    if "x-kubernetes-validations" in node:
-        for rule in node["x-kubernetes-validations"]:
-            if "message" not in rule:
-                yield f"{path}: CEL rule without a message"
-    if node.get("type") == "object" and "additionalProperties" in node and "properties" in node:
-        yield f"{path}: properties and additionalProperties together"
-    is_map = node.get("type") == "object" and "additionalProperties" in node
-    if is_map and "maxProperties" not in node:
-        yield f"{path}: a map without maxProperties makes CEL cost unbounded"
+    yield from _node_problems(node, path)
     for name, sub in node.get("properties", {}).items():
         yield from _structural_problems(sub, f"{path}.{name}")
     if isinstance(node.get("additionalProperties"), dict):
         yield from _structural_problems(node["additionalProperties"], f"{path}[*]")
     if isinstance(node.get("items"), dict):
         yield from _structural_problems(node["items"], f"{path}[]")
+
+
+def _node_problems(node: dict[str, Any], path: str) -> Iterator[str]:
+    typed = "type" in node or node.get("x-kubernetes-int-or-string")
+    if not typed and not node.get("x-kubernetes-preserve-unknown-fields"):
+        yield f"{path}: no type"
+    for junctor in ("anyOf", "allOf", "oneOf", "not"):
+        if junctor in node:
+            yield f"{path}: {junctor} (only plain forms are structural; use CEL)"
+    rules = node.get("x-kubernetes-validations", [])
+    if any("message" not in rule for rule in rules):
+        yield f"{path}: CEL rule without a message"
+    if rules and isinstance(node.get("default"), dict):
+        # The server checks a default against the node's CEL rules without nested defaults.
+        defaulted = {k for k, sub in node.get("properties", {}).items() if "default" in sub}
+        if not defaulted <= set(node["default"]):
+            yield f"{path}: default lacks {sorted(defaulted - set(node['default']))}"
+    is_map = node.get("type") == "object" and "additionalProperties" in node
+    if is_map and "properties" in node:
+        yield f"{path}: properties and additionalProperties together"
+    if is_map and "maxProperties" not in node:
+        yield f"{path}: a map without maxProperties makes CEL cost unbounded"

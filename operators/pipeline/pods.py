@@ -1,0 +1,186 @@
+"""A workload's ConfigMap and Deployment: what runs, with which settings, how it stops and starts.
+
+Pods follow the restricted Pod Security Standard (non-root, no privilege escalation, every
+capability dropped, RuntimeDefault seccomp, read-only root with an emptyDir /tmp), mount no
+service-account token (the services never call the API), read plain settings from the ConfigMap
+and secrets one key at a time from Secrets. Rollouts add pods before removing any
+(maxUnavailable 0 by default); a preStop sleep lets endpoints drop the pod before it stops
+serving, and the grace period lets consumers commit and leave their group.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from operators.pipeline import topology
+from operators.pipeline.objects import CONFIG_HASH, Owner, child_name, labels, selector
+from operators.pipeline.resiliency import ENV_KEY, as_env_value
+from operators.pipeline.spec import OrderPipelineSpec
+
+RUN_AS = 10001  # any high uid; the images must not need a particular one
+TMP_SIZE = "64Mi"
+SPREAD_FROM = 2  # pods worth spreading over nodes and zones
+
+
+def config_data(owner: Owner, spec: OrderPipelineSpec, workload: str) -> dict[str, str]:
+    """Every non-secret environment variable of the workload (the ConfigMap's data)."""
+    this = spec.workloads[workload]
+    data = {
+        "SERVICE_NAME": workload,
+        "HTTP_HOST": "0.0.0.0",  # noqa: S104 - in a pod, the pod's own network namespace
+        "HTTP_PORT": str(this.port),
+        ENV_KEY: as_env_value(spec, workload),
+    }
+    if topology.uses_kafka(workload) and spec.kafka is not None:
+        data["KAFKA_BOOTSTRAP_SERVERS"] = spec.kafka.bootstrap_servers
+        if spec.kafka.auth_secret_ref is not None:
+            data["KAFKA_SECURITY_PROTOCOL"] = "SASL_SSL"
+    for callee in topology.callees(workload, frozenset(spec.workloads)):
+        port = spec.workloads[callee].port
+        data[f"{callee.upper()}_URL"] = f"http://{child_name(owner, callee)}:{port}"
+    return dict(sorted({**data, **this.env, **this.feature_flags}.items()))
+
+
+def config_hash(data: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def config_map(owner: Owner, spec: OrderPipelineSpec, workload: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": child_name(owner, workload)},
+        "data": config_data(owner, spec, workload),
+    }
+
+
+def secret_env(spec: OrderPipelineSpec, workload: str) -> list[dict[str, Any]]:
+    """Secrets as env vars, one key each (never a whole Secret), sorted by variable name."""
+    refs: dict[str, tuple[str, str]] = {
+        name: (ref.name, ref.key) for name, ref in spec.workloads[workload].secret_env.items()
+    }
+    if topology.uses_postgres(workload) and spec.postgres is not None:
+        refs["DATABASE_URL"] = (spec.postgres.secret_ref.name, workload)
+    if topology.uses_redis(workload) and spec.redis is not None:
+        refs["REDIS_URL"] = (spec.redis.secret_ref.name, spec.redis.secret_ref.key)
+    if topology.uses_kafka(workload) and spec.kafka and spec.kafka.auth_secret_ref:
+        refs["KAFKA_SASL_USERNAME"] = (spec.kafka.auth_secret_ref.name, "username")
+        refs["KAFKA_SASL_PASSWORD"] = (spec.kafka.auth_secret_ref.name, "password")
+    return [
+        {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+        for name, (secret, key) in sorted(refs.items())
+    ]
+
+
+def _container(spec: OrderPipelineSpec, owner: Owner, workload: str) -> dict[str, Any]:
+    this = spec.workloads[workload]
+    container: dict[str, Any] = {
+        "name": workload,
+        "image": this.image,
+        "imagePullPolicy": this.image_pull_policy,
+        "ports": [{"name": "http", "containerPort": this.port, "protocol": "TCP"}],
+        "envFrom": [{"configMapRef": {"name": child_name(owner, workload)}}],
+        "env": secret_env(spec, workload),
+        "resources": {
+            "requests": this.resources.requests.wire(),
+            "limits": this.resources.limits.wire(),
+        },
+        # Startup covers migrations; after it, liveness restarts a hung process and readiness
+        # (which checks the database, Kafka and the consumer groups) takes it out of endpoints.
+        "startupProbe": _probe("/health/live", period=2, failures=60),
+        "livenessProbe": _probe("/health/live", period=10, failures=3),
+        "readinessProbe": _probe("/health/ready", period=5, failures=2),
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "privileged": False,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "runAsUser": RUN_AS,
+            "runAsGroup": RUN_AS,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108 - an emptyDir
+    }
+    if spec.rollout.shutdown_delay_seconds > 0:
+        # The sleep action needs no shell in the image (Kubernetes >= 1.30).
+        container["lifecycle"] = {
+            "preStop": {"sleep": {"seconds": spec.rollout.shutdown_delay_seconds}}
+        }
+    return container
+
+
+def _probe(path: str, *, period: int, failures: int) -> dict[str, Any]:
+    return {
+        "httpGet": {"path": path, "port": "http", "scheme": "HTTP"},
+        "periodSeconds": period,
+        "timeoutSeconds": 2,
+        "failureThreshold": failures,
+    }
+
+
+def deployment(
+    owner: Owner,
+    spec: OrderPipelineSpec,
+    workload: str,
+    *,
+    replicas: int | None,
+    config_digest: str,
+) -> dict[str, Any]:
+    """`replicas=None` leaves the count to an HPA (a rendered count would fight it)."""
+    match = selector(owner, workload)
+    rollout = spec.rollout
+    pod_spec: dict[str, Any] = {
+        "serviceAccountName": child_name(owner, workload),
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "terminationGracePeriodSeconds": rollout.termination_grace_period_seconds,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": RUN_AS,
+            "runAsGroup": RUN_AS,
+            "fsGroup": RUN_AS,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "containers": [_container(spec, owner, workload)],
+        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": TMP_SIZE}}],
+    }
+    if spec.bounds(workload)[1] >= SPREAD_FROM:
+        pod_spec["topologySpreadConstraints"] = [
+            {
+                "maxSkew": 1,
+                "topologyKey": key,
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": match},
+            }
+            for key in ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
+        ]
+    body: dict[str, Any] = {
+        "revisionHistoryLimit": 5,
+        "progressDeadlineSeconds": rollout.progress_deadline_seconds,
+        "selector": {"matchLabels": match},
+        "strategy": {
+            "type": "RollingUpdate",
+            "rollingUpdate": {
+                "maxSurge": rollout.max_surge,
+                "maxUnavailable": rollout.max_unavailable,
+            },
+        },
+        "template": {
+            "metadata": {
+                "labels": labels(owner, workload),
+                "annotations": {CONFIG_HASH: config_digest},
+            },
+            "spec": pod_spec,
+        },
+    }
+    if replicas is not None:
+        body = {"replicas": replicas, **body}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": child_name(owner, workload)},
+        "spec": body,
+    }
