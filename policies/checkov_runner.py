@@ -62,7 +62,7 @@ def _findings(report: dict[str, Any], key: str) -> list[Finding]:
             check_id=c["check_id"],
             name=c.get("check_name") or "",
             resource=c.get("resource") or "",
-            file=c.get("file_path") or "",
+            file=c.get("file_abs_path") or c.get("file_path") or "",
         )
         for c in report.get("results", {}).get(key, [])
     ]

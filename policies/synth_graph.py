@@ -1,18 +1,34 @@
 """The synthesized resource graph (`build/synth/<env>.json`), as the policy checks read it.
 
 The platform's `conveyor synth` writes it under Pulumi's mocks (contract: format 1). Every custom
-resource has a mock id and, for aws resources, an arn in its state; inputs that refer to another
-resource hold that resource's id or arn, which is how edges are recovered here.
+resource has a mock id and, for aws resources, an arn; the mocks also give fixed values to the
+outputs other resources consume (an EIP's allocation id, the EKS cluster's security group).
+An input holding such a value was computed from that resource, which is how edges come back:
+`Graph.resolve` maps a value to the resource attribute it came from, preferring the resource's
+recorded `dependencies`, and, where several candidates share a value (mock ids derive from
+names, and names repeat across types), the one whose type the property name speaks of
+(`dbSubnetGroupName` -> the subnet group). Plain names resolve only that way, never by value
+alone, so `identifier: conveyor-dev-db` does not become a reference to a parameter group.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 SUPPORTED_FORMAT = 1
+_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+Path_ = tuple[str | int, ...]
+
+
+def words(name: str) -> set[str]:
+    """`dbSubnetGroupName` -> {db, subnet, group, name}."""
+    return {w.lower() for w in _WORD.findall(name)}
 
 
 @dataclass(frozen=True)
@@ -26,11 +42,42 @@ class Resource:
     state: dict[str, Any]
     parent: str | None = None
     provider: str | None = None
+    dependencies: tuple[str, ...] = ()
 
     @property
     def arn(self) -> str | None:
         value = self.state.get("arn")
         return value if isinstance(value, str) else None
+
+    @property
+    def type_words(self) -> set[str]:
+        """`aws:rds/subnetGroup:SubnetGroup` -> {rds, subnet, group}."""
+        module, _, kind = self.type.partition(":")[2].partition("/")
+        return words(module) | words(kind.partition(":")[0])
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resource attribute a value may have come from; `by_name` marks the weak kind."""
+
+    resource: Resource
+    path: Path_
+    by_name: bool = False
+
+
+def _outputs(state: Any, inputs: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
+    """Identifier outputs (keys ending in Id/Arn) that the program did not set itself."""
+    if isinstance(state, dict):
+        for key, value in state.items():
+            given = inputs.get(key) if isinstance(inputs, dict) else None
+            if isinstance(value, str) and key.endswith(("Id", "Arn")) and value != given:
+                yield (*path, key), value
+            elif isinstance(value, dict | list):
+                yield from _outputs(value, given, (*path, key))
+    elif isinstance(state, list):
+        for i, item in enumerate(state):
+            given = inputs[i] if isinstance(inputs, list) and i < len(inputs) else None
+            yield from _outputs(item, given, (*path, i))
 
 
 @dataclass(frozen=True)
@@ -41,17 +88,36 @@ class Graph:
     config: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
 
-    def by_reference(self) -> dict[str, tuple[Resource, str]]:
-        """Each resource's id and arn -> (resource, attribute), to turn values back into edges."""
-        index: dict[str, tuple[Resource, str]] = {}
-        for resource in self.resources:
-            if not resource.custom:
-                continue
-            if resource.id:
-                index[resource.id] = (resource, "id")
-            if resource.arn:
-                index[resource.arn] = (resource, "arn")
+    @cached_property
+    def targets(self) -> dict[str, list[Target]]:
+        index: dict[str, list[Target]] = {}
+        for r in (r for r in self.resources if r.custom):
+            found: list[tuple[Path_, str | None, bool]] = [(("id",), r.id, False)]
+            found.append((("arn",), r.arn, False))
+            found += [(p, v, False) for p, v in _outputs(r.state, r.inputs)]
+            name = r.inputs.get("name")
+            found.append((("name",), name if isinstance(name, str) else None, True))
+            for path, value, by_name in found:
+                if value:
+                    index.setdefault(value, []).append(Target(r, path, by_name))
         return index
+
+    def resolve(self, owner: Resource, key: str, value: object) -> Target | None:
+        """The attribute `value` (held in `owner`'s property `key`) came from, if any."""
+        if not isinstance(value, str):
+            return None
+        candidates = [t for t in self.targets.get(value, []) if t.resource.urn != owner.urn]
+        if owner.dependencies:
+            candidates = [t for t in candidates if t.resource.urn in owner.dependencies]
+        wanted = words(key)
+
+        def score(t: Target) -> tuple[int, int, int]:
+            matched = len(wanted & t.resource.type_words)
+            return (not t.by_name, matched, -len(t.resource.type_words))
+
+        ranked = sorted(candidates, key=score, reverse=True)
+        ranked = [t for t in ranked if not t.by_name or wanted & t.resource.type_words]
+        return ranked[0] if ranked else None
 
 
 class GraphFormatError(ValueError):
@@ -77,6 +143,7 @@ def parse(raw: dict[str, Any]) -> Graph:
                 state=dict(r.get("state") or {}),
                 parent=r.get("parent"),
                 provider=r.get("provider"),
+                dependencies=tuple(r.get("dependencies") or ()),
             )
             for r in raw["resources"]
         ],

@@ -4,8 +4,9 @@ checkov's `terraform_plan` framework reads `planned_values` (attribute values) a
 `configuration` (expressions with `references`, from which its graph checks draw edges).
 pulumi-aws wraps the Terraform provider, so each aws resource becomes the Terraform resource it
 wraps: the type from the bridge metadata, attribute names snake_cased (or renamed where the bridge
-renamed them), and every value equal to another resource's mock id or arn replaced by the
-Terraform reference to it (`aws_security_group.db.id`), exactly as it would read in HCL, so
+renamed them), and every value that came from another resource (its mock id, arn, an identifier
+output, or its name; see `synth_graph.Graph.resolve`) replaced by the Terraform reference to it
+(`aws_security_group.db.id`), exactly as it would read in HCL, so
 checkov sees the same edges as in a Terraform project. Nested objects stay objects: checkov wraps
 an object and a one-element list of objects the same way, so Pulumi's flattened single blocks
 need no schema to read right.
@@ -19,9 +20,10 @@ a resource silently left out would be a resource silently unchecked.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
-from policies.synth_graph import Graph, Resource
+from policies.synth_graph import Graph, Resource, Target
 from policies.terraform_types import TypeMap, UnmappedTypeError
 
 # Properties whose values are maps of user keys (tag names such as `cost-center`), not objects.
@@ -72,27 +74,43 @@ def addresses(graph: Graph, types: TypeMap) -> dict[str, str]:
     return result
 
 
-def _references(graph: Graph, address_of: dict[str, str]) -> dict[str, str]:
-    """Mock id/arn -> `<address>.id` / `<address>.arn`."""
-    return {
-        value: f"{address_of[resource.urn]}.{attribute}"
-        for value, (resource, attribute) in graph.by_reference().items()
-        if resource.urn in address_of
-    }
+class Reference(str):
+    """A value that is another resource's attribute, written as Terraform refers to it."""
+
+    __slots__ = ()
+
+    @property
+    def address(self) -> str:
+        return ".".join(self.split(".")[:2])
 
 
-def _values(value: Any, refs: dict[str, str], *, is_map: bool = False) -> Any:
+def _reference(target: Target, address_of: dict[str, str]) -> Reference | None:
+    address = address_of.get(target.resource.urn)
+    if address is None:
+        return None
+    parts: list[str] = []
+    for i, step in enumerate(target.path):
+        if isinstance(step, int):
+            parts[-1] = f"{parts[-1].removesuffix('[0]')}[{step}]"
+            continue
+        block = i + 1 < len(target.path) and not isinstance(target.path[i + 1], int)
+        parts.append(snake_case(step) + ("[0]" if block else ""))
+    return Reference(".".join([address, *parts]))
+
+
+Resolver = Callable[[str, Any], Reference | None]
+
+
+def _values(value: Any, resolve: Resolver, key: str, *, is_map: bool = False) -> Any:
     if isinstance(value, dict):
         return {
-            (key if is_map else snake_case(key)): _values(item, refs)
-            for key, item in value.items()
-            if not key.startswith("__")
+            (k if is_map else snake_case(k)): _values(item, resolve, k)
+            for k, item in value.items()
+            if not k.startswith("__")
         }
     if isinstance(value, list):
-        return [_values(item, refs) for item in value]
-    if isinstance(value, str) and value in refs:
-        return refs[value]
-    return value
+        return [_values(item, resolve, key) for item in value]
+    return resolve(key, value) or value
 
 
 def _expressions(values: Any) -> Any:
@@ -109,24 +127,31 @@ def _expression(value: Any) -> Any:
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value) and found:
         return [_expressions(v) for v in value]
     if found:
-        return {"references": [x for ref in found for x in (ref, ref.rsplit(".", 1)[0])]}
+        return {"references": [x for ref in found for x in (ref, ref.address)]}
     return {"constant_value": value}
 
 
-def _found_references(value: Any) -> list[str]:
+def _found_references(value: Any) -> list[Reference]:
     if isinstance(value, dict):
         return [r for item in value.values() for r in _found_references(item)]
     if isinstance(value, list):
         return [r for item in value for r in _found_references(item)]
-    if isinstance(value, str) and value.startswith("aws_") and value.endswith((".id", ".arn")):
-        return [value]
-    return []
+    return [value] if isinstance(value, Reference) else []
 
 
-def resource_values(resource: Resource, types: TypeMap, refs: dict[str, str]) -> dict[str, Any]:
+def resource_values(
+    graph: Graph, resource: Resource, types: TypeMap, address_of: dict[str, str]
+) -> dict[str, Any]:
     renames = types.properties.get(resource.type, {})
+
+    def resolve(key: str, value: Any) -> Reference | None:
+        target = graph.resolve(resource, key, value)
+        return _reference(target, address_of) if target else None
+
     return {
-        renames.get(key, snake_case(key)): _values(value, refs, is_map=key in MAP_PROPERTIES)
+        renames.get(key, snake_case(key)): _values(
+            value, resolve, key, is_map=key in MAP_PROPERTIES
+        )
         for key, value in sorted(resource.inputs.items())
         if not key.startswith("__")
     }
@@ -135,7 +160,6 @@ def resource_values(resource: Resource, types: TypeMap, refs: dict[str, str]) ->
 def translate(graph: Graph, types: TypeMap) -> dict[str, Any]:
     """The plan JSON checkov reads: planned values, configuration references, changes."""
     address_of = addresses(graph, types)
-    refs = _references(graph, address_of)
     planned: list[dict[str, Any]] = []
     configured: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
@@ -144,7 +168,7 @@ def translate(graph: Graph, types: TypeMap) -> dict[str, Any]:
             continue
         address = address_of[resource.urn]
         tf_type, name = address.split(".", 1)
-        values = resource_values(resource, types, refs)
+        values = resource_values(graph, resource, types, address_of)
         head = {"address": address, "mode": "managed", "type": tf_type, "name": name}
         planned.append({**head, "provider_name": PROVIDER, "schema_version": 0, "values": values})
         configured.append(

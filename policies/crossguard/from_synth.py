@@ -43,12 +43,13 @@ def _options(resource: Resource) -> PolicyResourceOptions:
     )
 
 
-def _values(value: Any) -> list[str]:
+def _sources(graph: Graph, owner: Resource, key: str, value: Any) -> list[Resource]:
     if isinstance(value, dict):
-        return [v for item in value.values() for v in _values(item)]
+        return [r for v in value.values() for r in _sources(graph, owner, key, v)]
     if isinstance(value, list):
-        return [v for item in value for v in _values(item)]
-    return [value] if isinstance(value, str) else []
+        return [r for v in value for r in _sources(graph, owner, key, v)]
+    target = graph.resolve(owner, key, value)
+    return [target.resource] if target else []
 
 
 def resource_args(resource: Resource) -> ResourceValidationArgs:
@@ -58,7 +59,6 @@ def resource_args(resource: Resource) -> ResourceValidationArgs:
 
 
 def stack_resources(graph: Graph) -> list[PolicyResource]:
-    index = graph.by_reference()
     nodes: dict[str, PolicyResource] = {}
     for r in graph.resources:
         props = r.state or r.inputs  # a stack policy sees outputs
@@ -66,7 +66,7 @@ def stack_resources(graph: Graph) -> list[PolicyResource]:
     for r in graph.resources:
         node = nodes[r.urn]
         for key, value in r.inputs.items():
-            deps = [nodes[index[v][0].urn] for v in _values(value) if v in index]
+            deps = list({s.urn: nodes[s.urn] for s in _sources(graph, r, key, value)}.values())
             if deps:
                 node.property_dependencies[key] = deps
                 node.dependencies.extend(d for d in deps if d not in node.dependencies)

@@ -81,9 +81,12 @@ def data_tier_only_from_cluster(nodes: Sequence[Node]) -> list[Finding]:
     for node in nodes:
         if not _is_ingress_rule(node) or not _deps(node, "securityGroupId") & data:
             continue
-        sources = _deps(node, "sourceSecurityGroupId") | _deps(node, "referencedSecurityGroupId")
+        keys = ("sourceSecurityGroupId", "referencedSecurityGroupId")
+        sources = {u for k in keys for u in _deps(node, k)}
+        # The EKS-managed cluster group is an output of the cluster (vpcConfig).
+        from_eks = {u for k in keys for u in _deps(node, k, EKS)}
         cidr_or_self = _rule_cidrs(node.props) or node.props.get("self")
-        if cidr_or_self or not sources or not sources <= cluster:
+        if cidr_or_self or not (sources or from_eks) or not sources <= cluster:
             found.append(
                 ("ingress to a data-tier group must come from the cluster's group", node.urn)
             )
