@@ -78,6 +78,11 @@ cost: setup ## monthly AWS cost of a synthesized stack (ENV=dev|staging|prod): b
 synth: setup ## resource graphs of the stacks under mocks (ENV=dev|staging|prod; default all): build/synth/
 	$(BIN)/conveyor synth $(if $(filter command line environment,$(origin ENV)),--env $(ENV),)
 
+# Synthesizes first, so the checks always see the current program; same ENV rule as `synth`.
+.PHONY: policy
+policy: synth ## checkov + CrossGuard over the synthesized stacks; fails on a check not in policies/skips.yaml
+	$(BIN)/conveyor policy $(if $(filter command line environment,$(origin ENV)),--env $(ENV),)
+
 unit: setup ## only the tests without I/O
 	$(BIN)/pytest tests/unit
 

@@ -130,3 +130,28 @@ def scan(
 ) -> ScanResult:
     report = run_checkov(paths, framework, external_checks=external_checks)
     return judge(report, framework, environment, load_skips() if skips is None else skips)
+
+
+def _only(report: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The part of a report about one scanned file."""
+    results = report.get("results", {})
+    return {
+        "results": {
+            key: [c for c in checks if Path(c.get("file_abs_path", "")).resolve() == path.resolve()]
+            for key, checks in results.items()
+        },
+        "summary": report.get("summary", {}),
+    }
+
+
+def scan_each(
+    plans: dict[str, Path],
+    framework: str = "terraform_plan",
+    *,
+    skips: Sequence[Skip] | None = None,
+    external_checks: Path | None = CUSTOM_CHECKS,
+) -> dict[str, ScanResult]:
+    """One checkov run over several environments' files (start-up costs seconds), judged apart."""
+    report = run_checkov(list(plans.values()), framework, external_checks=external_checks)
+    chosen = load_skips() if skips is None else skips
+    return {env: judge(_only(report, path), framework, env, chosen) for env, path in plans.items()}

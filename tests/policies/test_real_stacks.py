@@ -7,11 +7,10 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from policies.checkov_runner import judge, run_checkov
+from policies.checkov_runner import ScanResult, scan_each
 from policies.crossguard.from_synth import evaluate
 from policies.skips import load as load_skips
 from policies.synth_graph import Graph, load
@@ -37,25 +36,15 @@ def graphs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graph]:
 
 
 @pytest.fixture(scope="module")
-def reports(
+def results(
     graphs: dict[str, Graph], tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, ScanResult]:
     out = tmp_path_factory.mktemp("plans")
     files = {}
     for env, graph in graphs.items():
         files[env] = out / f"{env}.json"
         files[env].write_text(json.dumps(translate(graph, load_types())))
-    report = run_checkov(list(files.values()), "terraform_plan")
-    return {
-        env: {
-            "results": {
-                key: [c for c in checks if Path(c["file_abs_path"]).resolve() == path.resolve()]
-                for key, checks in report["results"].items()
-            },
-            "summary": report["summary"],
-        }
-        for env, path in files.items()
-    }
+    return scan_each(files, "terraform_plan", skips=load_skips())
 
 
 def test_there_are_stacks_to_check() -> None:
@@ -64,9 +53,9 @@ def test_there_are_stacks_to_check() -> None:
 
 @pytest.mark.parametrize("env", STACKS)
 def test_checkov_finds_nothing_unexpected_in_the_stack(
-    reports: dict[str, dict[str, Any]], env: str
+    results: dict[str, ScanResult], env: str
 ) -> None:
-    result = judge(reports[env], "terraform_plan", env, load_skips())
+    result = results[env]
     assert [(f.check_id, f.resource) for f in result.failed] == []
     assert [(s.check_id, s.environments) for s in result.stale_skips] == []
     assert len(result.passed) > 200
@@ -78,13 +67,8 @@ def test_crossguard_finds_nothing_in_the_stack(graphs: dict[str, Graph], env: st
 
 
 @pytest.mark.parametrize("env", STACKS)
-def test_the_rds_and_msk_of_the_stack_are_checked(
-    reports: dict[str, dict[str, Any]], env: str
-) -> None:
-    checked = {
-        (c["check_id"], c["resource"].split(".")[0])
-        for c in reports[env]["results"]["passed_checks"]
-    }
+def test_the_rds_and_msk_of_the_stack_are_checked(results: dict[str, ScanResult], env: str) -> None:
+    checked = {(f.check_id, f.resource.split(".")[0]) for f in results[env].passed}
     assert ("CKV_AWS_17", "aws_db_instance") in checked
     assert ("CKV_CONVEYOR_2", "aws_msk_cluster") in checked
     assert ("CKV_AWS_58", "aws_eks_cluster") in checked  # secrets encryption
