@@ -171,7 +171,7 @@ class Addons(pulumi.ComponentResource):
         # The load balancer controller, with IRSA; everything that makes LBs depends on it.
         lb_role = self._irsa_role(f"{prefix}-lb-controller", "kube-system", LB_CONTROLLER_ACCOUNT)
         aws.iam.RolePolicy(
-            f"{prefix}-lb-controller",
+            f"{prefix}-lb-controller-policy",
             role=lb_role.id,
             policy=args.cluster_name.apply(lb_controller_policy),
             opts=child,
@@ -272,7 +272,7 @@ class Addons(pulumi.ComponentResource):
         self.workload_role = self._irsa_role(f"{prefix}-workloads", config.pipeline_namespace, "*")
         secret_arns = list(args.postgres_secret_arns.values())
         aws.iam.RolePolicy(
-            f"{prefix}-workloads",
+            f"{prefix}-workloads-policy",
             role=self.workload_role.id,
             policy=pulumi.Output.all(
                 args.msk_arn, args.redis_arn, args.redis_user_arn, *secret_arns

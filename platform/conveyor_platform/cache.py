@@ -53,7 +53,7 @@ class Cache(pulumi.ComponentResource):
             parent=self,
         )
         subnet_group = aws.elasticache.SubnetGroup(
-            f"{prefix}-redis",
+            f"{prefix}-redis-subnets",
             name=f"{prefix}-redis",
             subnet_ids=args.isolated_subnet_ids,
             tags=tag(f"{prefix}-redis"),
@@ -83,7 +83,7 @@ class Cache(pulumi.ComponentResource):
             opts=child,
         )
         users = aws.elasticache.UserGroup(
-            f"{prefix}-redis",
+            f"{prefix}-redis-users",
             user_group_id=f"{prefix}-redis",
             engine="redis",
             user_ids=[default_user.user_id, self.app_user.user_id],

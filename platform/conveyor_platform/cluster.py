@@ -157,7 +157,7 @@ class Cluster(pulumi.ComponentResource):
                 opts=child,
             )
             aws.eks.AccessPolicyAssociation(
-                f"{prefix}-admin-{index}",
+                f"{prefix}-admin-{index}-policy",
                 cluster_name=self.eks.name,
                 principal_arn=role_arn,
                 policy_arn=ADMIN_ACCESS_POLICY,
@@ -167,7 +167,7 @@ class Cluster(pulumi.ComponentResource):
 
         # Add-ons the nodes need to join, then the nodes, then CoreDNS.
         cni_role = self._irsa_role(
-            f"{prefix}-vpc-cni", "kube-system", "aws-node", ["AmazonEKS_CNI_Policy"]
+            f"{prefix}-vpc-cni-irsa", "kube-system", "aws-node", ["AmazonEKS_CNI_Policy"]
         )
         self.addons = []
         early = [n for n in sorted(config.addons) if n in NODE_INDEPENDENT_ADDONS]

@@ -55,7 +55,7 @@ class Database(pulumi.ComponentResource):
             parent=self,
         )
         subnet_group = aws.rds.SubnetGroup(
-            f"{prefix}-db",
+            f"{prefix}-db-subnets",
             name=f"{prefix}-db",
             subnet_ids=args.isolated_subnet_ids,
             tags=tag(f"{prefix}-db"),
@@ -63,7 +63,7 @@ class Database(pulumi.ComponentResource):
         )
         # TLS only, and enough logging to debug slow queries and connection storms.
         parameters = aws.rds.ParameterGroup(
-            f"{prefix}-db",
+            f"{prefix}-db-params",
             name=f"{prefix}-db",
             family=config.parameter_group_family,
             parameters=[
@@ -81,7 +81,7 @@ class Database(pulumi.ComponentResource):
             opts=child,
         )
         attachment = aws.iam.RolePolicyAttachment(
-            f"{prefix}-db-monitoring",
+            f"{prefix}-db-monitoring-policy",
             role=monitoring_role.name,
             policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
             opts=child,

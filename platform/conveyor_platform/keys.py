@@ -47,7 +47,7 @@ class Keys(pulumi.ComponentResource):
 
     def _key(self, purpose: str, description: str, services: list[str]) -> aws.kms.Key:
         args = self._args
-        name = f"{args.prefix}-{purpose}"
+        name = f"{args.prefix}-{purpose}-key"
         key = aws.kms.Key(
             name,
             description=f"{args.prefix}: {description}",
@@ -61,7 +61,7 @@ class Keys(pulumi.ComponentResource):
         )
         aws.kms.Alias(
             f"{name}-alias",
-            name=f"alias/{name}",
+            name=f"alias/{args.prefix}-{purpose}",
             target_key_id=key.key_id,
             opts=pulumi.ResourceOptions(parent=self),
         )

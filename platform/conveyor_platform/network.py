@@ -85,7 +85,7 @@ class Network(pulumi.ComponentResource):
         )
         for index, subnet in enumerate(self.public_subnets):
             aws.ec2.RouteTableAssociation(
-                f"{prefix}-public-{zones[index]}",
+                f"{prefix}-public-{zones[index]}-assoc",
                 subnet_id=subnet.id,
                 route_table_id=public_rt.id,
                 opts=child,
@@ -96,7 +96,7 @@ class Network(pulumi.ComponentResource):
         self.nat_gateways = []
         for index in range(nat_count):
             eip = aws.ec2.Eip(
-                f"{prefix}-nat-{zones[index]}",
+                f"{prefix}-nat-{zones[index]}-eip",
                 domain="vpc",
                 tags=tag(f"{prefix}-nat-{zones[index]}"),
                 opts=child,
@@ -132,7 +132,7 @@ class Network(pulumi.ComponentResource):
                 )
             )
             aws.ec2.RouteTableAssociation(
-                f"{prefix}-private-{zones[index]}",
+                f"{prefix}-private-{zones[index]}-assoc",
                 subnet_id=subnet.id,
                 route_table_id=rt.id,
                 opts=child,
@@ -147,7 +147,7 @@ class Network(pulumi.ComponentResource):
         )
         for index, subnet in enumerate(self.isolated_subnets):
             aws.ec2.RouteTableAssociation(
-                f"{prefix}-isolated-{zones[index]}",
+                f"{prefix}-isolated-{zones[index]}-assoc",
                 subnet_id=subnet.id,
                 route_table_id=isolated_rt.id,
                 opts=child,
@@ -197,13 +197,13 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
         role = aws.iam.Role(
-            name,
+            f"{name}-role",
             assume_role_policy=policies.service_trust("vpc-flow-logs.amazonaws.com"),
             tags=args.tagging.of(name),
             opts=child,
         )
         aws.iam.RolePolicy(
-            name,
+            f"{name}-policy",
             role=role.id,
             policy=group.arn.apply(
                 lambda arn: policies.document(
@@ -221,7 +221,7 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
         aws.ec2.FlowLog(
-            name,
+            f"{args.prefix}-flow-log",
             vpc_id=self.vpc.id,
             traffic_type="ALL",
             log_destination_type="cloud-watch-logs",

@@ -69,7 +69,7 @@ class Streaming(pulumi.ComponentResource):
             parent=self,
         )
         configuration = aws.msk.Configuration(
-            f"{prefix}-msk",
+            f"{prefix}-msk-config",
             name=f"{prefix}-msk",
             kafka_versions=[config.kafka_version],
             server_properties=server_properties(config),
