@@ -133,7 +133,7 @@ async def _reconcile(rt: Runtime, body: kopf.Body, **scaled: int) -> None:
     except flow.ApplyError as exc:
         raise kopf.TemporaryError(str(exc), delay=5) from exc
     if removed:
-        kopf.info(body, reason="Pruned", message=f"removed {', '.join(removed)}")
+        kopf.event(body, type="Normal", reason="Pruned", message=f"removed {', '.join(removed)}")
 
 
 @kopf.on.delete(GROUP, VERSION, PLURAL)
@@ -197,7 +197,7 @@ async def autoscale_on_lag(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     encoded = json.dumps(decisions, sort_keys=True)
     await rt.children.annotate(meta.name or "", meta.namespace or "", {flow.SCALED: encoded})
     if changed:
-        kopf.info(body, reason="Scaled", message="; ".join(changed))
+        kopf.event(body, type="Normal", reason="Scaled", message="; ".join(changed))
     replicas = {name: int(entry["replicas"]) for name, entry in decisions.items()}
     await _reconcile(rt, body, **replicas)
 
@@ -261,7 +261,12 @@ async def _repair(  # noqa: PLR0911 - each early return is one reason to leave a
     await rt.children.apply(wanted)
     if event_type == "DELETED":
         message = f"{kind}/{name} was deleted; recreated"
-        kopf.info(kopf.Body(cast(kopf.RawBody, pipeline)), reason="Repaired", message=message)
+        kopf.event(
+            kopf.Body(cast(kopf.RawBody, pipeline)),
+            type="Normal",
+            reason="Repaired",
+            message=message,
+        )
     if kind == "Deployment":
         _schedule_status(rt, namespace, owner_name)
 

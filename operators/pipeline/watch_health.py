@@ -25,6 +25,7 @@ class WatchHealth:
 
     def saw(self, uid: str, resource_version: str) -> None:
         self.seen[uid] = resource_version
+        self.unseen_since.pop(uid, None)  # the stream delivers: restart the clock
 
     def forget(self, uid: str) -> None:
         self.seen.pop(uid, None)

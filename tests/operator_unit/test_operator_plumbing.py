@@ -1,0 +1,104 @@
+"""The operator's small pure parts: watch staleness, peering rank, decisions, observations."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from operators.pipeline.children import controlled_by, observation
+from operators.pipeline.lag import groups_of
+from operators.pipeline.reconcile import SCALED, InvalidSpecError, parse_spec, scaling_decisions
+from operators.pipeline.watch_health import WatchHealth, outranked
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+def test_a_watch_that_delivered_every_version_is_not_stale() -> None:
+    health = WatchHealth(grace_s=30)
+    health.saw("a", "10")
+    assert health.stale({"a": "10"}, now=0) == []
+    assert health.stale({"a": "10"}, now=1000) == []
+
+
+def test_a_version_the_watch_never_delivered_is_stale_only_after_the_grace() -> None:
+    health = WatchHealth(grace_s=30)
+    health.saw("a", "10")
+    assert health.stale({"a": "11"}, now=100) == []
+    assert health.stale({"a": "11"}, now=129) == []
+    assert health.stale({"a": "11"}, now=131) == ["a"]
+    health.saw("a", "11")
+    assert health.stale({"a": "11"}, now=132) == []
+
+
+def test_a_late_event_resets_the_clock() -> None:
+    health = WatchHealth(grace_s=30)
+    assert health.stale({"a": "5"}, now=0) == []
+    health.saw("a", "5")
+    assert health.stale({"a": "6"}, now=50) == []
+    assert health.stale({"a": "6"}, now=81) == ["a"]
+
+
+def test_a_live_peer_with_a_higher_priority_outranks() -> None:
+    fresh = (NOW - timedelta(seconds=5)).replace(tzinfo=None).isoformat()
+    stale = (NOW - timedelta(seconds=120)).replace(tzinfo=None).isoformat()
+    peers = {"a@x": {"priority": 200, "lifetime": 30, "lastseen": fresh}}
+    assert outranked(peers, own_priority=100, now=NOW)
+    assert not outranked(peers, own_priority=200, now=NOW)
+    assert not outranked(peers, own_priority=300, now=NOW)
+    gone = {"a@x": {"priority": 200, "lifetime": 30, "lastseen": stale}}
+    assert not outranked(gone, own_priority=100, now=NOW)
+    assert not outranked({"junk": "x", "b": {"priority": "high"}}, own_priority=1, now=NOW)
+
+
+def test_lag_counts_every_group_of_a_workload_and_no_other() -> None:
+    groups = ["order-saga", "order-products", "orders", "inventory", "order"]
+    assert groups_of("order", groups) == ["order", "order-products", "order-saga"]
+    assert groups_of("payment", groups) == []
+
+
+def test_scaling_decisions_survive_garbage_in_the_annotation() -> None:
+    def body(raw: str) -> dict[str, object]:
+        return {"metadata": {"annotations": {SCALED: raw}}}
+
+    good = json.dumps({"notification": {"replicas": 3, "at": 12.5}})
+    assert scaling_decisions(body(good)) == {"notification": {"replicas": 3.0, "at": 12.5}}
+    assert scaling_decisions(body("not json")) == {}
+    assert scaling_decisions(body("[1, 2]")) == {}
+    assert scaling_decisions(body(json.dumps({"x": {"replicas": "3"}}))) == {}
+    assert scaling_decisions({"metadata": {}}) == {}
+
+
+def test_an_unreadable_spec_names_the_field() -> None:
+    body = {"spec": {"workloads": {"order": {"image": "conveyor/order:dev", "replicas": "many"}}}}
+    with pytest.raises(InvalidSpecError, match=r"spec\.workloads\.order"):
+        parse_spec(body)
+
+
+def test_a_deployment_not_yet_seen_by_its_controller_counts_nothing_ready() -> None:
+    deployment: dict[str, Any] = {
+        "metadata": {"generation": 3},
+        "spec": {"replicas": 2},
+        "status": {"observedGeneration": 2, "readyReplicas": 2, "updatedReplicas": 2},
+    }
+    seen = observation(deployment)
+    assert (seen.desired, seen.ready, seen.updated) == (2, 0, 0)
+    deployment["status"] = {
+        "observedGeneration": 3,
+        "readyReplicas": 2,
+        "updatedReplicas": 2,
+        "availableReplicas": 2,
+        "conditions": [{"type": "Progressing", "reason": "ProgressDeadlineExceeded"}],
+    }
+    seen = observation(deployment)
+    assert seen.rolled_out()
+    assert seen.progress_deadline_exceeded
+
+
+def test_only_the_controlling_owner_counts() -> None:
+    child = {"metadata": {"ownerReferences": [{"uid": "u1", "controller": True}]}}
+    assert controlled_by(child, "u1")
+    assert not controlled_by(child, "u2")
+    assert not controlled_by({"metadata": {"ownerReferences": [{"uid": "u1"}]}}, "u1")
