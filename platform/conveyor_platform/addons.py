@@ -24,6 +24,7 @@ from conveyor_platform.config import Chart
 from conveyor_platform.tags import Tagging
 
 MONITORING_NAMESPACE = "monitoring"
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 LB_CONTROLLER_ACCOUNT = "aws-load-balancer-controller"
 
 
@@ -128,6 +129,7 @@ class AddonsArgs:
     workloads: list[str]
     cluster_name: pulumi.Output[str]
     vpc_id: pulumi.Output[str]
+    vpc_cidr: str
     oidc_provider_arn: pulumi.Output[str]
     oidc_issuer: pulumi.Output[str]
     cluster_ready: list[pulumi.Resource]  # node groups, core add-ons, NAT routes
@@ -219,9 +221,15 @@ class Addons(pulumi.ComponentResource):
                         "enabled": True,
                         "ingressClassName": "alb",
                         "hosts": [config.grafana_host],
+                        # TLS with the ACM certificate the controller discovers for the host;
+                        # an internal ALB that only the VPC may reach.
+                        "tls": [{"hosts": [config.grafana_host]}],
                         "annotations": {
                             "alb.ingress.kubernetes.io/scheme": "internal",
                             "alb.ingress.kubernetes.io/target-type": "ip",
+                            "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]',
+                            "alb.ingress.kubernetes.io/inbound-cidrs": args.vpc_cidr,
+                            "alb.ingress.kubernetes.io/ssl-policy": TLS_POLICY,
                         },
                     },
                 },

@@ -121,6 +121,7 @@ def build(cfg: stack_config.StackConfig) -> dict[str, Any]:
             workloads=[w.name for w in WORKLOADS if w.runnable],
             cluster_name=cluster.name,
             vpc_id=network.vpc.id,
+            vpc_cidr=str(cfg.network.cidr),
             oidc_provider_arn=cluster.oidc_provider.arn,
             oidc_issuer=cluster.oidc_issuer,
             cluster_ready=[*cluster.node_groups, *cluster.addons, *network.private_routes],

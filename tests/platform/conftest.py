@@ -12,10 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.platform.graph import Graph
 
 STACKS = ("dev", "staging", "prod")
+PER_SERVICE = "perservice"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -45,8 +47,15 @@ def synth_processes(
 
 @pytest.fixture(scope="session")
 def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The committed stacks, plus a variant of prod with per-service database instances."""
     out = tmp_path_factory.mktemp("synth")
-    for stack, process in synth_processes(STACKS, out, ROOT / "environments").items():
+    variants = tmp_path_factory.mktemp("environments")
+    document = yaml.safe_load((ROOT / "environments" / "Pulumi.prod.yaml").read_text())
+    document["config"]["conveyor:database"]["perServiceInstances"] = True
+    (variants / f"Pulumi.{PER_SERVICE}.yaml").write_text(yaml.safe_dump(document))
+    running = synth_processes(STACKS, out, ROOT / "environments")
+    running |= synth_processes((PER_SERVICE,), out, variants)
+    for stack, process in running.items():
         _, stderr = process.communicate(timeout=240)
         if process.returncode != 0:
             pytest.fail(f"synth {stack} failed:\n{stderr}")
@@ -64,3 +73,8 @@ def graphs(synth_dir: Path) -> dict[str, Graph]:
 @pytest.fixture(params=STACKS)
 def graph(request: pytest.FixtureRequest, graphs: dict[str, Graph]) -> Graph:
     return graphs[str(request.param)]
+
+
+@pytest.fixture(scope="session")
+def per_service(synth_dir: Path) -> Graph:
+    return Graph(json.loads((synth_dir / f"{PER_SERVICE}.json").read_text(encoding="utf-8")))

@@ -9,6 +9,7 @@ import yaml
 from operators.pipeline.spec import OrderPipeline
 from tests.platform import checks
 from tests.platform.graph import Graph, Resource
+from workloads.catalogue import WORKLOADS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -152,3 +153,26 @@ def test_the_operators_crds_and_manifests_are_declared(graph: Graph) -> None:
         r["type"].rsplit(":", 1)[1] for r in graph.resources if r["type"].startswith("kubernetes:")
     }
     assert {d["kind"] for d in found} <= kinds
+
+
+def test_grafana_is_reached_over_tls_from_inside_the_vpc_only(graph: Graph) -> None:
+    values = _release(graph, "kube-prometheus-stack")["inputs"]["values"]
+    ingress = values["grafana"]["ingress"]
+    notes = ingress["annotations"]
+    assert notes["alb.ingress.kubernetes.io/scheme"] == "internal"
+    assert notes["alb.ingress.kubernetes.io/inbound-cidrs"] == graph.config["network"]["cidr"]
+    assert notes["alb.ingress.kubernetes.io/listen-ports"] == '[{"HTTPS": 443}]'
+    assert graph.outputs["grafanaUrl"] == f"https://{ingress['hosts'][0]}"
+
+
+def test_per_service_instances_give_each_database_owner_its_own(per_service: Graph) -> None:
+    owners = {w.name for w in WORKLOADS if w.owns_database}
+    instances = per_service.of_type("aws:rds/instance:Instance")
+    assert {i["inputs"]["tags"]["service"] for i in instances} == owners
+    assert set(per_service.outputs["databaseSecretArns"]) == owners
+    assert checks.encryption(per_service) == []
+    assert checks.ingress(per_service) == []
+    assert checks.resilience(per_service) == []
+    OrderPipeline.model_validate(
+        per_service.one("kubernetes:conveyor.dev/v1alpha1:OrderPipeline")["inputs"]
+    )
