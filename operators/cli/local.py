@@ -13,7 +13,9 @@ from rich.console import Console
 from rich.table import Table
 
 from operators.local.installs import MissingDependencyError
+from operators.local.pipeline import PipelineError
 from operators.local.servers import ServerError, ServerState
+from operators.local.settings import LocalStackSettings
 from operators.local.stack import LocalStack, UnknownServerError
 from operators.local.workloads import WorkloadState
 
@@ -45,14 +47,26 @@ def up(
     servers_only: Annotated[
         bool, typer.Option("--servers-only", help="Start the servers but no workloads.")
     ] = False,
+    pipeline: Annotated[
+        Path | None,
+        typer.Option(
+            "--pipeline",
+            help="OrderPipeline file to run (default: $CONVEYOR_PIPELINE, else "
+            "operators/examples/local.yaml).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Install what is missing (as root), start servers and workloads, wait until all answer."""
-    stack = LocalStack()
-    console.print(f"[bold]conveyor local up[/] — state in {stack.settings.state_dir}")
+    """Install what is missing (as root), start servers and the pipeline's workloads, wait."""
+    stack = LocalStack(LocalStackSettings(pipeline=pipeline) if pipeline else None)
+    console.print(
+        f"[bold]conveyor local up[/] — pipeline {stack.settings.pipeline}, "
+        f"state in {stack.settings.state_dir}"
+    )
     began = time.monotonic()
     try:
         stack.up(console, servers or (), workloads=not servers_only)
-    except (MissingDependencyError, ServerError, UnknownServerError) as exc:
+    except (MissingDependencyError, ServerError, UnknownServerError, PipelineError) as exc:
         raise _fail(str(exc)) from exc
     console.print(f"[bold green]stack ready[/] in {time.monotonic() - began:.1f} s")
 

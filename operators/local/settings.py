@@ -27,6 +27,8 @@ class LocalStackSettings(BaseSettings):
     host: str = "127.0.0.1"
     state_dir: Path = Field(default=REPO_ROOT / ".local")
     cache_dir: Path = Field(default_factory=_default_cache_dir)
+    # The OrderPipeline `up` runs (CONVEYOR_PIPELINE or `conveyor local up --pipeline PATH`).
+    pipeline: Path = Field(default=REPO_ROOT / "operators" / "examples" / "local.yaml")
 
     postgres_port: int = Field(default=15432, ge=1024, le=65535)
     redis_port: int = Field(default=16379, ge=1024, le=65535)

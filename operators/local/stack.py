@@ -1,9 +1,10 @@
 """The local stack as a whole: servers, then workloads under a supervisor.
 
 `up` installs what is missing, starts servers in dependency order (stopping at the first failure,
-with that server's log), then starts the supervisor, which starts the workloads, and waits until
-every desired replica reports ready. `down` stops, in reverse, only what this runner started.
-State lives under one folder (`.local/` by default, git-ignored).
+with that server's log), then reads the OrderPipeline file (operators/local/pipeline.py), writes
+its plan and each workload's environment, starts the supervisor, which starts the workloads, and
+waits until every desired replica reports ready. `down` stops, in reverse, only what this runner
+started. State lives under one folder (`.local/` by default, git-ignored).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Iterable
 from rich.console import Console
 
 from operators.local.installs import ensure_installed
+from operators.local.pipeline import Connections, LocalPlan, environment, plan, read
 from operators.local.processes import Liveness, ManagedProcess
 from operators.local.secrets import read_or_create
 from operators.local.servers import Kafka, Postgres, Prometheus, Redis, Server, ServerStatus
@@ -70,6 +72,8 @@ class LocalStack:
     ) -> list[str]:
         """Start the selected servers (all by default) and, for a full `up`, the workloads."""
         servers = self.select(names)
+        if workloads and not list(names):
+            self.read_pipeline()  # an invalid file fails before anything starts
         ensure_installed([req for s in servers for req in s.requirements()], console)
         self._prepare_state_dir()
         started = [server.name for server in servers if server.start(console)]
@@ -77,20 +81,46 @@ class LocalStack:
             self.start_workloads(console)
         return started
 
+    def read_pipeline(self) -> LocalPlan:
+        """The plan of the configured pipeline file (raises PipelineError naming the field)."""
+        path = self.settings.pipeline
+        return plan(read(path), source=str(path))
+
     def start_workloads(self, console: Console) -> None:
+        """Run what the pipeline file describes: its plan becomes the desired state.
+
+        Workloads whose environment changed since the last `up` are restarted, so the running
+        processes match the file; a paused pipeline starts (and changes) nothing.
+        """
+        pipeline = read(self.settings.pipeline)
+        planned = plan(pipeline, source=str(self.settings.pipeline))
+        for name in planned.skipped:
+            console.print(f"  [yellow]•[/] {name}: in the pipeline but not runnable yet, skipped")
+        if planned.paused:
+            console.print(f"  [yellow]•[/] {planned.source} is paused: no workloads started")
+            return
+        stack = self.connections()
+        env = {w.name: environment(pipeline.spec, w.name, stack) for w in planned.workloads}
         env_file = self.settings.state_dir / "run" / "workload-env.json"
+        previous: dict[str, dict[str, str]] = {}
+        if env_file.exists():
+            previous = json.loads(env_file.read_text())
         env_file.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        tmp = env_file.with_suffix(".tmp")  # the supervisor reads it every tick: swap, never tear
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
-            json.dump(
-                {w.name: self.workload_environment(w.name) for w in self.workloads.runnable()},
-                handle,
-            )
+            json.dump(env, handle)
+        tmp.replace(env_file)
+        self.workloads.apply(planned)
         if self.supervisor.liveness() is not Liveness.ALIVE:
             self.supervisor.forget()
             self.supervisor.spawn(
                 [sys.executable, "-m", "operators.local.supervisor"], cwd=REPO_ROOT
             )
+        else:
+            for name in sorted(n for n in env if previous.get(n) != env[n]):
+                self.workloads.restart(name, self.settings.stop_timeout_s)
         self.wait_for_workloads(console)
 
     def publish_scrape_targets(self) -> None:
@@ -151,15 +181,15 @@ class LocalStack:
     def status(self, names: Iterable[str] = ()) -> list[ServerStatus]:
         return [server.status() for server in self.select(names)]
 
-    def workload_environment(self, workload: str) -> dict[str, str]:
-        """What one workload needs to reach the stack (secrets: never printed by default)."""
-        env = {
-            "KAFKA_BOOTSTRAP_SERVERS": self.kafka.bootstrap_servers,
-            "DATABASE_URL": self.postgres.dsn(workload),
-        }
-        if workload == "inventory":
-            env["ADMIN_TOKEN"] = self.admin_token()
-        return env
+    def connections(self) -> Connections:
+        """How workloads reach this stack (secrets: never printed by default)."""
+        return Connections(
+            host=self.settings.host,
+            kafka_bootstrap_servers=self.kafka.bootstrap_servers,
+            database_urls={w.name: self.postgres.dsn(w.name) for w in WORKLOADS if w.owns_database},
+            redis_url=self.redis.url(),
+            admin_token=self.admin_token(),
+        )
 
     def environment(self) -> dict[str, str]:
         """Connection settings for the workloads, as environment variables (contains secrets)."""

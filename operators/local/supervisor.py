@@ -14,6 +14,7 @@ import sys
 import time
 from types import FrameType
 
+from operators.local.pipeline import MAX_REPLICAS
 from operators.local.processes import Liveness
 from operators.local.settings import LocalStackSettings
 from operators.local.workloads import Workloads
@@ -25,7 +26,7 @@ MAX_BACKOFF_S = 10.0
 
 def run(settings: LocalStackSettings) -> None:
     workloads = Workloads(settings)
-    base_env = json.loads((settings.state_dir / "run" / "workload-env.json").read_text())
+    env_file = settings.state_dir / "run" / "workload-env.json"
     next_try: dict[str, float] = {}
     backoff: dict[str, float] = {}
     running = True
@@ -39,10 +40,11 @@ def run(settings: LocalStackSettings) -> None:
     log.info("supervising %s", ", ".join(w.name for w in workloads.runnable()))
     while running:
         desired = workloads.desired()
+        base_env = json.loads(env_file.read_text())  # re-read: a later `up` may change it
         now = time.monotonic()
         for workload in workloads.runnable():
             want = desired[workload.name]
-            for replica in range(10):
+            for replica in range(MAX_REPLICAS):
                 key = f"{workload.name}-{replica}"
                 process = workloads.process(workload.name, replica)
                 alive = process.liveness() is Liveness.ALIVE

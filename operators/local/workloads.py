@@ -1,8 +1,12 @@
 """Workloads as supervised processes on loopback, described by one desired-state file.
 
-`.local/run/desired.json` says, per runnable workload, how many replicas should run, which are
+`.local/run/pipeline.json` is the plan `conveyor local up` derived from the OrderPipeline file
+(operators/local/pipeline.py): which workloads run, their ports and initial replicas.
+`.local/run/desired.json` says, per planned workload, how many replicas should run now, which are
 held down on purpose (a test that killed one and wants it to stay dead), and extra environment
-(feature flags). The supervisor process (`python -m operators.local.supervisor`) reconciles that
+(feature flag overrides on top of the spec's). `up` resets it from the plan; `scale`, `hold`,
+`release` and `set_env` change it afterwards, and `reset` returns to the plan. The supervisor
+process (`python -m operators.local.supervisor`) reconciles that
 file against reality twice a second: it starts what is missing, restarts what died with a growing
 back-off, and stops replicas beyond the desired count — a tiny controller loop, the same shape
 the kopf operator has in a cluster.
@@ -20,11 +24,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from operators.local.pipeline import MAX_REPLICAS, LocalPlan, LocalWorkload, plan, read
 from operators.local.processes import Liveness, ManagedProcess
 from operators.local.settings import REPO_ROOT, LocalStackSettings
-from workloads.catalogue import BY_NAME, WORKLOADS, Workload
-
-MAX_REPLICAS = 10
 
 
 class WorkloadState(StrEnum):
@@ -55,11 +57,26 @@ class Workloads:
     def __init__(self, settings: LocalStackSettings) -> None:
         self.settings = settings
         self.desired_file = settings.state_dir / "run" / "desired.json"
+        self.plan_file = settings.state_dir / "run" / "pipeline.json"
 
     # --- desired state -----------------------------------------------------------------------
 
-    def runnable(self) -> list[Workload]:
-        return [w for w in WORKLOADS if w.runnable]
+    def plan(self) -> LocalPlan:
+        """The plan of the last `up`; before any, the one the configured pipeline file gives."""
+        if self.plan_file.exists():
+            return LocalPlan.from_json(json.loads(self.plan_file.read_text()))
+        return plan(read(self.settings.pipeline), source=str(self.settings.pipeline))
+
+    def apply(self, planned: LocalPlan) -> None:
+        """Make `planned` the plan and the desired state (what `up` does)."""
+        self.plan_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.plan_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(planned.to_json(), indent=2))
+        tmp.replace(self.plan_file)
+        self.reset()
+
+    def runnable(self) -> list[LocalWorkload]:
+        return list(self.plan().workloads)
 
     def desired(self) -> dict[str, Desired]:
         stored: dict[str, Any] = {}
@@ -77,7 +94,7 @@ class Workloads:
         tmp.replace(self.desired_file)
 
     def _update(self, name: str, **changes: Any) -> None:
-        if name not in BY_NAME or not BY_NAME[name].runnable:
+        if self.plan().get(name) is None:
             raise ValueError(
                 f"unknown workload {name!r}; choose from {[w.name for w in self.runnable()]}"
             )
@@ -88,7 +105,7 @@ class Workloads:
 
     def scale(self, name: str, replicas: int) -> None:
         if not 0 <= replicas <= MAX_REPLICAS:
-            raise ValueError("replicas must be between 0 and 10")
+            raise ValueError(f"replicas must be between 0 and {MAX_REPLICAS}")
         self._update(name, replicas=replicas)
 
     def set_env(self, name: str, env: dict[str, str]) -> None:
@@ -108,7 +125,7 @@ class Workloads:
         self._update(name, held=held)
 
     def reset(self) -> None:
-        """Back to the catalogue: default replicas, nothing held, no extra environment."""
+        """Back to the plan: its replicas, nothing held, no extra environment."""
         self._save({w.name: Desired(replicas=w.replicas) for w in self.runnable()})
 
     # --- processes ---------------------------------------------------------------------------
@@ -121,25 +138,26 @@ class Workloads:
         )
 
     def address(self, name: str, replica: int) -> str:
-        return f"{self.settings.host}:{BY_NAME[name].port(replica)}"
+        workload = self.plan().get(name)
+        if workload is None:
+            raise ValueError(f"{name} is not in the local pipeline")
+        return f"{self.settings.host}:{workload.port_of(replica)}"
 
     def url(self, name: str, replica: int = 0) -> str:
         return f"http://{self.address(name, replica)}"
 
     def spawn(
-        self, workload: Workload, replica: int, base_env: dict[str, str], extra: dict[str, str]
+        self, workload: LocalWorkload, replica: int, base_env: dict[str, str], extra: dict[str, str]
     ) -> int:
-        if workload.module is None:
-            raise ValueError(f"{workload.name} is not runnable yet")
+        """Start one replica: the spec's environment, then overrides, then its identity."""
         env = {
             **os.environ,
             **base_env,
-            **workload.env,
             **extra,
             "SERVICE_NAME": workload.name,
             "REPLICA": str(replica),
             "HTTP_HOST": self.settings.host,
-            "HTTP_PORT": str(workload.port(replica)),
+            "HTTP_PORT": str(workload.port_of(replica)),
         }
         return self.process(workload.name, replica).spawn(
             [sys.executable, "-m", workload.module], cwd=REPO_ROOT, env=env

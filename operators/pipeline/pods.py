@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from operators.pipeline import topology
@@ -24,12 +25,24 @@ TMP_SIZE = "64Mi"
 SPREAD_FROM = 2  # pods worth spreading over nodes and zones
 
 
-def config_data(owner: Owner, spec: OrderPipelineSpec, workload: str) -> dict[str, str]:
-    """Every non-secret environment variable of the workload (the ConfigMap's data)."""
+def workload_env(
+    spec: OrderPipelineSpec,
+    workload: str,
+    *,
+    http_host: str,
+    callee_url: Callable[[str, int], str],
+) -> dict[str, str]:
+    """Every non-secret environment variable of the workload, wherever it runs.
+
+    The one place that decides what a workload is told: a ConfigMap in a cluster and the local
+    runner's processes on loopback both come from here, so one spec means the same settings in
+    both. Only the addressing differs, hence the parameters: the host to bind and how a callee
+    (name, port) is reached.
+    """
     this = spec.workloads[workload]
     data = {
         "SERVICE_NAME": workload,
-        "HTTP_HOST": "0.0.0.0",  # noqa: S104 - in a pod, the pod's own network namespace
+        "HTTP_HOST": http_host,
         "HTTP_PORT": str(this.port),
         ENV_KEY: as_env_value(spec, workload),
     }
@@ -38,9 +51,18 @@ def config_data(owner: Owner, spec: OrderPipelineSpec, workload: str) -> dict[st
         if spec.kafka.auth_secret_ref is not None:
             data["KAFKA_SECURITY_PROTOCOL"] = "SASL_SSL"
     for callee in topology.callees(workload, frozenset(spec.workloads)):
-        port = spec.workloads[callee].port
-        data[f"{callee.upper()}_URL"] = f"http://{child_name(owner, callee)}:{port}"
+        data[f"{callee.upper()}_URL"] = callee_url(callee, spec.workloads[callee].port)
     return dict(sorted({**data, **this.env, **this.feature_flags}.items()))
+
+
+def config_data(owner: Owner, spec: OrderPipelineSpec, workload: str) -> dict[str, str]:
+    """The ConfigMap's data: the workload's environment as a pod in the cluster sees it."""
+    return workload_env(
+        spec,
+        workload,
+        http_host="0.0.0.0",  # noqa: S104 - in a pod, the pod's own network namespace
+        callee_url=lambda callee, port: f"http://{child_name(owner, callee)}:{port}",
+    )
 
 
 def config_hash(data: dict[str, str]) -> str:
@@ -56,8 +78,8 @@ def config_map(owner: Owner, spec: OrderPipelineSpec, workload: str) -> dict[str
     }
 
 
-def secret_env(spec: OrderPipelineSpec, workload: str) -> list[dict[str, Any]]:
-    """Secrets as env vars, one key each (never a whole Secret), sorted by variable name."""
+def secret_refs(spec: OrderPipelineSpec, workload: str) -> dict[str, tuple[str, str]]:
+    """Variable name -> (Secret name, key) for every secret the workload reads, sorted by name."""
     refs: dict[str, tuple[str, str]] = {
         name: (ref.name, ref.key) for name, ref in spec.workloads[workload].secret_env.items()
     }
@@ -68,9 +90,14 @@ def secret_env(spec: OrderPipelineSpec, workload: str) -> list[dict[str, Any]]:
     if topology.uses_kafka(workload) and spec.kafka and spec.kafka.auth_secret_ref:
         refs["KAFKA_SASL_USERNAME"] = (spec.kafka.auth_secret_ref.name, "username")
         refs["KAFKA_SASL_PASSWORD"] = (spec.kafka.auth_secret_ref.name, "password")
+    return dict(sorted(refs.items()))
+
+
+def secret_env(spec: OrderPipelineSpec, workload: str) -> list[dict[str, Any]]:
+    """Secrets as env vars, one key each (never a whole Secret), sorted by variable name."""
     return [
         {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
-        for name, (secret, key) in sorted(refs.items())
+        for name, (secret, key) in secret_refs(spec, workload).items()
     ]
 
 

@@ -4,6 +4,8 @@ For each record: decode the envelope, then in one transaction claim the event in
 apply the handler's effect (which may append outbox events). A failure is retried with exponential
 backoff and jitter; after the third failed attempt the record is copied to `<topic>.dlq` with the
 error, the attempt count and its original coordinates in headers, and the consumer moves on.
+Attempts and backoff come from the pipeline's `kafka` retry policy when it sets one
+(resiliency.py); the numbers above are the defaults without one.
 Offsets are committed only after every record before them is applied or dead-lettered, so a crash
 means redelivery, never loss, and redelivery changes nothing thanks to the inbox.
 
@@ -21,11 +23,19 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError
 from opentelemetry.trace import SpanKind
-from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt, wait_exponential_jitter
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    stop_after_attempt,
+    wait_exponential_jitter,
+    wait_fixed,
+)
+from tenacity.wait import wait_base
 
 from workloads.contracts.events import Payload
 from workloads.contracts.registry import spec_of
@@ -33,6 +43,7 @@ from workloads.shared import inbox, metrics
 from workloads.shared.database import Connection, Pool, transaction
 from workloads.shared.envelope import Envelope, PoisonMessageError, header_map
 from workloads.shared.kafka import KafkaSettings, create_consumer
+from workloads.shared.resiliency import Retry
 from workloads.shared.telemetry import handling
 
 log = logging.getLogger(__name__)
@@ -88,9 +99,34 @@ class Faults:
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """How a failing record is retried before the DLQ; the defaults are the built-in policy."""
+
     max_attempts: int = 3
     initial_backoff_s: float = 0.05
     max_backoff_s: float = 1.0
+    backoff: Literal["exponential", "constant"] = "exponential"
+
+    @classmethod
+    def from_spec(cls, retry: Retry | None) -> RetryPolicy:
+        """The pipeline's `kafka` retry policy, or the built-in one when it sets none."""
+        if retry is None:
+            return cls()
+        return cls(
+            max_attempts=retry.attempts,
+            initial_backoff_s=retry.initial_interval_seconds,
+            max_backoff_s=retry.max_interval_seconds,
+            backoff=retry.backoff,
+        )
+
+    def wait(self) -> wait_base:
+        """Exponential: doubling from the initial interval, jittered by it, capped; or fixed."""
+        if self.backoff == "constant":
+            return wait_fixed(self.initial_backoff_s)
+        return wait_exponential_jitter(
+            multiplier=self.initial_backoff_s,
+            max=self.max_backoff_s,
+            jitter=self.initial_backoff_s,
+        )
 
 
 class _JoinTracker(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -117,6 +153,7 @@ class EventConsumer:
         kafka: KafkaSettings,
         retry: RetryPolicy | None = None,
         faults: Faults | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,  # tests pass fake time
     ) -> None:
         self.group = group
         self.subscriptions = {s.message_type: s for s in subscriptions}
@@ -126,6 +163,7 @@ class EventConsumer:
         self._kafka = kafka
         self._retry = retry or RetryPolicy()
         self._faults = faults or Faults()
+        self._sleep = sleep
         self._tracker = _JoinTracker()
 
     @property
@@ -212,12 +250,9 @@ class EventConsumer:
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(self._retry.max_attempts),
-                wait=wait_exponential_jitter(
-                    multiplier=self._retry.initial_backoff_s,
-                    max=self._retry.max_backoff_s,
-                    jitter=self._retry.initial_backoff_s,
-                ),
+                wait=self._retry.wait(),
                 before_sleep=self._count_retry(record.topic),
+                sleep=self._sleep,
                 reraise=True,
             ):
                 with attempt:

@@ -17,6 +17,8 @@ import asyncpg.pool
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workloads.shared.resiliency import Timeout
+
 Connection: TypeAlias = (
     "asyncpg.Connection[asyncpg.Record] | asyncpg.pool.PoolConnectionProxy[asyncpg.Record]"
 )
@@ -33,6 +35,18 @@ class DatabaseSettings(BaseSettings):
     max_size: int = Field(default=10, ge=1)
     command_timeout_s: float = Field(default=10.0, gt=0)
     statement_timeout_ms: int = Field(default=5_000, gt=0)
+
+    def with_timeout(self, timeout: Timeout | None) -> DatabaseSettings:
+        """The pipeline's `postgres` timeout bounds every call: the client stops waiting and the
+        server stops working (statement_timeout) at the same limit. None keeps the defaults."""
+        if timeout is None:
+            return self
+        return self.model_copy(
+            update={
+                "command_timeout_s": timeout.seconds,
+                "statement_timeout_ms": max(1, round(timeout.seconds * 1000)),
+            }
+        )
 
 
 async def create_pool(settings: DatabaseSettings) -> Pool:

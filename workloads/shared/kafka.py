@@ -19,6 +19,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workloads.shared.resiliency import Timeout
 from workloads.shared.topics import TopicSpec
 
 
@@ -30,6 +31,16 @@ class KafkaSettings(BaseSettings):
     bootstrap_servers: str = "127.0.0.1:19092"
     client_id: str = "conveyor"
     request_timeout_ms: int = Field(default=30_000, gt=0)
+
+    def with_timeout(self, timeout: Timeout | None) -> KafkaSettings:
+        """The pipeline's `kafka` timeout as the request timeout; None keeps the default.
+
+        The services apply it to their producer only: a consumer's group requests (join, sync)
+        legitimately wait for a rebalance and keep the default.
+        """
+        if timeout is None:
+            return self
+        return self.model_copy(update={"request_timeout_ms": max(1, round(timeout.seconds * 1000))})
 
 
 def create_producer(settings: KafkaSettings) -> AIOKafkaProducer:

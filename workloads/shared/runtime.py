@@ -27,13 +27,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from workloads.shared.consumer import EventConsumer, Faults, Subscription
+from workloads.shared.consumer import EventConsumer, Faults, RetryPolicy, Subscription
 from workloads.shared.database import DatabaseSettings, Pool, create_pool
 from workloads.shared.edge import EdgeMiddleware
 from workloads.shared.kafka import KafkaSettings, create_producer
 from workloads.shared.migrations import migrate
 from workloads.shared.outbox import OutboxRelay
 from workloads.shared.problems import install as install_problems
+from workloads.shared.resiliency import Resiliency
 from workloads.shared.telemetry import configure_logging, configure_tracing
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,10 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = "127.0.0.1:19092"
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Timeouts and retries per target, as the pipeline resolved them (see resiliency.py).
+    resiliency: Resiliency = Field(
+        default_factory=Resiliency, validation_alias="CONVEYOR_RESILIENCY"
+    )
     # failure injection (feature flags), off by default
     fault_fail_event_types: str = ""
     fault_crash_after_apply: str | None = None
@@ -90,6 +95,7 @@ class Runtime:
             pool=self.pool,
             producer=self.producer,
             kafka=self.kafka,
+            retry=RetryPolicy.from_spec(self.settings.resiliency.target("kafka").retry),
             faults=self.settings.faults(),
         )
 
@@ -138,7 +144,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = DatabaseSettings(url=settings.database_url, max_size=settings.database_pool_size)
-        pool = await create_pool(db)
+        pool = await create_pool(db.with_timeout(settings.resiliency.target("postgres").timeout))
         applied = await migrate(pool, migrations)
         if applied:
             log.info("migrations applied: %s", ", ".join(applied))
@@ -146,7 +152,7 @@ def create_app(
             bootstrap_servers=settings.kafka_bootstrap_servers,
             client_id=f"{settings.service_name}-{settings.replica}",
         )
-        producer = create_producer(kafka)
+        producer = create_producer(kafka.with_timeout(settings.resiliency.target("kafka").timeout))
         await producer.start()
         relay = OutboxRelay(dsn=settings.database_url.get_secret_value(), producer=producer)
         runtime = Runtime(settings=settings, pool=pool, producer=producer, kafka=kafka, relay=relay)
