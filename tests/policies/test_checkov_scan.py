@@ -69,7 +69,7 @@ def test_the_small_graph_fails_nothing_but_its_listed_skips(
 def test_conveyors_own_checks_run(reports: dict[str, dict[str, Any]]) -> None:
     ran = {c["check_id"] for c in reports["good"]["results"]["passed_checks"]}
     assert {"CKV_CONVEYOR_1", "CKV_CONVEYOR_2", "CKV_CONVEYOR_3"} <= ran
-    assert {"CKV2_CONVEYOR_3", "CKV2_CONVEYOR_4"} <= ran
+    assert {"CKV2_CONVEYOR_3", "CKV2_CONVEYOR_4", "CKV2_CONVEYOR_5"} <= ran
 
 
 def test_graph_checks_see_the_references(reports: dict[str, dict[str, Any]]) -> None:
@@ -90,6 +90,7 @@ def test_graph_checks_see_the_references(reports: dict[str, dict[str, Any]]) -> 
         ("lb_open_22", "CKV2_CONVEYOR_3", "aws_vpc_security_group_ingress_rule.lb_open_22"),
         ("cluster_ssh_open", "CKV2_CONVEYOR_3", "aws_security_group_rule.cluster_ssh"),
         ("db_from_lb", "CKV2_CONVEYOR_4", "aws_security_group_rule.conveyor_dev_db_from_cluster"),
+        ("db_behind_cluster_group", "CKV2_CONVEYOR_5", "aws_db_instance.conveyor_dev_db"),
         (
             "cache_from_cidr",
             "CKV2_CONVEYOR_4",

@@ -106,6 +106,11 @@ def _eks_without_secrets_encryption() -> Raw:
     return set_input(small_raw(), "conveyor-dev-eks", "encryptionConfig", {"resources": []})
 
 
+def _db_behind_cluster_group() -> Raw:
+    groups = ["conveyor-dev-cluster-sg-id"]
+    return set_input(small_raw(), "conveyor-dev-db", "vpcSecurityGroupIds", groups)
+
+
 VARIANTS: dict[str, Callable[[], Raw]] = {
     "good": small_raw,
     "insecure": insecure_raw,
@@ -119,4 +124,5 @@ VARIANTS: dict[str, Callable[[], Raw]] = {
     "msk_without_client_auth": _msk_without_client_auth,
     "redis_plaintext": _redis_plaintext,
     "eks_without_secrets_encryption": _eks_without_secrets_encryption,
+    "db_behind_cluster_group": _db_behind_cluster_group,
 }
