@@ -157,11 +157,22 @@ class Addons(pulumi.ComponentResource):
         config, prefix = args.config, args.prefix
         child = pulumi.ResourceOptions(parent=self)
 
+        # Namespaces; where operators/deploy/ declares one (Pod Security labels), its labels win.
+        found = manifests.read(manifests.CRDS_DIR) + manifests.read(manifests.DEPLOY_DIR)
+        declared = {
+            m.name: dict(m.document.get("metadata", {}).get("labels", {}))
+            for m in found
+            if m.kind == "Namespace"
+        }
         namespaces = {
             ns: k8s.core.v1.Namespace(
                 f"{prefix}-ns-{ns}",
                 metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=ns, labels={"conveyor.dev/environment": args.tagging.environment}
+                    name=ns,
+                    labels={
+                        "conveyor.dev/environment": args.tagging.environment,
+                        **declared.get(ns, {}),
+                    },
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=args.cluster_ready),
             )
@@ -256,7 +267,6 @@ class Addons(pulumi.ComponentResource):
 
         # The operator: every CRD first (its own and kopf's peering), then the rest.
         operator_ns = namespaces[config.operator_namespace]
-        found = manifests.read(manifests.CRDS_DIR) + manifests.read(manifests.DEPLOY_DIR)
         crd_opts = pulumi.ResourceOptions(parent=self, depends_on=[*after_lb, operator_ns])
         crds = [
             manifests.declare(m, default_namespace=config.operator_namespace, opts=crd_opts)

@@ -15,8 +15,6 @@ import pulumi_aws as aws
 from conveyor_platform import policies
 from conveyor_platform.tags import Tagging
 
-LOGS_SERVICE = "logs.{region}.amazonaws.com"
-
 
 @dataclass(frozen=True)
 class KeysArgs:
@@ -37,15 +35,15 @@ class Keys(pulumi.ComponentResource):
         super().__init__("conveyor:platform:Keys", name, None, opts)
         self._args = args
         self.logs = self._key(
-            "logs", "CloudWatch Logs of the VPC, EKS, MSK and Redis", [LOGS_SERVICE]
+            "logs", "CloudWatch Logs of the VPC, EKS, MSK and Redis", for_logs=True
         )
-        self.cluster = self._key("eks", "envelope encryption of Kubernetes secrets", [])
-        self.database = self._key("rds", "RDS storage, snapshots, master secret, PI", [])
-        self.cache = self._key("redis", "ElastiCache at-rest encryption", [])
-        self.streaming = self._key("msk", "MSK at-rest encryption", [])
+        self.cluster = self._key("eks", "envelope encryption of Kubernetes secrets")
+        self.database = self._key("rds", "RDS storage, snapshots, master secret, PI")
+        self.cache = self._key("redis", "ElastiCache at-rest encryption")
+        self.streaming = self._key("msk", "MSK at-rest encryption")
         self.register_outputs({"logs": self.logs.arn, "cluster": self.cluster.arn})
 
-    def _key(self, purpose: str, description: str, services: list[str]) -> aws.kms.Key:
+    def _key(self, purpose: str, description: str, *, for_logs: bool = False) -> aws.kms.Key:
         args = self._args
         name = f"{args.prefix}-{purpose}-key"
         key = aws.kms.Key(
@@ -54,7 +52,7 @@ class Keys(pulumi.ComponentResource):
             enable_key_rotation=True,
             deletion_window_in_days=30,
             policy=args.account_id.apply(
-                lambda account: policies.key_policy(account, args.region, services)
+                lambda account: policies.key_policy(account, args.region, for_logs=for_logs)
             ),
             tags=args.tagging.of(name),
             opts=pulumi.ResourceOptions(parent=self),

@@ -37,8 +37,10 @@ def irsa_trust(provider_arn: str, issuer: str, namespace: str, service_account: 
     )
 
 
-def key_policy(account_id: str, region: str, services: list[str]) -> str:
-    """The account administers the key; the named services may use it (logs need this)."""
+def key_policy(account_id: str, region: str, *, for_logs: bool) -> str:
+    """The account administers the key (IAM policies then grant use); a logs key also admits
+    CloudWatch Logs, but only for this account's log groups in this region (the documented
+    encryption-context condition)."""
     statements: list[Statement] = [
         {
             "Sid": "AccountAdministers",
@@ -48,12 +50,12 @@ def key_policy(account_id: str, region: str, services: list[str]) -> str:
             "Resource": "*",
         }
     ]
-    for service in services:
+    if for_logs:
         statements.append(
             {
-                "Sid": "Use" + "".join(part.capitalize() for part in service.split(".")[:1]),
+                "Sid": "CloudWatchLogsUse",
                 "Effect": "Allow",
-                "Principal": {"Service": service.format(region=region)},
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
                 "Action": [
                     "kms:Encrypt*",
                     "kms:Decrypt*",
@@ -62,7 +64,13 @@ def key_policy(account_id: str, region: str, services: list[str]) -> str:
                     "kms:Describe*",
                 ],
                 "Resource": "*",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:aws:logs:{region}:{account_id}:log-group:*"
+                        )
+                    }
+                },
             }
         )
     return document(*statements)

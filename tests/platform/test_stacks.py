@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
@@ -176,3 +177,28 @@ def test_per_service_instances_give_each_database_owner_its_own(per_service: Gra
     OrderPipeline.model_validate(
         per_service.one("kubernetes:conveyor.dev/v1alpha1:OrderPipeline")["inputs"]
     )
+
+
+def test_namespaces_keep_the_pod_security_labels_the_operator_declares(graph: Graph) -> None:
+    namespaces = {
+        r["inputs"]["metadata"]["name"]: r["inputs"]["metadata"]["labels"]
+        for r in graph.of_type("kubernetes:core/v1:Namespace")
+    }
+    operator = graph.config["addons"]["operatorNamespace"]
+    assert namespaces[operator].get("pod-security.kubernetes.io/enforce") == "restricted"
+    assert len(namespaces) == len(graph.of_type("kubernetes:core/v1:Namespace"))
+
+
+def test_only_the_logs_key_admits_a_service_and_only_for_this_accounts_log_groups(
+    graph: Graph,
+) -> None:
+    for key in graph.of_type("aws:kms/key:Key"):
+        statements = json.loads(key["inputs"]["policy"])["Statement"]
+        services = [s for s in statements if "Service" in s["Principal"]]
+        if key["name"].endswith("-logs-key"):
+            (logs,) = services
+            assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"].startswith(
+                "arn:aws:logs:us-east-1:123456789012:log-group:"
+            )
+        else:
+            assert services == []
