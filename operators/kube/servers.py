@@ -32,6 +32,7 @@ CONTROLLERS = (
     "namespace-controller",
     "serviceaccount-controller",
     "disruption-controller",
+    "resourcequota-controller",
 )
 
 

@@ -129,8 +129,10 @@ async def _reconcile(rt: Runtime, body: kopf.Body, **scaled: int) -> None:
     try:
         removed = await flow.reconcile(rt.children, body, scaled=scaled or None)
     except flow.InvalidSpecError as exc:
+        kopf.warn(body, reason="InvalidSpec", message=str(exc))
         raise kopf.PermanentError(str(exc)) from exc
     except flow.ApplyError as exc:
+        kopf.warn(body, reason="ApplyFailed", message=str(exc))
         raise kopf.TemporaryError(str(exc), delay=5) from exc
     if removed:
         kopf.event(body, type="Normal", reason="Pruned", message=f"removed {', '.join(removed)}")

@@ -291,3 +291,60 @@ def mark_pods_ready(kubectl: Kubectl, namespace: str) -> None:
             "patch", "pod", pod["metadata"]["name"], "-n", namespace, "--subresource=status",
             "--type=merge", "-p", json.dumps(status),
         )  # fmt: skip
+
+
+@pytest.mark.usefixtures("operator")
+def test_a_workload_removed_from_the_spec_loses_its_children(
+    kubectl: Kubectl, namespace: str
+) -> None:
+    create(kubectl, "local", namespace)
+    kubectl.run(
+        "patch", "orderpipeline", "conveyor", "-n", namespace, "--type=json",
+        "-p", json.dumps([{"op": "remove", "path": "/spec/workloads/notification"}]),
+    )  # fmt: skip
+    wait_for(
+        "the notification children to be pruned",
+        lambda: not any("notification" in n for n in names(children(kubectl, namespace))),
+    )
+    assert {n for n in expected("local") if "notification" not in n} == names(
+        children(kubectl, namespace)
+    )
+
+
+@pytest.mark.usefixtures("operator")
+def test_a_refused_child_shows_in_the_status_and_an_event(kubectl: Kubectl, namespace: str) -> None:
+    quota = {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {"name": "no-services", "namespace": namespace},
+        "spec": {"hard": {"services": "0"}},
+    }
+    kubectl.apply(quota)
+    kubectl.apply(pipeline("local", namespace))
+
+    def failed() -> dict[str, Any] | None:
+        found = kubectl.get("orderpipeline", "conveyor", namespace)
+        status = (found or {}).get("status") or {}
+        return status if status.get("phase") == "Failed" else None
+
+    status = wait_for("phase Failed with the server's reason", failed)
+    degraded = next(c for c in status["conditions"] if c["type"] == "Degraded")
+    assert degraded["status"] == "True"
+    assert "Service/conveyor-" in degraded["message"]
+    assert "exceeded quota" in degraded["message"]
+
+    def warning() -> bool:
+        events = json.loads(kubectl.run("get", "events", "-n", namespace, "-o", "json"))
+        return any(
+            e["type"] == "Warning" and e["involvedObject"]["kind"] == "OrderPipeline"
+            for e in events["items"]
+        )
+
+    wait_for("a Warning Event on the pipeline", warning)
+    kubectl.run("delete", "resourcequota", "no-services", "-n", namespace)
+
+    def recovered() -> bool:
+        found = kubectl.get("orderpipeline", "conveyor", namespace)
+        return ((found or {}).get("status") or {}).get("phase") == "Progressing"
+
+    wait_for("the pipeline to recover once the quota is gone", recovered, timeout_s=30)
