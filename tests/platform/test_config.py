@@ -198,3 +198,39 @@ def test_the_pulumi_entry_point_declares_nothing_when_the_config_is_bad() -> Non
         "key": "conveyor:network.subnets.isolated[0]",
         "declared": 0,
     }
+
+
+ENTRY_POINT_UNDER_MOCKS = textwrap.dedent(
+    """
+    import runpy
+    import pulumi
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+    from conveyor_platform import config
+    from conveyor_platform.mocks import RecordingMocks, RecordingMonitor
+
+    mocks = RecordingMocks()
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_all_config(config.as_pulumi_config(config.read_stack_file("dev")))
+    pulumi.runtime.set_mocks(
+        mocks, project="conveyor", stack="dev", preview=False, monitor=monitor
+    )
+    main = lambda: runpy.run_path("platform/__main__.py", run_name="__main__")  # noqa: E731
+    _sync_await(run_pulumi_func(main))
+    print(sorted(r.urn for r in monitor.registrations if r.type != "pulumi:pulumi:Stack"))
+    """
+)
+
+
+def test_the_pulumi_entry_point_declares_what_synth_records(graphs: dict[str, Any]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", ENTRY_POINT_UNDER_MOCKS],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    synthesized = [r["urn"] for r in graphs["dev"].resources if r["type"] != "pulumi:pulumi:Stack"]
+    assert yaml.safe_load(result.stdout) == synthesized
