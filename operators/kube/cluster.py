@@ -17,7 +17,7 @@ from operators.kube.credentials import ADMIN, Credentials, Identity
 from operators.kube.servers import Etcd, KubeApiServer, KubeControllerManager
 from operators.local.installs import ensure_installed
 from operators.local.servers import Server, ServerStatus
-from operators.local.settings import LocalStackSettings
+from operators.local.settings import REPO_ROOT, LocalStackSettings
 
 
 class KubeCluster:
@@ -49,6 +49,17 @@ class KubeCluster:
 
     def status(self) -> list[ServerStatus]:
         return [server.status() for server in self.servers]
+
+    def install_operator_resources(self) -> None:
+        """The CRDs (OrderPipeline, kopf peering), then the operator's namespace, peering, RBAC.
+
+        The operator's Deployment is left out: there is no kubelet to run it; tests and the
+        benchmark run the operator as a local process under its ServiceAccount identity instead.
+        """
+        self.kubectl(["apply", "-f", str(REPO_ROOT / "operators" / "crds")])
+        self.kubectl(["wait", "--for=condition=Established", "--timeout=30s", "crd", "--all"])
+        for manifest in ("namespace.yaml", "peering.yaml", "rbac.yaml"):
+            self.kubectl(["apply", "-f", str(REPO_ROOT / "operators" / "deploy" / manifest)])
 
     def kubectl(
         self,

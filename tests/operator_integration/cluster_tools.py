@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-import httpx
 import yaml
 
 from operators.kube.cluster import KubeCluster
-from operators.kube.credentials import OPERATOR
 from operators.local.settings import REPO_ROOT
 
 T = TypeVar("T")
@@ -71,74 +64,3 @@ def wait_for(what: str, probe: Callable[[], T | None], timeout_s: float = 20.0) 
             return last
         time.sleep(0.2)
     raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what} (last: {last!r})")
-
-
-class OperatorProcess:
-    """The operator as it runs in production (`python -m operators.pipeline`), as its own user."""
-
-    def __init__(self, cluster: KubeCluster, *, priority: int, port: int, name: str) -> None:
-        self.port = port
-        self.log = cluster.settings.state_dir / "logs" / f"operator-test-{name}.log"
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "KUBECONFIG": str(cluster.kubeconfig(OPERATOR))}
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "operators.pipeline",
-                    f"--priority={priority}",
-                    f"--liveness=http://127.0.0.1:{port}/healthz",
-                ],
-                cwd=REPO_ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-
-    def health(self) -> httpx.Response | None:
-        try:
-            return httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=5)
-        except httpx.HTTPError:
-            return None
-
-    def wait_healthy(self) -> None:
-        def healthy() -> bool:
-            if self.process.poll() is not None:
-                raise AssertionError(f"the operator exited; see {self.log}:\n{self.tail()}")
-            response = self.health()
-            return response is not None and response.status_code == httpx.codes.OK
-
-        wait_for(f"the operator's liveness endpoint on :{self.port}", healthy, timeout_s=30)
-
-    def tail(self, lines: int = 30) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-
-    def logged(self, text: str) -> bool:
-        return text in self.log.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-@contextmanager
-def running_operator(
-    cluster: KubeCluster, *, priority: int, port: int, name: str
-) -> Iterator[OperatorProcess]:
-    operator = OperatorProcess(cluster, priority=priority, port=port, name=name)
-    try:
-        operator.wait_healthy()
-        yield operator
-    finally:
-        operator.stop()
-
-
-def deploy_files() -> list[Path]:
-    deploy = REPO_ROOT / "operators" / "deploy"
-    return [deploy / "namespace.yaml", deploy / "peering.yaml", deploy / "rbac.yaml"]

@@ -16,14 +16,10 @@ from rich.console import Console
 
 from operators.kube.binaries import BuildError
 from operators.kube.cluster import KubeCluster
+from operators.kube.operator_process import OperatorProcess, running_operator
 from operators.local.installs import MissingDependencyError
 from operators.local.servers import ServerError
-from tests.operator_integration.cluster_tools import (
-    Kubectl,
-    OperatorProcess,
-    deploy_files,
-    running_operator,
-)
+from tests.operator_integration.cluster_tools import Kubectl
 
 OPERATOR_PORT = 18080
 
@@ -37,11 +33,7 @@ def kube() -> KubeCluster:
         pytest.fail(
             f"the local Kubernetes API server could not start:\n{exc}\n(run `make kube-up`)"
         )
-    kubectl = Kubectl(cluster)
-    kubectl.run("apply", "-f", str(cluster.settings.state_dir.parent / "operators" / "crds"))
-    kubectl.run("wait", "--for=condition=Established", "--timeout=30s", "crd", "--all")
-    for manifest in deploy_files():
-        kubectl.run("apply", "-f", str(manifest))
+    cluster.install_operator_resources()
     return cluster
 
 

@@ -11,12 +11,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from operators.kube.cluster import KubeCluster
+from operators.kube.operator_process import OperatorProcess, running_operator
 from operators.local.stack import LocalStack
 from tests.operator_integration.cluster_tools import (
     Kubectl,
-    OperatorProcess,
     pipeline,
-    running_operator,
     wait_for,
 )
 from tests.operator_integration.test_reconcile import children, create, expected, names

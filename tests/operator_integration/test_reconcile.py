@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from operators.kube.operator_process import OperatorProcess
 from operators.pipeline.objects import MANAGED_BY, Owner
 from operators.pipeline.render import render_children
 from operators.pipeline.spec import OrderPipelineSpec
 from tests.operator_integration.cluster_tools import (
     Kubectl,
-    OperatorProcess,
     pipeline,
     wait_for,
 )
