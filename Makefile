@@ -11,7 +11,7 @@ BIN := .venv/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_CACHE_DIR := $(CACHE)/uv-cache
 
-.PHONY: help setup up down status demo test unit lint format lock clean bench schemas kube-up kube-down
+.PHONY: help setup up down status demo test unit lint format lock clean bench schemas kube-up kube-down bench-operator
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ test: lint up kube-up ## set everything up and run every test against the real s
 
 bench: up ## the saga benchmark (60 s at 100 orders/s): build/bench/saga.json
 	$(BIN)/python -m loadtests.bench $(BENCH_ARGS)
+
+bench-operator: kube-up ## operator latency: apply → all children, deletion → repair (build/bench/operator.json)
+	$(BIN)/python -m loadtests.operator_bench $(BENCH_ARGS)
 
 schemas: setup ## re-render the message JSON Schemas from the models
 	$(BIN)/conveyor schemas write
