@@ -8,17 +8,23 @@ resources it depends on, so:
   Ingress in kube-prometheus-stack, the operator and the OrderPipeline whose gateway Service it
   renders) — those depend on the controller release, so they go first and the controller, still
   running, removes their ALBs/NLBs and SGs before the network that hosts them is destroyed.
+- External Secrets (the release, its SecretStore and the ExternalSecrets that fill the Secrets the
+  OrderPipeline names) comes before the OrderPipeline, which depends on the ExternalSecrets: the
+  pipeline is deleted first, then the ExternalSecrets (their Secrets go with them), then the
+  operator that served them.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from conveyor_platform import manifests, pipeline, policies
+from conveyor_platform import connections, manifests, pipeline, policies
 from conveyor_platform.config import Addons as AddonsConfig
 from conveyor_platform.config import Chart
 from conveyor_platform.tags import Tagging
@@ -26,6 +32,7 @@ from conveyor_platform.tags import Tagging
 MONITORING_NAMESPACE = "monitoring"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 LB_CONTROLLER_ACCOUNT = "aws-load-balancer-controller"
+EXTERNAL_SECRETS_NAMESPACE = "external-secrets"
 
 
 def lb_controller_policy(cluster_name: str) -> str:
@@ -120,6 +127,10 @@ def workload_policy(
     )
 
 
+def _spec_of(target: str, specs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return specs[target]
+
+
 @dataclass(frozen=True)
 class AddonsArgs:
     prefix: str
@@ -141,6 +152,10 @@ class AddonsArgs:
     redis_endpoint: pulumi.Output[str]
     postgres_endpoints: dict[str, pulumi.Output[str]]
     postgres_secret_arns: dict[str, pulumi.Output[str]]
+    database_owners: list[str]  # workloads with a database (keys of `conveyor-postgres`)
+    kafka_secret_arn: pulumi.Output[str]  # the SCRAM credential of the workloads
+    redis_secret_arn: pulumi.Output[str]  # the Redis user's credential
+    secret_key_arns: list[pulumi.Output[str]]  # the KMS keys those secrets are encrypted with
     kafka_partitions: int
     kafka_replication_factor: int
     kafka_min_insync_replicas: int
@@ -150,6 +165,8 @@ class Addons(pulumi.ComponentResource):
     workload_role: aws.iam.Role
     lb_controller: k8s.helm.v3.Release
     pipeline: pulumi.CustomResource
+    secrets_reader_role: aws.iam.Role
+    external_secrets: dict[str, pulumi.CustomResource]
 
     def __init__(self, name: str, args: AddonsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("conveyor:platform:Addons", name, None, opts)
@@ -177,7 +194,12 @@ class Addons(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=args.cluster_ready),
             )
             for ns in sorted(
-                {MONITORING_NAMESPACE, config.operator_namespace, config.pipeline_namespace}
+                {
+                    MONITORING_NAMESPACE,
+                    EXTERNAL_SECRETS_NAMESPACE,
+                    config.operator_namespace,
+                    config.pipeline_namespace,
+                }
             )
         }
 
@@ -298,6 +320,7 @@ class Addons(pulumi.ComponentResource):
             opts=child,
         )
         pipeline_ns = namespaces[config.pipeline_namespace]
+        self.external_secrets = self._connection_secrets(namespaces)
 
         # One OrderPipeline for this environment, wired to the stack's outputs.
         owners = sorted(args.postgres_endpoints)
@@ -339,10 +362,107 @@ class Addons(pulumi.ComponentResource):
             ),
             spec=wiring.apply(pipeline.spec),
             opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[*crds, *operator, *after_lb, pipeline_ns]
+                parent=self,
+                depends_on=[
+                    *crds,
+                    *operator,
+                    *after_lb,
+                    pipeline_ns,
+                    *self.external_secrets.values(),
+                ],
             ),
         )
         self.register_outputs({"workloadRoleArn": self.workload_role.arn})
+
+    def _connection_secrets(
+        self, namespaces: dict[str, k8s.core.v1.Namespace]
+    ) -> dict[str, pulumi.CustomResource]:
+        """External Secrets and the ExternalSecrets that fill the Secrets the pipeline names."""
+        args, config, prefix = self._args, self._args.config, self._args.prefix
+        namespace = config.pipeline_namespace
+        release = self._release(
+            "external-secrets",
+            config.external_secrets,
+            EXTERNAL_SECRETS_NAMESPACE,
+            {"installCRDs": True, "serviceAccount": {"create": True, "name": "external-secrets"}},
+            after=[*args.cluster_ready, namespaces[EXTERNAL_SECRETS_NAMESPACE]],
+        )
+        # The role only the pipeline namespace's reader account may assume; it reads these.
+        self.secrets_reader_role = self._irsa_role(
+            f"{prefix}-secrets-reader", namespace, connections.READER_ACCOUNT
+        )
+        secret_arns = [
+            args.kafka_secret_arn,
+            args.redis_secret_arn,
+            *(args.postgres_secret_arns[o] for o in sorted(args.postgres_secret_arns)),
+        ]
+        count = len(secret_arns)
+        reader_policy = aws.iam.RolePolicy(
+            f"{prefix}-secrets-reader-policy",
+            role=self.secrets_reader_role.id,
+            policy=pulumi.Output.all(*secret_arns, *args.secret_key_arns).apply(
+                lambda v: connections.reader_policy(list(v[:count]), list(v[count:]), args.region)
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        reader = k8s.core.v1.ServiceAccount(
+            f"{prefix}-secrets-reader-account",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=connections.READER_ACCOUNT,
+                namespace=namespace,
+                annotations={"eks.amazonaws.com/role-arn": self.secrets_reader_role.arn},
+            ),
+            automount_service_account_token=False,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[namespaces[namespace]]),
+        )
+        owners = sorted(args.postgres_endpoints)
+        wiring = pulumi.Output.all(
+            args.kafka_secret_arn,
+            args.redis_secret_arn,
+            args.redis_endpoint,
+            *(args.postgres_endpoints[o] for o in owners),
+            *(args.postgres_secret_arns[o] for o in owners),
+        ).apply(
+            lambda v: connections.ConnectionWiring(
+                namespace=namespace,
+                region=args.region,
+                kafka_secret_arn=v[0],
+                redis_secret_arn=v[1],
+                redis_endpoint=v[2],
+                postgres={
+                    workload: connections.PostgresSource(
+                        instance=instance,
+                        endpoint=v[3 + owners.index(instance)],
+                        secret_arn=v[3 + len(owners) + owners.index(instance)],
+                    )
+                    for workload in args.database_owners
+                    for instance in [workload if workload in owners else "shared"]
+                },
+                secret_names=dict(pipeline.SECRET_REFS),
+            )
+        )
+        store = k8s.apiextensions.CustomResource(
+            f"{prefix}-secret-store",
+            api_version=connections.API_VERSION,
+            kind="SecretStore",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=connections.STORE_NAME, namespace=namespace),
+            spec=wiring.apply(connections.secret_store),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[release, reader, reader_policy, namespaces[namespace]]
+            ),
+        )
+        specs = wiring.apply(connections.external_secrets)
+        return {
+            target: k8s.apiextensions.CustomResource(
+                f"{prefix}-external-secret-{kind}",
+                api_version=connections.API_VERSION,
+                kind="ExternalSecret",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=target, namespace=namespace),
+                spec=specs.apply(functools.partial(_spec_of, target)),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[store, release]),
+            )
+            for kind, target in sorted(pipeline.SECRET_REFS.items())
+        }
 
     def _irsa_role(self, name: str, namespace: str, account: str) -> aws.iam.Role:
         args = self._args

@@ -1,8 +1,11 @@
-"""ElastiCache Redis: encrypted at rest and in transit, RBAC with IAM-authenticated users.
+"""ElastiCache Redis: encrypted at rest and in transit (TLS required), RBAC users.
 
 Auth is an RBAC user group rather than a shared token: the `default` user is switched off, and
-the workloads' user authenticates with IAM (SigV4 tokens from their IRSA role), so no password
-exists to leak, store or rotate. Multi-AZ with automatic failover where the stack config says.
+the workloads' own user authenticates with a password, because the services connect with a
+`rediss://user:password@host:6379` URL (redis-py; no SigV4 token provider among their
+dependencies). The password is generated once into a Secrets Manager secret on the Redis key
+(credentials.py) and reaches the pods through External Secrets, never through code or outputs.
+Multi-AZ with automatic failover where the stack config says.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from conveyor_platform import credentials
 from conveyor_platform.config import Cache as CacheConfig
 from conveyor_platform.firewall import cluster_only_security_group
 from conveyor_platform.tags import Tagging
@@ -36,6 +40,7 @@ class CacheArgs:
 class Cache(pulumi.ComponentResource):
     group: aws.elasticache.ReplicationGroup
     app_user: aws.elasticache.User
+    app_secret: aws.secretsmanager.Secret
     primary_endpoint: pulumi.Output[str]
     reader_endpoint: pulumi.Output[str]
 
@@ -59,7 +64,7 @@ class Cache(pulumi.ComponentResource):
             tags=tag(f"{prefix}-redis"),
             opts=child,
         )
-        # RBAC: `default` off, the app user authenticates with IAM.
+        # RBAC: `default` off, the app user authenticates with the generated password.
         default_user = aws.elasticache.User(
             f"{prefix}-redis-default",
             user_id=f"{prefix}-default",
@@ -72,15 +77,32 @@ class Cache(pulumi.ComponentResource):
             tags=tag(f"{prefix}-redis-default"),
             opts=child,
         )
+        app_name = f"{prefix}-app"
+        credential = credentials.generated(
+            f"{prefix}-redis-credential",
+            secret_name=f"{prefix}/redis/{app_name}",
+            username=app_name,
+            description=f"{prefix}: Redis RBAC user of the workloads",
+            key_arn=args.key_arn,
+            tagging=args.tagging,
+            parent=self,
+        )
+        self.app_secret = credential.secret
         self.app_user = aws.elasticache.User(
             f"{prefix}-redis-app",
-            user_id=f"{prefix}-app",
-            user_name=f"{prefix}-app",
+            user_id=app_name,
+            user_name=app_name,
             engine="redis",
             access_string="on ~* +@all -@dangerous",
-            authentication_mode=aws.elasticache.UserAuthenticationModeArgs(type="iam"),
+            authentication_mode=aws.elasticache.UserAuthenticationModeArgs(
+                type="password", passwords=[credential.password]
+            ),
             tags=tag(f"{prefix}-redis-app"),
-            opts=child,
+            # The first password stays: rotation changes the secret and the user together,
+            # outside Pulumi (platform/README.md).
+            opts=pulumi.ResourceOptions(
+                parent=self, ignore_changes=["authenticationMode.passwords"]
+            ),
         )
         users = aws.elasticache.UserGroup(
             f"{prefix}-redis-users",

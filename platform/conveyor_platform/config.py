@@ -157,6 +157,7 @@ class Addons(_Section):
     kube_prometheus_stack: Chart
     opentelemetry_collector: Chart
     aws_load_balancer_controller: Chart
+    external_secrets: Chart
     grafana_host: str = Field(min_length=1)
     operator_namespace: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     pipeline_namespace: str = Field(pattern=r"^[a-z][a-z0-9-]*$")

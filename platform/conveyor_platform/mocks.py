@@ -10,7 +10,9 @@ can be traced back to the resource it came from):
   endpoint and master secret, Redis endpoints, MSK bootstrap brokers, EIP allocation ids, KMS
   key ids, the EKS cluster security group) get fixed values derived from the name.
 The monitor records each registration with its parent, provider and dependencies, which the
-SDK's `Mocks.new_resource` is not told.
+SDK's `Mocks.new_resource` is not told. A Pulumi secret is recorded as `[secret]` where the program
+put it (inputs and mock state), so no value the program marks secret — not even a mock one —
+reaches a synthesized graph, and tests can see that a password was passed as a secret.
 """
 
 from __future__ import annotations
@@ -20,12 +22,52 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from google.protobuf import struct_pb2  # type: ignore[import-untyped]
 from pulumi.runtime import mocks, rpc
 from pulumi.runtime.settings import get_project, get_stack
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
 CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
+RANDOM_PASSWORD = "aws:secretsmanager/getRandomPassword:getRandomPassword"  # noqa: S105 - a token
+# What Secrets Manager's generator returns under mocks; it must never appear in a graph.
+MOCK_PASSWORD = "MockGeneratedPassword0123456789abcdefghij"  # noqa: S105 - a mock, by design
+SECRET = "[secret]"  # noqa: S105 - the marker that replaces a secret
+
+
+def _mask(value: struct_pb2.Value) -> None:
+    """Replace every secret in a serialized value by `SECRET`, in place, leaf by leaf."""
+    kind = value.WhichOneof("kind")
+    if kind == "struct_value":
+        sig = value.struct_value.fields.get(rpc._special_sig_key)
+        if sig is not None and sig.string_value == rpc._special_secret_sig:
+            value.string_value = SECRET
+            return
+        for field_value in value.struct_value.fields.values():
+            _mask(field_value)
+    elif kind == "list_value":
+        for item in value.list_value.values:
+            _mask(item)
+
+
+def masked(properties: struct_pb2.Struct) -> struct_pb2.Struct:
+    """A copy of serialized properties with every secret replaced by `SECRET`."""
+    copy = struct_pb2.Struct()
+    copy.CopyFrom(properties)
+    for field_value in copy.fields.values():
+        _mask(field_value)
+    return copy
+
+
+def _unsecret(value: Any) -> Any:
+    """Mock state with each (deserialized) secret replaced by `SECRET`."""
+    if rpc.is_rpc_secret(value):
+        return SECRET
+    if isinstance(value, dict):
+        return {k: _unsecret(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unsecret(v) for v in value]
+    return value
 
 
 def mock_arn(token: str, name: str) -> str:
@@ -62,7 +104,11 @@ def _msk_cluster(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     brokers = [
         f"b-{i}.{name}.cmock.c2.kafka.{REGION}.amazonaws.com:9098" for i in range(1, count + 1)
     ]
-    return {"bootstrapBrokersSaslIam": ",".join(brokers)}
+    scram = [b.replace(":9098", ":9096") for b in brokers]
+    return {
+        "bootstrapBrokersSaslIam": ",".join(brokers),
+        "bootstrapBrokersSaslScram": ",".join(scram),
+    }
 
 
 # What AWS would compute for the attributes the program reads, by type.
@@ -82,7 +128,7 @@ COMPUTED: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
 
 class RecordingMocks(mocks.Mocks):
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        state = dict(args.inputs)
+        state = _unsecret(dict(args.inputs))
         if args.typ.startswith("aws:"):
             state.setdefault("name", args.name)
             state["arn"] = mock_arn(args.typ, args.name)
@@ -99,6 +145,8 @@ class RecordingMocks(mocks.Mocks):
                 "id": ACCOUNT_ID,
                 "userId": "AIDAMOCK",
             }, []  # the SDK iterates failures; None would raise
+        if args.token == RANDOM_PASSWORD:
+            return {"id": "mock-random-password", "randomPassword": MOCK_PASSWORD}, []
         raise NotImplementedError(f"the program should not invoke {args.token} (mocks.py)")
 
 
@@ -136,7 +184,7 @@ class RecordingMonitor(mocks.MockMonitor):
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         inputs = (
-            rpc.deserialize_properties(request.object)
+            rpc.deserialize_properties(masked(request.object))
             if request.type != "pulumi:pulumi:Stack"
             else {}
         )

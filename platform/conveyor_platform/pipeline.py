@@ -1,11 +1,10 @@
 """The OrderPipeline of one environment, wired to the stack's outputs (a pure function).
 
 The spec follows the operator's contract (operators/pipeline/spec.py; a test validates it with
-that model). The operator reads connection settings from Kubernetes Secrets named in the spec;
-the AWS side of each is recorded in annotations — endpoints, the RDS master secret's ARN, the
-workloads' IAM role and that Kafka and Redis authenticate with IAM — so whatever fills those
-Secrets (see platform/README.md) has one place to read them. No secret value passes through
-Pulumi.
+that model). The operator reads connection settings from Kubernetes Secrets named in the spec,
+which External Secrets fills from Secrets Manager (connections.py); the AWS side of each is also
+recorded in annotations — endpoints, secret ARNs, the workloads' IAM role, how Kafka and Redis
+authenticate — for a person reading the object. No secret value passes through Pulumi.
 """
 
 from __future__ import annotations
@@ -49,12 +48,12 @@ def references(wiring: PipelineWiring) -> dict[str, str]:
     """Where the Secrets' contents come from on AWS (references only)."""
     return {
         f"{ANNOTATION}aws-role-arn": wiring.role_arn,
-        f"{ANNOTATION}kafka-auth": "aws-msk-iam",
+        f"{ANNOTATION}kafka-auth": "sasl-scram-sha-512",
         f"{ANNOTATION}postgres-endpoints": json.dumps(wiring.postgres_endpoints, sort_keys=True),
         f"{ANNOTATION}postgres-master-secret-arns": json.dumps(
             wiring.postgres_secret_arns, sort_keys=True
         ),
-        f"{ANNOTATION}redis-auth": "aws-iam",
+        f"{ANNOTATION}redis-auth": "rbac-password",
         f"{ANNOTATION}redis-endpoint": wiring.redis_endpoint,
         f"{ANNOTATION}redis-user": wiring.redis_user,
     }

@@ -1,4 +1,9 @@
-"""MSK: brokers across the zones, TLS everywhere, IAM client auth, KMS at rest, broker logs.
+"""MSK: brokers across the zones, TLS everywhere, SCRAM and IAM client auth, KMS at rest, logs.
+
+Clients authenticate with SASL/SCRAM (port 9096): the services use aiokafka, which has no MSK-IAM
+signer, so their credential is a SCRAM secret in Secrets Manager (`AmazonMSK_` name, on the MSK
+key, as MSK requires; see credentials.py) that External Secrets copies into the pipeline's
+namespace. IAM auth (9098) stays on for tools and roles that have a signer.
 
 The cluster configuration carries the workloads' topic defaults: topics are declared (never
 auto-created), and `min.insync.replicas` / `default.replication.factor` come from the stack
@@ -12,11 +17,15 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from conveyor_platform import credentials, policies
 from conveyor_platform.config import Streaming as StreamingConfig
 from conveyor_platform.firewall import cluster_only_security_group
 from conveyor_platform.tags import Tagging
 
 KAFKA_IAM_PORT = 9098
+KAFKA_SCRAM_PORT = 9096
+# MSK only associates secrets whose name starts with this.
+SCRAM_SECRET_PREFIX = "AmazonMSK_"  # noqa: S105 - a name prefix
 JMX_EXPORTER_PORT = 11001
 NODE_EXPORTER_PORT = 11002
 DEFAULT_PARTITIONS = 6
@@ -50,6 +59,9 @@ class StreamingArgs:
 class Streaming(pulumi.ComponentResource):
     cluster: aws.msk.Cluster
     bootstrap_brokers: pulumi.Output[str]
+    iam_bootstrap_brokers: pulumi.Output[str]
+    client_username: str
+    client_secret: aws.secretsmanager.Secret
 
     def __init__(self, name: str, args: StreamingArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("conveyor:platform:Streaming", name, None, opts)
@@ -61,6 +73,7 @@ class Streaming(pulumi.ComponentResource):
             vpc_id=args.vpc_id,
             cluster_security_group_id=args.cluster_security_group_id,
             ports=[
+                (KAFKA_SCRAM_PORT, "Kafka (TLS, SASL/SCRAM) from the cluster"),
                 (KAFKA_IAM_PORT, "Kafka (TLS, IAM auth) from the cluster"),
                 (JMX_EXPORTER_PORT, "Prometheus JMX exporter from the cluster"),
                 (NODE_EXPORTER_PORT, "Prometheus node exporter from the cluster"),
@@ -105,7 +118,7 @@ class Streaming(pulumi.ComponentResource):
                 ),
             ),
             client_authentication=aws.msk.ClusterClientAuthenticationArgs(
-                sasl=aws.msk.ClusterClientAuthenticationSaslArgs(iam=True),
+                sasl=aws.msk.ClusterClientAuthenticationSaslArgs(iam=True, scram=True),
                 unauthenticated=False,
             ),
             encryption_info=aws.msk.ClusterEncryptionInfoArgs(
@@ -138,5 +151,43 @@ class Streaming(pulumi.ComponentResource):
             tags=tag(f"{prefix}-msk"),
             opts=child,
         )
-        self.bootstrap_brokers = self.cluster.bootstrap_brokers_sasl_iam
+        # The workloads' SCRAM user; MSK reads the secret, so it may (and only for this secret).
+        self.client_username = f"{prefix}-app"
+        credential = credentials.generated(
+            f"{prefix}-kafka-credential",
+            secret_name=f"{SCRAM_SECRET_PREFIX}{prefix}-app",
+            username=self.client_username,
+            description=f"{prefix}: SASL/SCRAM user of the workloads on MSK",
+            key_arn=args.key_arn,
+            tagging=args.tagging,
+            parent=self,
+        )
+        self.client_secret = credential.secret
+        aws.secretsmanager.SecretPolicy(
+            f"{prefix}-kafka-credential-policy",
+            secret_arn=credential.secret.arn,
+            policy=credential.secret.arn.apply(msk_reads_secret),
+            opts=child,
+        )
+        aws.msk.ScramSecretAssociation(
+            f"{prefix}-msk-scram",
+            cluster_arn=self.cluster.arn,
+            secret_arn_lists=[credential.secret.arn],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[credential.version]),
+        )
+        self.bootstrap_brokers = self.cluster.bootstrap_brokers_sasl_scram
+        self.iam_bootstrap_brokers = self.cluster.bootstrap_brokers_sasl_iam
         self.register_outputs({"bootstrapBrokers": self.bootstrap_brokers})
+
+
+def msk_reads_secret(secret_arn: str) -> str:
+    """The secret's resource policy: MSK may read this one secret (its SCRAM users)."""
+    return policies.document(
+        {
+            "Sid": "AWSKafkaResourcePolicy",
+            "Effect": "Allow",
+            "Principal": {"Service": "kafka.amazonaws.com"},
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": secret_arn,
+        }
+    )

@@ -13,6 +13,8 @@ import warnings
 from functools import cache
 from importlib import import_module
 
+from conveyor_platform.mocks import MOCK_PASSWORD, SECRET
+
 from tests.platform.graph import Graph, Resource
 
 REQUIRED_TAGS = ("project", "environment", "owner", "cost-center")
@@ -204,6 +206,7 @@ def ingress(graph: Graph) -> list[str]:
         ("aws:rds/instance:Instance", ("vpcSecurityGroupIds",)): {5432},
         ("aws:elasticache/replicationGroup:ReplicationGroup", ("securityGroupIds",)): {6379},
         ("aws:msk/cluster:Cluster", ("brokerNodeGroupInfo", "securityGroups")): {
+            9096,
             9098,
             11001,
             11002,
@@ -344,12 +347,37 @@ def outputs(graph: Graph) -> list[str]:
 
 
 def secrets(graph: Graph) -> list[str]:
-    """No secret value is an input anywhere: passwords live in Secrets Manager or are IAM."""
-    return [
-        f"{r['name']}: input {key}"
+    """No secret value in the clear anywhere in the inputs: a password input (at any depth) is
+    a Pulumi secret (recorded as `[secret]` by the synth), so it is encrypted in state and no
+    literal in code could be one; and no resource mentions the mock generator's value."""
+    problems = [
+        f"{r['name']}: input {path} is not a Pulumi secret"
         for r in graph.resources
-        for key in sorted(SECRET_INPUTS & set(r["inputs"]))
+        for path in _clear_secret_inputs(r["inputs"], "")
     ]
+    if MOCK_PASSWORD in json.dumps(graph.data):
+        problems.append("a generated password is in the graph")
+    return problems
+
+
+def _clear_secret_inputs(value: object, path: str) -> list[str]:
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, inner in sorted(value.items()):
+            here = f"{path}.{key}" if path else str(key)
+            if key in SECRET_INPUTS and not _all_secret(inner):
+                found.append(here)
+            found += _clear_secret_inputs(inner, here)
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found += _clear_secret_inputs(inner, f"{path}[{index}]")
+    return found
+
+
+def _all_secret(value: object) -> bool:
+    if isinstance(value, list):
+        return bool(value) and all(v == SECRET for v in value)
+    return value == SECRET
 
 
 ALL = {
