@@ -73,7 +73,7 @@ schemas: setup ## re-render the message JSON Schemas from the models
 
 ENV ?= dev
 .PHONY: cost
-cost: setup ## monthly AWS cost of a synthesized stack (ENV=dev|staging|prod): build/cost/$(ENV).json
+cost: synth ## monthly AWS cost of a synthesized stack (ENV=dev|staging|prod): build/cost/$(ENV).json
 	$(BIN)/conveyor cost --env $(ENV) $(COST_ARGS)
 
 # `make synth` writes every stack; `make synth ENV=prod` one (ENV given, not the default above).
