@@ -12,6 +12,7 @@ uid) controls them.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
@@ -21,7 +22,7 @@ from lightkube.core.resource import NamespacedResource
 from lightkube.generic_resource import create_namespaced_resource
 from lightkube.resources.apps_v1 import Deployment
 from lightkube.resources.autoscaling_v2 import HorizontalPodAutoscaler
-from lightkube.resources.core_v1 import ConfigMap, Service, ServiceAccount
+from lightkube.resources.core_v1 import ConfigMap, Secret, Service, ServiceAccount
 from lightkube.resources.networking_v1 import NetworkPolicy
 from lightkube.resources.policy_v1 import PodDisruptionBudget
 from lightkube.types import PatchType
@@ -171,6 +172,14 @@ class Children:
             workload = body["metadata"]["labels"].get("app.kubernetes.io/component", "")
             seen[workload] = observation(body)
         return seen
+
+    async def secret_data(self, name: str, namespace: str) -> dict[str, str]:
+        """One Secret's values, decoded (only the Kafka credentials the spec names are read)."""
+        found = plain(await self.client.get(Secret, name, namespace=namespace))
+        return {
+            key: base64.b64decode(value).decode()
+            for key, value in (found.get("data") or {}).items()
+        }
 
     async def pipeline(self, name: str, namespace: str) -> dict[str, Any] | None:
         try:

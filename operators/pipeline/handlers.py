@@ -32,6 +32,7 @@ from typing import Any, cast
 import kopf
 from lightkube import ALL_NS, ApiError, AsyncClient
 from lightkube.generic_resource import create_global_resource
+from pydantic import SecretStr
 
 from operators.pipeline import reconcile as flow
 from operators.pipeline.autoscaling import decide_replicas
@@ -39,7 +40,9 @@ from operators.pipeline.children import Children, OrderPipelineResource, control
 from operators.pipeline.lag import KafkaLag, LagSource
 from operators.pipeline.objects import MANAGED_BY
 from operators.pipeline.render import render_children
+from operators.pipeline.spec import KafkaSpec
 from operators.pipeline.watch_health import WatchHealth, outranked
+from workloads.shared.kafka import KafkaSettings
 
 GROUP, VERSION, PLURAL = "conveyor.dev", "v1alpha1", "orderpipelines"
 PEERING = "conveyor-operator"
@@ -169,6 +172,7 @@ async def autoscale_on_lag(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     }
     if spec.paused or spec.kafka is None or not lagging:
         return
+    connection = await _kafka_connection(rt, spec.kafka, body.metadata.namespace or "")
     decisions = flow.scaling_decisions(body)
     now = time.time()
     changed: list[str] = []
@@ -176,7 +180,7 @@ async def autoscale_on_lag(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
         bounds = spec.bounds(name)
         previous = decisions.get(name)
         current = int(previous["replicas"]) if previous else bounds[0]
-        lag = await rt.lag.lag(spec.kafka.bootstrap_servers, name)
+        lag = await rt.lag.lag(connection, name)
         decision = decide_replicas(
             current=current,
             lag=lag,
@@ -202,6 +206,24 @@ async def autoscale_on_lag(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
         kopf.event(body, type="Normal", reason="Scaled", message="; ".join(changed))
     replicas = {name: int(entry["replicas"]) for name, entry in decisions.items()}
     await _reconcile(rt, body, **replicas)
+
+
+async def _kafka_connection(rt: Runtime, kafka: KafkaSpec, namespace: str) -> dict[str, Any]:
+    """The workloads' own Kafka connection options, with the credentials the spec refers to."""
+    if kafka.auth_secret_ref is None:
+        return KafkaSettings(bootstrap_servers=kafka.bootstrap_servers).connection()
+    data = await rt.children.secret_data(kafka.auth_secret_ref.name, namespace)
+    try:
+        settings = KafkaSettings(
+            bootstrap_servers=kafka.bootstrap_servers,
+            sasl_username=data["username"],
+            sasl_password=SecretStr(data["password"]),
+        )
+    except KeyError as exc:
+        raise kopf.TemporaryError(
+            f"Secret {kafka.auth_secret_ref.name} lacks the key {exc}", delay=30
+        ) from exc
+    return settings.connection()
 
 
 def _register_child_watch(api_version: str, plural: str) -> None:

@@ -5,21 +5,21 @@ A workload's consumer groups are named after it (`inventory`, or `order-saga` an
 with `<name>-` counts. Lag is the sum over the group's committed partitions of (log end offset -
 committed offset), read from the brokers as KEDA's Kafka scaler does, so it needs no metrics
 pipeline. Partitions a group never committed are not counted: a brand-new group has no backlog
-to work off yet. Only plaintext listeners are supported so far (the local stack); MSK with IAM
-authentication needs the operator to hold Kafka credentials, which it deliberately does not.
+to work off yet. The connection options are the workloads' own (`KafkaSettings.connection()`):
+plaintext locally, SASL/SCRAM over TLS with the credentials of `spec.kafka.authSecretRef` on MSK.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 
 class LagSource(Protocol):
-    async def lag(self, bootstrap_servers: str, workload: str) -> int: ...
+    async def lag(self, connection: Mapping[str, Any], workload: str) -> int: ...
 
 
 def groups_of(workload: str, groups: Iterable[str]) -> list[str]:
@@ -32,10 +32,8 @@ class KafkaLag:
     def __init__(self, *, timeout_ms: int = 5000) -> None:
         self.timeout_ms = timeout_ms
 
-    async def lag(self, bootstrap_servers: str, workload: str) -> int:
-        admin = AIOKafkaAdminClient(
-            bootstrap_servers=bootstrap_servers, request_timeout_ms=self.timeout_ms
-        )
+    async def lag(self, connection: Mapping[str, Any], workload: str) -> int:
+        admin = AIOKafkaAdminClient(**connection, request_timeout_ms=self.timeout_ms)
         await admin.start()
         try:
             listed = await admin.list_consumer_groups()
@@ -52,7 +50,7 @@ class KafkaLag:
         if not committed:
             return 0
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers,
+            **connection,
             enable_auto_commit=False,
             request_timeout_ms=self.timeout_ms,
         )

@@ -6,11 +6,14 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import kopf
 import pytest
 
-from operators.pipeline.children import controlled_by, observation
-from operators.pipeline.lag import groups_of
+from operators.pipeline.children import Children, controlled_by, observation
+from operators.pipeline.handlers import Runtime, _kafka_connection
+from operators.pipeline.lag import KafkaLag, groups_of
 from operators.pipeline.reconcile import SCALED, InvalidSpecError, parse_spec, scaling_decisions
+from operators.pipeline.spec import KafkaSpec
 from operators.pipeline.watch_health import WatchHealth, outranked
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -102,3 +105,36 @@ def test_only_the_controlling_owner_counts() -> None:
     assert controlled_by(child, "u1")
     assert not controlled_by(child, "u2")
     assert not controlled_by({"metadata": {"ownerReferences": [{"uid": "u1"}]}}, "u1")
+
+
+class _SecretsOnly(Children):
+    def __init__(self, data: dict[str, str]) -> None:
+        self.data = data
+        self.read: list[tuple[str, str]] = []
+
+    async def secret_data(self, name: str, namespace: str) -> dict[str, str]:
+        self.read.append((namespace, name))
+        return self.data
+
+
+async def test_lag_is_read_with_the_credentials_the_spec_names() -> None:
+    children = _SecretsOnly({"username": "op", "password": "pw"})
+    rt = Runtime(children=children, lag=KafkaLag(), priority=1)
+    kafka = KafkaSpec.model_validate(
+        {"bootstrapServers": "b-1.msk:9096", "authSecretRef": {"name": "conveyor-kafka"}}
+    )
+    options = await _kafka_connection(rt, kafka, "shop")
+    assert children.read == [("shop", "conveyor-kafka")]
+    assert options["security_protocol"] == "SASL_SSL"
+    assert options["sasl_plain_username"] == "op"
+    plain = KafkaSpec.model_validate({"bootstrapServers": "127.0.0.1:19092"})
+    assert await _kafka_connection(rt, plain, "shop") == {"bootstrap_servers": "127.0.0.1:19092"}
+
+
+async def test_a_kafka_secret_without_a_password_is_a_retryable_error() -> None:
+    rt = Runtime(children=_SecretsOnly({"username": "op"}), lag=KafkaLag(), priority=1)
+    kafka = KafkaSpec.model_validate(
+        {"bootstrapServers": "b-1.msk:9096", "authSecretRef": {"name": "conveyor-kafka"}}
+    )
+    with pytest.raises(kopf.TemporaryError, match="password"):
+        await _kafka_connection(rt, kafka, "shop")

@@ -48,7 +48,7 @@ class QueueSummary:
 
 
 async def _partitions(settings: KafkaSettings, topic: str) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    admin = AIOKafkaAdminClient(**settings.connection())
     await admin.start()
     try:
         described = await admin.describe_topics([topic])
@@ -60,7 +60,7 @@ async def _partitions(settings: KafkaSettings, topic: str) -> list[TopicPartitio
 
 
 async def dead_letter_topics(settings: KafkaSettings) -> list[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    admin = AIOKafkaAdminClient(**settings.connection())
     await admin.start()
     try:
         return sorted(t for t in await admin.list_topics() if t.endswith(DLQ_SUFFIX))
@@ -70,7 +70,7 @@ async def dead_letter_topics(settings: KafkaSettings) -> list[str]:
 
 def _consumer(settings: KafkaSettings) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers,
+        **settings.connection(),
         group_id=REDRIVE_GROUP,
         enable_auto_commit=False,
         auto_offset_reset="earliest",

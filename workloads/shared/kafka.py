@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, Literal
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-from pydantic import Field
+from aiokafka.helpers import create_ssl_context
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workloads.shared.resiliency import Timeout
@@ -31,6 +33,29 @@ class KafkaSettings(BaseSettings):
     bootstrap_servers: str = "127.0.0.1:19092"
     client_id: str = "conveyor"
     request_timeout_ms: int = Field(default=30_000, gt=0)
+    # SASL/SCRAM over TLS when a username is set (MSK's port 9096); plaintext otherwise (local).
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256"] = "SCRAM-SHA-512"
+
+    @model_validator(mode="after")
+    def _credentials_come_in_pairs(self) -> KafkaSettings:
+        if (self.sasl_username is None) != (self.sasl_password is None):
+            raise ValueError("KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD must be set together")
+        return self
+
+    def connection(self) -> dict[str, Any]:
+        """The options every aiokafka client needs to reach and authenticate to the brokers."""
+        options: dict[str, Any] = {"bootstrap_servers": self.bootstrap_servers}
+        if self.sasl_username is not None and self.sasl_password is not None:
+            options |= {
+                "security_protocol": "SASL_SSL",
+                "sasl_mechanism": self.sasl_mechanism,
+                "sasl_plain_username": self.sasl_username,
+                "sasl_plain_password": self.sasl_password.get_secret_value(),
+                "ssl_context": create_ssl_context(),  # the system's CAs verify the brokers
+            }
+        return options
 
     def with_timeout(self, timeout: Timeout | None) -> KafkaSettings:
         """The pipeline's `kafka` timeout as the request timeout; None keeps the default.
@@ -46,7 +71,7 @@ class KafkaSettings(BaseSettings):
 def create_producer(settings: KafkaSettings) -> AIOKafkaProducer:
     """An idempotent, acks=all producer; start() it before use and stop() it after."""
     return AIOKafkaProducer(
-        bootstrap_servers=settings.bootstrap_servers,
+        **settings.connection(),
         client_id=settings.client_id,
         acks="all",
         enable_idempotence=True,
@@ -58,7 +83,7 @@ def create_consumer(settings: KafkaSettings, *topics: str, group_id: str) -> AIO
     """A group consumer with manual commits that starts at the earliest uncommitted record."""
     return AIOKafkaConsumer(
         *topics,
-        bootstrap_servers=settings.bootstrap_servers,
+        **settings.connection(),
         client_id=settings.client_id,
         group_id=group_id,
         enable_auto_commit=False,
@@ -82,7 +107,7 @@ async def ensure_topics(settings: KafkaSettings, specs: Iterable[TopicSpec]) -> 
     """Bring the broker's topics up to the declaration; never deletes, never shrinks partitions."""
     specs = list(specs)
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.bootstrap_servers,
+        **settings.connection(),
         client_id=f"{settings.client_id}-admin",
         request_timeout_ms=settings.request_timeout_ms,
     )
