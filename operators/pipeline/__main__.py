@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--standalone", action="store_true", help="no peering (tests, dev)")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
+    if args.namespace and not args.standalone:
+        parser.error("--namespace needs --standalone: peering is cluster-wide (ClusterKopfPeering)")
     priority = args.priority if args.priority is not None else secrets.randbelow(PRIORITY_RANGE)
     kopf.configure(
         debug=False,

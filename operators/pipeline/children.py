@@ -173,13 +173,13 @@ class Children:
             seen[workload] = observation(body)
         return seen
 
-    async def secret_data(self, name: str, namespace: str) -> dict[str, str]:
-        """One Secret's values, decoded (only the Kafka credentials the spec names are read)."""
+    async def secret_data(
+        self, name: str, namespace: str, *, keys: Iterable[str]
+    ) -> dict[str, str]:
+        """The named keys of one Secret, decoded (the Kafka credentials the spec names)."""
         found = plain(await self.client.get(Secret, name, namespace=namespace))
-        return {
-            key: base64.b64decode(value).decode()
-            for key, value in (found.get("data") or {}).items()
-        }
+        data = found.get("data") or {}
+        return {key: base64.b64decode(data[key]).decode() for key in keys if key in data}
 
     async def pipeline(self, name: str, namespace: str) -> dict[str, Any] | None:
         try:

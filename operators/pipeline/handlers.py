@@ -14,8 +14,9 @@ Lifecycle:
   is for what cannot carry an owner reference (objects in another namespace).
 - probe: fails when the watch stream went silent while this replica is the active peer.
 
-Peering: replicas (and a developer's `--dev` run) register in the ClusterKopfPeering
-`conveyor-operator`; only the highest priority one handles events, the others stand by.
+Peering: replicas (and a developer's `python -m operators.pipeline` against the same cluster)
+register in the ClusterKopfPeering `conveyor-operator`; only the highest priority one handles
+events, the others stand by.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import httpx2
 import kopf
+from aiokafka.errors import KafkaError
 from lightkube import ALL_NS, ApiError, AsyncClient
 from lightkube.generic_resource import create_global_resource
 from pydantic import SecretStr
@@ -78,6 +81,7 @@ class Runtime:
     health: WatchHealth = field(default_factory=WatchHealth)
     generations: dict[str, int] = field(default_factory=dict)
     pending_status: dict[tuple[str, str], asyncio.Task[None]] = field(default_factory=dict)
+    dirty_status: set[tuple[str, str]] = field(default_factory=set)
 
 
 def runtime(memo: kopf.Memo) -> Runtime:
@@ -100,7 +104,12 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     settings.watching.server_timeout = 120
     settings.watching.client_timeout = 150
     settings.peering.lifetime = 30
-    settings.batching.error_delays = [1, 2, 5, 10, 20, 30]
+    settings.queueing.error_delays = [1, 2, 5, 10, 20, 30]
+    # Child watches are filtered by the API server, so the operator never lists the cluster's
+    # other ConfigMaps, Services or Deployments.
+    for api_version, plural in CHILD_RESOURCES:
+        managed = ",".join(f"{key}={value}" for key, value in MANAGED.items())
+        settings.watching.label_selectors[_selector(api_version, plural)] = managed
     priority = int(memo.get("priority", 0))
     memo["runtime"] = Runtime(
         children=Children(AsyncClient(field_manager="conveyor-operator")),
@@ -113,6 +122,8 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
 async def close(memo: kopf.Memo, **_: Any) -> None:
     found = memo.get("runtime")
     if isinstance(found, Runtime):
+        for task in found.pending_status.values():
+            task.cancel()
         await found.children.client.close()
 
 
@@ -123,7 +134,7 @@ async def reconcile_on_change(body: kopf.Body, memo: kopf.Memo, **_: Any) -> Non
     await _reconcile(runtime(memo), body)
 
 
-@kopf.timer(GROUP, VERSION, PLURAL, interval=RESYNC_S, initial_delay=RESYNC_S, idle=RESYNC_S)
+@kopf.timer(GROUP, VERSION, PLURAL, interval=RESYNC_S, initial_delay=RESYNC_S)
 async def resync(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     await _reconcile(runtime(memo), body)
 
@@ -161,10 +172,14 @@ async def watch_seen(event: kopf.RawEvent, body: kopf.Body, memo: kopf.Memo, **_
         found.health.saw(uid, str(body.metadata.get("resourceVersion", "")))
 
 
-@kopf.timer(GROUP, VERSION, PLURAL, interval=AUTOSCALE_S, initial_delay=AUTOSCALE_S)
-async def autoscale_on_lag(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+@kopf.timer(GROUP, VERSION, PLURAL, interval=AUTOSCALE_S, initial_delay=AUTOSCALE_S, timeout=60)
+async def autoscale_on_lag(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logger, **_: Any) -> None:
     rt = runtime(memo)
-    spec = flow.parse_spec(body)
+    try:
+        spec = flow.parse_spec(body)
+    except flow.InvalidSpecError:
+        return  # reported by the reconcile handlers; nothing to scale
+
     lagging = {
         name: w.autoscaling
         for name, w in spec.workloads.items()
@@ -180,7 +195,11 @@ async def autoscale_on_lag(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
         bounds = spec.bounds(name)
         previous = decisions.get(name)
         current = int(previous["replicas"]) if previous else bounds[0]
-        lag = await rt.lag.lag(connection, name)
+        try:
+            lag = await rt.lag.lag(connection, name)
+        except (KafkaError, OSError, TimeoutError) as exc:
+            logger.warning("lag of %s unreadable, not scaling it this time: %r", name, exc)
+            continue
         decision = decide_replicas(
             current=current,
             lag=lag,
@@ -209,27 +228,39 @@ async def autoscale_on_lag(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
 
 
 async def _kafka_connection(rt: Runtime, kafka: KafkaSpec, namespace: str) -> dict[str, Any]:
-    """The workloads' own Kafka connection options, with the credentials the spec refers to."""
+    """The workloads' own Kafka connection options, with the credentials the spec refers to.
+
+    Every field is passed explicitly, so nothing from the operator's own environment (a
+    developer's KAFKA_SASL_*) is ever sent to the brokers a pipeline names.
+    """
     if kafka.auth_secret_ref is None:
-        return KafkaSettings(bootstrap_servers=kafka.bootstrap_servers).connection()
-    data = await rt.children.secret_data(kafka.auth_secret_ref.name, namespace)
-    try:
-        settings = KafkaSettings(
-            bootstrap_servers=kafka.bootstrap_servers,
-            sasl_username=data["username"],
-            sasl_password=SecretStr(data["password"]),
+        plaintext = KafkaSettings(
+            bootstrap_servers=kafka.bootstrap_servers, sasl_username=None, sasl_password=None
         )
-    except KeyError as exc:
-        raise kopf.TemporaryError(
-            f"Secret {kafka.auth_secret_ref.name} lacks the key {exc}", delay=30
-        ) from exc
+        return plaintext.connection()
+    name = kafka.auth_secret_ref.name
+    try:
+        data = await rt.children.secret_data(name, namespace, keys=("username", "password"))
+    except ApiError as exc:
+        raise kopf.TemporaryError(f"Secret {name}: {exc.status.message}", delay=30) from exc
+    missing = sorted({"username", "password"} - set(data))
+    if missing:
+        raise kopf.TemporaryError(f"Secret {name} lacks the key(s) {missing}", delay=30)
+    settings = KafkaSettings(
+        bootstrap_servers=kafka.bootstrap_servers,
+        sasl_username=data["username"],
+        sasl_password=SecretStr(data["password"]),
+    )
     return settings.connection()
 
 
-def _register_child_watch(api_version: str, plural: str) -> None:
+def _selector(api_version: str, plural: str) -> tuple[str, str] | tuple[str, str, str]:
     group, _, version = api_version.rpartition("/")
+    return (group, version, plural) if group else (version, plural)
 
-    @kopf.on.event(group, version, plural, labels=MANAGED, id=f"repair-{plural}")
+
+def _register_child_watch(api_version: str, plural: str) -> None:
+    @kopf.on.event(*_selector(api_version, plural), labels=MANAGED, id=f"repair-{plural}")
     async def repair(event: kopf.RawEvent, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
         await _repair(runtime(memo), event["type"], body)
 
@@ -245,59 +276,76 @@ def _controller_of(body: Mapping[str, Any]) -> str | None:
     return None
 
 
-async def _repair(  # noqa: PLR0911 - each early return is one reason to leave a child alone
-    rt: Runtime, event_type: str | None, body: Mapping[str, Any]
-) -> None:
-    if event_type not in {"MODIFIED", "DELETED"}:
-        return
+async def _repair(rt: Runtime, event_type: str | None, body: Mapping[str, Any]) -> None:
     owner_name = _controller_of(body)
-    meta = body["metadata"]
-    if owner_name is None:
+    if event_type not in {"MODIFIED", "DELETED"} or owner_name is None:
         return
+    meta = body["metadata"]
     kind, name, namespace, uid = body["kind"], meta["name"], meta["namespace"], meta["uid"]
+    generation = int(meta.get("generation", 0))
     if event_type == "DELETED":
         rt.generations.pop(uid, None)
-    elif kind in GENERATION_KINDS:
-        generation = int(meta.get("generation", 0))
-        if rt.generations.get(uid) == generation:
-            if kind == "Deployment":
-                _schedule_status(rt, namespace, owner_name)
-            return
+    elif kind in GENERATION_KINDS and rt.generations.get(uid) == generation:
+        if kind == "Deployment":  # status churn only: the pipeline's status may have changed
+            _schedule_status(rt, namespace, owner_name)
+        return
+    pipeline = await _live_owner(rt, owner_name, namespace, body)
+    wanted = await _rendered_child(rt, pipeline, kind, name) if pipeline else None
+    if pipeline is None or wanted is None:
+        return
+    try:
+        await rt.children.apply(wanted)
+    except ApiError as exc:  # e.g. the namespace is terminating; the next event or resync retries
+        logging.getLogger(__name__).warning("could not repair %s/%s: %s", kind, name, exc)
+        return
+    if kind in GENERATION_KINDS and event_type == "MODIFIED":
         rt.generations[uid] = generation
-    pipeline = await rt.children.pipeline(owner_name, namespace)
-    if pipeline is None or pipeline["metadata"].get("deletionTimestamp"):
-        return
-    if not controlled_by(body, pipeline["metadata"]["uid"]):
-        return
-    spec = flow.parse_spec(pipeline)
-    if spec.paused:
-        return
-    owner = flow.owner_of(pipeline)
-    prometheus = await rt.children.prometheus_operator_installed(namespace)
-    rendered = render_children(
-        owner, spec, prometheus_operator=prometheus, scaled=flow.scaled_replicas(pipeline)
-    )
-    wanted = next(
-        (c for c in rendered if c["kind"] == kind and c["metadata"]["name"] == name), None
-    )
-    if wanted is None:
-        return  # a leftover the next reconcile prunes
-    await rt.children.apply(wanted)
     if event_type == "DELETED":
-        message = f"{kind}/{name} was deleted; recreated"
         kopf.event(
             kopf.Body(cast(kopf.RawBody, pipeline)),
             type="Normal",
             reason="Repaired",
-            message=message,
+            message=f"{kind}/{name} was deleted; recreated",
         )
     if kind == "Deployment":
         _schedule_status(rt, namespace, owner_name)
 
 
+async def _live_owner(
+    rt: Runtime, name: str, namespace: str, child: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The pipeline that controls this child, unless it is gone or going."""
+    pipeline = await rt.children.pipeline(name, namespace)
+    if pipeline is None or pipeline["metadata"].get("deletionTimestamp"):
+        return None
+    return pipeline if controlled_by(child, pipeline["metadata"]["uid"]) else None
+
+
+async def _rendered_child(
+    rt: Runtime, pipeline: Mapping[str, Any], kind: str, name: str
+) -> dict[str, Any] | None:
+    """The child as the pipeline's spec renders it; None when paused, unreadable or a leftover."""
+    try:
+        spec = flow.parse_spec(pipeline)
+    except flow.InvalidSpecError:
+        return None  # reported by the reconcile handlers
+    if spec.paused:
+        return None
+    namespace = pipeline["metadata"]["namespace"]
+    rendered = render_children(
+        flow.owner_of(pipeline),
+        spec,
+        prometheus_operator=await rt.children.prometheus_operator_installed(namespace),
+        scaled=flow.scaled_replicas(pipeline),
+    )
+    return next((c for c in rendered if c["kind"] == kind and c["metadata"]["name"] == name), None)
+
+
 def _schedule_status(rt: Runtime, namespace: str, name: str) -> None:
-    """Refresh a pipeline's status soon, once for a burst of Deployment events."""
+    """Refresh a pipeline's status soon: once for a burst of Deployment events, and once more
+    if events arrive while a refresh is already reading (so the last change is never lost)."""
     key = (namespace, name)
+    rt.dirty_status.add(key)
     running = rt.pending_status.get(key)
     if running is not None and not running.done():
         return
@@ -305,7 +353,21 @@ def _schedule_status(rt: Runtime, namespace: str, name: str) -> None:
 
 
 async def _refresh_status_later(rt: Runtime, namespace: str, name: str) -> None:
-    await asyncio.sleep(0.3)
+    key = (namespace, name)
+    try:
+        while key in rt.dirty_status:
+            await asyncio.sleep(0.3)
+            rt.dirty_status.discard(key)
+            await _refresh_status_now(rt, namespace, name)
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # the next event or the resync refreshes again; say why this one failed
+        logging.getLogger(__name__).exception("status refresh of %s/%s failed", namespace, name)
+    finally:
+        rt.pending_status.pop(key, None)
+
+
+async def _refresh_status_now(rt: Runtime, namespace: str, name: str) -> None:
     pipeline = await rt.children.pipeline(name, namespace)
     if pipeline is None or pipeline["metadata"].get("deletionTimestamp"):
         return
@@ -313,12 +375,17 @@ async def _refresh_status_later(rt: Runtime, namespace: str, name: str) -> None:
         spec = flow.parse_spec(pipeline)
     except flow.InvalidSpecError:
         return
-    await flow.refresh_status(rt.children, pipeline, spec)
+    # A failure reported by the last reconcile stands until a reconcile succeeds.
+    await flow.refresh_status(rt.children, pipeline, spec, error=flow.reported_error(pipeline))
 
 
-@kopf.on.probe(id="watch")
+@kopf.on.probe(id="watch", errors=kopf.ErrorsMode.PERMANENT)
 async def watch_is_live(memo: kopf.Memo, **_: Any) -> str:
-    """Fails (HTTP 500 on the liveness endpoint) when the OrderPipeline watch went silent."""
+    """Fails (HTTP 500 on the liveness endpoint) when the OrderPipeline watch went silent.
+
+    Errors are permanent so the endpoint answers at once rather than retrying inside the
+    request; an API error while listing is "unknown", not a reason to restart the operator.
+    """
     rt = runtime(memo)
     client = rt.children.client
     try:
@@ -329,9 +396,12 @@ async def watch_is_live(memo: kopf.Memo, **_: Any) -> str:
     if outranked(peers, own_priority=rt.priority, now=datetime.now(UTC)):
         return "standby"
     listed: dict[str, str] = {}
-    async for item in client.list(OrderPipelineResource, namespace=ALL_NS):
-        body = plain(item)
-        listed[body["metadata"]["uid"]] = str(body["metadata"]["resourceVersion"])
+    try:
+        async for item in client.list(OrderPipelineResource, namespace=ALL_NS):
+            body = plain(item)
+            listed[body["metadata"]["uid"]] = str(body["metadata"]["resourceVersion"])
+    except httpx2.HTTPError:
+        return "unknown"
     stale = rt.health.stale(listed, time.monotonic())
     if stale:
         raise RuntimeError(f"watch stream stale: {len(stale)} OrderPipeline change(s) not seen")

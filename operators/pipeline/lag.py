@@ -5,8 +5,10 @@ A workload's consumer groups are named after it (`inventory`, or `order-saga` an
 with `<name>-` counts. Lag is the sum over the group's committed partitions of (log end offset -
 committed offset), read from the brokers as KEDA's Kafka scaler does, so it needs no metrics
 pipeline. Partitions a group never committed are not counted: a brand-new group has no backlog
-to work off yet. The connection options are the workloads' own (`KafkaSettings.connection()`):
-plaintext locally, SASL/SCRAM over TLS with the credentials of `spec.kafka.authSecretRef` on MSK.
+to work off yet. Group names are not scoped to a pipeline: one Kafka cluster serves one pipeline
+(as each environment's stack provisions it). The connection options are the workloads' own
+(`KafkaSettings.connection()`): plaintext locally, SASL/SCRAM over TLS with the credentials of
+`spec.kafka.authSecretRef` on MSK.
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ class KafkaLag:
 
     async def lag(self, connection: Mapping[str, Any], workload: str) -> int:
         admin = AIOKafkaAdminClient(**connection, request_timeout_ms=self.timeout_ms)
-        await admin.start()
         try:
+            await admin.start()
             listed = await admin.list_consumer_groups()
             committed: dict[TopicPartition, int] = {}
             readers: dict[TopicPartition, int] = {}
@@ -54,8 +56,8 @@ class KafkaLag:
             enable_auto_commit=False,
             request_timeout_ms=self.timeout_ms,
         )
-        await consumer.start()
         try:
+            await consumer.start()
             ends = await consumer.end_offsets(list(committed))
         finally:
             await consumer.stop()

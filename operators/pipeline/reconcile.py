@@ -159,8 +159,26 @@ async def report_failure(children: Children, body: Mapping[str, Any], message: s
         }
         for kind, (value, reason) in verdicts.items()
     ]
+    previous = body.get("status") or {}
+    before = {c.get("type"): c for c in previous.get("conditions") or []}
+    for condition in conditions:  # a condition that still holds keeps its transition time
+        old = before.get(condition["type"]) or {}
+        if (old.get("status"), old.get("reason")) == (condition["status"], condition["reason"]):
+            condition["lastTransitionTime"] = old.get("lastTransitionTime", now)
     status = {"phase": "Failed", "observedGeneration": generation, "conditions": conditions}
-    await children.report(meta["name"], meta["namespace"], status)
+    if _differs(previous, status):
+        await children.report(meta["name"], meta["namespace"], status)
+
+
+def reported_error(body: Mapping[str, Any]) -> str | None:
+    """The failure the last reconcile wrote into the status, if the status still says Failed."""
+    status = body.get("status") or {}
+    if status.get("phase") != "Failed":
+        return None
+    for condition in status.get("conditions") or []:
+        if condition.get("type") == "Degraded" and condition.get("status") == "True":
+            return str(condition.get("message") or "failed")
+    return "failed"
 
 
 def _differs(previous: Mapping[str, Any], status: Mapping[str, Any]) -> bool:

@@ -53,4 +53,6 @@ def namespace(kubectl: Kubectl) -> Iterator[str]:
     name = f"t-{uuid.uuid4().hex[:8]}"
     kubectl.run("create", "namespace", name)
     yield name
+    # Pipelines first, while the operator runs to remove its finalizer; then the namespace.
+    kubectl.attempt("delete", "orderpipelines", "--all", "-n", name, "--timeout=30s")
     kubectl.attempt("delete", "namespace", name, "--wait=false")

@@ -206,7 +206,7 @@ def test_status_reports_generation_conditions_and_readiness(
     assert all(c["observedGeneration"] == 1 for c in conditions.values())
     assert status["ready"] == "0/4"
 
-    mark_pods_ready(kubectl, namespace)
+    mark_pods_ready(kubectl, namespace, expected_pods=4)
 
     def ready() -> dict[str, Any] | None:
         found = kubectl.get("orderpipeline", "conveyor", namespace)
@@ -270,11 +270,11 @@ def test_the_liveness_probe_reports_a_live_watch(operator: OperatorProcess) -> N
     assert response.json() == {"watch": "watching"}
 
 
-def mark_pods_ready(kubectl: Kubectl, namespace: str) -> None:
+def mark_pods_ready(kubectl: Kubectl, namespace: str, expected_pods: int) -> None:
     """Play the kubelet: report every pod of the namespace running and ready."""
     pods = wait_for(
-        "the ReplicaSets to create pods",
-        lambda: kubectl.items("pods", namespace) or None,
+        f"the ReplicaSets to create {expected_pods} pods",
+        lambda: found if len(found := kubectl.items("pods", namespace)) >= expected_pods else None,
     )
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     status = {
@@ -320,12 +320,21 @@ def test_a_refused_child_shows_in_the_status_and_an_event(kubectl: Kubectl, name
         "spec": {"hard": {"services": "0"}},
     }
     kubectl.apply(quota)
+    wait_for(  # admission enforces a quota only once its controller has computed its usage
+        "the quota controller to count the namespace",
+        lambda: (
+            (kubectl.get("resourcequota", "no-services", namespace) or {})
+            .get("status", {})
+            .get("hard")
+        ),
+    )
     kubectl.apply(pipeline("local", namespace))
 
     def failed() -> dict[str, Any] | None:
         found = kubectl.get("orderpipeline", "conveyor", namespace)
         status = (found or {}).get("status") or {}
-        return status if status.get("phase") == "Failed" else None
+        messages = " ".join(c.get("message", "") for c in status.get("conditions") or [])
+        return status if status.get("phase") == "Failed" and "exceeded quota" in messages else None
 
     status = wait_for("phase Failed with the server's reason", failed)
     degraded = next(c for c in status["conditions"] if c["type"] == "Degraded")

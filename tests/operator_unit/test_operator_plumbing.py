@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -112,9 +113,11 @@ class _SecretsOnly(Children):
         self.data = data
         self.read: list[tuple[str, str]] = []
 
-    async def secret_data(self, name: str, namespace: str) -> dict[str, str]:
+    async def secret_data(
+        self, name: str, namespace: str, *, keys: Iterable[str]
+    ) -> dict[str, str]:
         self.read.append((namespace, name))
-        return self.data
+        return {key: self.data[key] for key in keys if key in self.data}
 
 
 async def test_lag_is_read_with_the_credentials_the_spec_names() -> None:
