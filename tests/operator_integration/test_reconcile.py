@@ -313,47 +313,48 @@ def test_a_workload_removed_from_the_spec_loses_its_children(
 
 @pytest.mark.usefixtures("operator")
 def test_a_refused_child_shows_in_the_status_and_an_event(kubectl: Kubectl, namespace: str) -> None:
-    quota = {
-        "apiVersion": "v1",
-        "kind": "ResourceQuota",
-        "metadata": {"name": "no-services", "namespace": namespace},
-        "spec": {"hard": {"services": "0"}},
+    # Someone's Deployment already holds the name, with another (immutable) selector: the API
+    # server refuses the operator's apply of it, every time, until it is removed.
+    squatter = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "conveyor-order", "namespace": namespace},
+        "spec": {
+            "selector": {"matchLabels": {"app": "squatter"}},
+            "template": {
+                "metadata": {"labels": {"app": "squatter"}},
+                "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]},
+            },
+        },
     }
-    kubectl.apply(quota)
-    wait_for(  # admission enforces a quota only once its controller has computed its usage
-        "the quota controller to count the namespace",
-        lambda: (
-            (kubectl.get("resourcequota", "no-services", namespace) or {})
-            .get("status", {})
-            .get("hard")
-        ),
-    )
+    kubectl.apply(squatter)
     kubectl.apply(pipeline("local", namespace))
 
     def failed() -> dict[str, Any] | None:
         found = kubectl.get("orderpipeline", "conveyor", namespace)
         status = (found or {}).get("status") or {}
-        messages = " ".join(c.get("message", "") for c in status.get("conditions") or [])
-        return status if status.get("phase") == "Failed" and "exceeded quota" in messages else None
+        return status if status.get("phase") == "Failed" else None
 
     status = wait_for("phase Failed with the server's reason", failed)
     degraded = next(c for c in status["conditions"] if c["type"] == "Degraded")
     assert degraded["status"] == "True"
-    assert "Service/conveyor-" in degraded["message"]
-    assert "exceeded quota" in degraded["message"]
+    assert "Deployment/conveyor-order" in degraded["message"]
+    assert "immutable" in degraded["message"]
 
     def warning() -> bool:
         events = json.loads(kubectl.run("get", "events", "-n", namespace, "-o", "json"))
         return any(
-            e["type"] == "Warning" and e["involvedObject"]["kind"] == "OrderPipeline"
+            e["type"] == "Warning"
+            and e["involvedObject"]["kind"] == "OrderPipeline"
+            and e["reason"] == "ApplyFailed"
             for e in events["items"]
         )
 
     wait_for("a Warning Event on the pipeline", warning)
-    kubectl.run("delete", "resourcequota", "no-services", "-n", namespace)
+    kubectl.run("delete", "deployment", "conveyor-order", "-n", namespace, "--wait=true")
 
     def recovered() -> bool:
         found = kubectl.get("orderpipeline", "conveyor", namespace)
         return ((found or {}).get("status") or {}).get("phase") == "Progressing"
 
-    wait_for("the pipeline to recover once the quota is gone", recovered, timeout_s=30)
+    wait_for("the pipeline to recover once the name is free", recovered, timeout_s=30)
