@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Literal
 
 from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError
+from aiokafka.errors import CommitFailedError, IllegalStateError
 from opentelemetry.trace import SpanKind
 from tenacity import (
     AsyncRetrying,
@@ -180,12 +180,16 @@ class EventConsumer:
                 if not batch:
                     continue
                 await asyncio.gather(*(self._handle_partition(recs) for recs in batch.values()))
-                offsets = {tp: recs[-1].offset + 1 for tp, recs in batch.items()}
+                # Partitions revoked by a rebalance mid-batch cannot be committed by this member:
+                # their new owner redelivers from the last commit, and the inbox makes that
+                # harmless. Only the partitions still assigned are committed.
+                assigned = consumer.assignment()
+                offsets = {tp: recs[-1].offset + 1 for tp, recs in batch.items() if tp in assigned}
+                if not offsets:
+                    continue
                 try:
                     await consumer.commit(offsets)
-                except CommitFailedError as exc:
-                    # Partitions moved to another member mid-batch: it will redeliver, the
-                    # inbox makes that harmless.
+                except (CommitFailedError, IllegalStateError) as exc:
                     log.warning("offset commit lost to a rebalance: %s", exc)
         finally:
             self._tracker.joined.clear()
