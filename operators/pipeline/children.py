@@ -32,6 +32,7 @@ from operators.pipeline.spec import API_GROUP
 from operators.pipeline.status import WorkloadObservation
 
 FIELD_MANAGER = "conveyor-operator"
+HANDOVER_MANAGER = "conveyor-operator-handover"  # holds `replicas` while an HPA takes them over
 OWNER_MARK = "conveyor.dev/owner"  # on objects outside the namespace: "<namespace>/<name>"
 NOT_FOUND = 404
 
@@ -95,6 +96,8 @@ class Children:
 
     async def apply(self, child: Mapping[str, Any]) -> None:
         meta = child["metadata"]
+        if child["kind"] == "Deployment" and "replicas" not in child["spec"]:
+            await self._hand_over_replicas(meta["name"], meta["namespace"])
         await self.client.patch(
             resource_of(child["kind"]),
             meta["name"],
@@ -102,6 +105,39 @@ class Children:
             namespace=meta["namespace"],
             patch_type=PatchType.APPLY,
             field_manager=FIELD_MANAGER,
+            force=True,
+        )
+
+    async def _hand_over_replicas(self, name: str, namespace: str) -> None:
+        """Keep the replica count when an HPA takes it over from the operator.
+
+        Applying a Deployment without `replicas` after applying it with them would *remove* the
+        field (server-side apply drops what its only manager stops sending), and the Deployment
+        would fall back to one replica until the HPA reacts. So the current count is first
+        applied under a hand-over manager; the operator's next apply then only gives up its
+        share, the value stays, and the HPA's scale updates take it from there.
+        """
+        try:
+            live = plain(await self.client.get(Deployment, name, namespace=namespace))
+        except ApiError as exc:
+            if exc.status.code == NOT_FOUND:
+                return
+            raise
+        if not owns_replicas(live, FIELD_MANAGER):
+            return
+        handover = {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"replicas": live["spec"].get("replicas", 1)},
+        }
+        await self.client.patch(
+            Deployment,
+            name,
+            handover,
+            namespace=namespace,
+            patch_type=PatchType.APPLY,
+            field_manager=HANDOVER_MANAGER,
             force=True,
         )
 
@@ -207,6 +243,16 @@ class Children:
             namespace=namespace,
             patch_type=PatchType.MERGE,
         )
+
+
+def owns_replicas(deployment: Mapping[str, Any], manager: str) -> bool:
+    """Whether `manager` applied `spec.replicas` of this Deployment (per its managedFields)."""
+    for entry in deployment.get("metadata", {}).get("managedFields") or []:
+        if entry.get("manager") == manager and entry.get("operation") == "Apply":
+            spec = (entry.get("fieldsV1") or {}).get("f:spec") or {}
+            if "f:replicas" in spec:
+                return True
+    return False
 
 
 def plain(obj: Any) -> dict[str, Any]:

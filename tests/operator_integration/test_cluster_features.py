@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -87,3 +88,44 @@ def test_the_scale_subresource_scales_the_whole_pipeline(kubectl: Kubectl, names
                     "/orderpipelines/conveyor/scale")
     )  # fmt: skip
     assert scale["spec"]["replicas"] == 2
+
+
+@pytest.mark.usefixtures("operator")
+def test_moving_a_workload_to_an_hpa_keeps_its_replica_count(
+    kubectl: Kubectl, namespace: str
+) -> None:
+    body = pipeline("local", namespace)
+    body["spec"]["workloads"]["order"]["replicas"] = 3
+    kubectl.apply(body)
+    wait_for(
+        "order at 3 replicas",
+        lambda: (
+            (kubectl.get("deployment", "conveyor-order", namespace) or {})
+            .get("spec", {})
+            .get("replicas")
+            == 3
+        ),
+    )
+    autoscaling = {"minReplicas": 2, "maxReplicas": 6, "metric": "cpu"}
+    kubectl.run(
+        "patch", "orderpipeline", "conveyor", "-n", namespace, "--type=json", "-p",
+        json.dumps([
+            {"op": "remove", "path": "/spec/workloads/order/replicas"},
+            {"op": "add", "path": "/spec/workloads/order/autoscaling", "value": autoscaling},
+        ]),
+    )  # fmt: skip
+    wait_for("the HPA", lambda: kubectl.get("hpa", "conveyor-order", namespace))
+    time.sleep(2)  # the operator applies the Deployment right after the HPA
+    deployment = json.loads(
+        kubectl.run(
+            "get", "deployment", "conveyor-order", "-n", namespace, "-o", "json",
+            "--show-managed-fields",
+        )
+    )  # fmt: skip
+    assert deployment["spec"]["replicas"] == 3, "the count fell back when the HPA took over"
+    managers = {
+        e["manager"]
+        for e in deployment["metadata"]["managedFields"]
+        if "f:replicas" in (e.get("fieldsV1") or {}).get("f:spec", {})
+    }
+    assert "conveyor-operator" not in managers

@@ -10,7 +10,7 @@ from typing import Any
 import kopf
 import pytest
 
-from operators.pipeline.children import Children, controlled_by, observation
+from operators.pipeline.children import Children, controlled_by, observation, owns_replicas
 from operators.pipeline.handlers import Runtime, _kafka_connection
 from operators.pipeline.lag import KafkaLag, groups_of
 from operators.pipeline.reconcile import SCALED, InvalidSpecError, parse_spec, scaling_decisions
@@ -141,3 +141,26 @@ async def test_a_kafka_secret_without_a_password_is_a_retryable_error() -> None:
     )
     with pytest.raises(kopf.TemporaryError, match="password"):
         await _kafka_connection(rt, kafka, "shop")
+
+
+def test_replicas_are_owned_only_by_an_apply_that_set_them() -> None:
+    def deployment(*entries: tuple[str, str, bool]) -> dict[str, Any]:
+        return {
+            "metadata": {
+                "managedFields": [
+                    {
+                        "manager": manager,
+                        "operation": operation,
+                        "fieldsV1": {"f:spec": {"f:replicas": {}} if replicas else {"f:x": {}}},
+                    }
+                    for manager, operation, replicas in entries
+                ]
+            }
+        }
+
+    assert owns_replicas(deployment(("conveyor-operator", "Apply", True)), "conveyor-operator")
+    assert not owns_replicas(deployment(("conveyor-operator", "Apply", False)), "conveyor-operator")
+    assert not owns_replicas(
+        deployment(("kube-controller-manager", "Update", True)), "conveyor-operator"
+    )
+    assert not owns_replicas({"metadata": {}}, "conveyor-operator")
