@@ -205,7 +205,7 @@ class Addons(pulumi.ComponentResource):
 
         # The load balancer controller, with IRSA; everything that makes LBs depends on it.
         lb_role = self._irsa_role(f"{prefix}-lb-controller", "kube-system", LB_CONTROLLER_ACCOUNT)
-        aws.iam.RolePolicy(
+        lb_policy = aws.iam.RolePolicy(
             f"{prefix}-lb-controller-policy",
             role=lb_role.id,
             policy=args.cluster_name.apply(lb_controller_policy),
@@ -225,7 +225,9 @@ class Addons(pulumi.ComponentResource):
                     "annotations": {"eks.amazonaws.com/role-arn": lb_role.arn},
                 },
             },
-            after=[*args.cluster_ready, lb_role],
+            # Its rights outlive it: destroy removes the controller (which deletes the ALBs and
+            # SGs it made) before the policy that lets it do so.
+            after=[*args.cluster_ready, lb_role, lb_policy],
         )
         after_lb: list[pulumi.Resource] = [self.lb_controller]
 

@@ -88,6 +88,7 @@ class Cluster(pulumi.ComponentResource):
     oidc_issuer: pulumi.Output[str]
     node_groups: list[aws.eks.NodeGroup]
     addons: list[aws.eks.Addon]
+    access: list[pulumi.Resource]
     kubeconfig: pulumi.Output[str]
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
@@ -105,7 +106,9 @@ class Cluster(pulumi.ComponentResource):
             tags=tag(f"{prefix}-eks-logs"),
             opts=child,
         )
-        cluster_role = self._role(f"{prefix}-eks", "eks.amazonaws.com", ["AmazonEKSClusterPolicy"])
+        cluster_role, cluster_grants = self._role(
+            f"{prefix}-eks", "eks.amazonaws.com", ["AmazonEKSClusterPolicy"]
+        )
 
         vpc_config: dict[str, object] = {
             "subnet_ids": args.private_subnet_ids,
@@ -131,7 +134,10 @@ class Cluster(pulumi.ComponentResource):
             enabled_cluster_log_types=list(config.log_types),
             bootstrap_self_managed_addons=False,
             tags=tag(prefix),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, *args.network_ready]),
+            # The role's policy is attached before EKS assumes it, and detached only after.
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[log_group, *cluster_grants, *args.network_ready]
+            ),
         )
         self.name = self.eks.name
         self.security_group_id = self.eks.vpc_config.cluster_security_group_id
@@ -146,7 +152,10 @@ class Cluster(pulumi.ComponentResource):
             opts=child,
         )
 
-        # Admin access by access entries for the configured roles.
+        # Admin access by access entries for the configured roles. Everything that talks to the
+        # API server as an admin (the Kubernetes provider, hence every add-on) depends on these,
+        # so `pulumi destroy` removes them last, not while the add-ons still need deleting.
+        self.access = []
         for index, role_arn in enumerate(config.admin_role_arns):
             entry = aws.eks.AccessEntry(
                 f"{prefix}-admin-{index}",
@@ -156,7 +165,7 @@ class Cluster(pulumi.ComponentResource):
                 tags=tag(f"{prefix}-admin-{index}"),
                 opts=child,
             )
-            aws.eks.AccessPolicyAssociation(
+            association = aws.eks.AccessPolicyAssociation(
                 f"{prefix}-admin-{index}-policy",
                 cluster_name=self.eks.name,
                 principal_arn=role_arn,
@@ -164,18 +173,22 @@ class Cluster(pulumi.ComponentResource):
                 access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]),
             )
+            self.access += [entry, association]
 
         # Add-ons the nodes need to join, then the nodes, then CoreDNS.
-        cni_role = self._irsa_role(
+        cni_role, cni_grants = self._irsa_role(
             f"{prefix}-vpc-cni-irsa", "kube-system", "aws-node", ["AmazonEKS_CNI_Policy"]
         )
         self.addons = []
         early = [n for n in sorted(config.addons) if n in NODE_INDEPENDENT_ADDONS]
         late = [n for n in sorted(config.addons) if n not in NODE_INDEPENDENT_ADDONS]
         for addon in early:
-            self.addons.append(self._addon(addon, cni_role.arn if addon == "vpc-cni" else None, []))
+            irsa = addon == "vpc-cni"
+            self.addons.append(
+                self._addon(addon, cni_role.arn if irsa else None, cni_grants if irsa else [])
+            )
 
-        node_role = self._role(
+        node_role, node_grants = self._role(
             f"{prefix}-nodes",
             "ec2.amazonaws.com",
             ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"],
@@ -202,7 +215,9 @@ class Cluster(pulumi.ComponentResource):
                     update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
                     labels={"conveyor.dev/node-group": group.name},
                     tags=tag(group_name),
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.addons]),
+                    opts=pulumi.ResourceOptions(
+                        parent=self, depends_on=[*self.addons, *node_grants]
+                    ),
                 )
             )
         for addon in late:
@@ -215,19 +230,21 @@ class Cluster(pulumi.ComponentResource):
         )
         self.register_outputs({"name": self.eks.name, "oidcProviderArn": self.oidc_provider.arn})
 
-    def _role(self, name: str, service: str, managed: list[str]) -> aws.iam.Role:
+    def _role(
+        self, name: str, service: str, managed: list[str]
+    ) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
+        """The role and its policy attachments: users of the role depend on both."""
         role = aws.iam.Role(
             name,
             assume_role_policy=policies.service_trust(service),
             tags=self._args.tagging.of(name),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self._attach(name, role, managed)
-        return role
+        return role, self._attach(name, role, managed)
 
     def _irsa_role(
         self, name: str, namespace: str, account: str, managed: list[str]
-    ) -> aws.iam.Role:
+    ) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
         trust = pulumi.Output.all(self.oidc_provider.arn, self.oidc_issuer).apply(
             lambda v: policies.irsa_trust(v[0], v[1], namespace, account)
         )
@@ -237,17 +254,18 @@ class Cluster(pulumi.ComponentResource):
             tags=self._args.tagging.of(name),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self._attach(name, role, managed)
-        return role
+        return role, self._attach(name, role, managed)
 
-    def _attach(self, name: str, role: aws.iam.Role, managed: list[str]) -> None:
-        for policy in managed:
+    def _attach(self, name: str, role: aws.iam.Role, managed: list[str]) -> list[pulumi.Resource]:
+        return [
             aws.iam.RolePolicyAttachment(
                 f"{name}-{policy}",
                 role=role.name,
                 policy_arn=MANAGED + policy,
                 opts=pulumi.ResourceOptions(parent=self),
             )
+            for policy in managed
+        ]
 
     def _addon(
         self, addon: str, role_arn: pulumi.Output[str] | None, after: list[pulumi.Resource]

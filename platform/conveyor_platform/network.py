@@ -202,7 +202,7 @@ class Network(pulumi.ComponentResource):
             tags=args.tagging.of(name),
             opts=child,
         )
-        aws.iam.RolePolicy(
+        grant = aws.iam.RolePolicy(
             f"{name}-policy",
             role=role.id,
             policy=group.arn.apply(
@@ -229,7 +229,8 @@ class Network(pulumi.ComponentResource):
             iam_role_arn=role.arn,
             max_aggregation_interval=60,
             tags=args.tagging.of(name),
-            opts=child,
+            # Delivery needs the role's policy from the first flow to the last.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[grant]),
         )
 
     def _endpoints(self, gateway_route_table_ids: list[pulumi.Output[str]]) -> None:

@@ -109,7 +109,8 @@ def build(cfg: stack_config.StackConfig) -> dict[str, Any]:
         "k8s",
         kubeconfig=cluster.kubeconfig,
         enable_server_side_apply=True,
-        opts=pulumi.ResourceOptions(depends_on=[*cluster.node_groups]),
+        # Admin access outlives every Kubernetes resource: destroy removes those through it.
+        opts=pulumi.ResourceOptions(depends_on=[*cluster.node_groups, *cluster.access]),
     )
     addons = Addons(
         "addons",
@@ -124,7 +125,12 @@ def build(cfg: stack_config.StackConfig) -> dict[str, Any]:
             vpc_cidr=str(cfg.network.cidr),
             oidc_provider_arn=cluster.oidc_provider.arn,
             oidc_issuer=cluster.oidc_issuer,
-            cluster_ready=[*cluster.node_groups, *cluster.addons, *network.private_routes],
+            cluster_ready=[
+                *cluster.node_groups,
+                *cluster.addons,
+                *cluster.access,
+                *network.private_routes,
+            ],
             msk_arn=streaming.cluster.arn,
             kafka_bootstrap=streaming.bootstrap_brokers,
             redis_arn=cache.group.arn,
