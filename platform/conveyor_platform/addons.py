@@ -24,7 +24,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from conveyor_platform import connections, manifests, pipeline, policies
+from conveyor_platform import connections, lb_controller, manifests, pipeline, policies
 from conveyor_platform.config import Addons as AddonsConfig
 from conveyor_platform.config import Chart
 from conveyor_platform.tags import Tagging
@@ -33,58 +33,6 @@ MONITORING_NAMESPACE = "monitoring"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 LB_CONTROLLER_ACCOUNT = "aws-load-balancer-controller"
 EXTERNAL_SECRETS_NAMESPACE = "external-secrets"
-
-
-def lb_controller_policy(cluster_name: str) -> str:
-    """The controller's rights, with writes limited to resources tagged for this cluster."""
-    owned = {"StringEquals": {"aws:ResourceTag/elbv2.k8s.aws/cluster": cluster_name}}
-    requested = {"StringEquals": {"aws:RequestTag/elbv2.k8s.aws/cluster": cluster_name}}
-    return policies.document(
-        {
-            "Effect": "Allow",
-            "Action": [
-                "ec2:Describe*",
-                "elasticloadbalancing:Describe*",
-                "acm:ListCertificates",
-                "acm:DescribeCertificate",
-                "wafv2:GetWebACLForResource",
-                "shield:GetSubscriptionState",
-                "iam:ListServerCertificates",
-            ],
-            "Resource": "*",
-        },
-        {
-            "Effect": "Allow",
-            "Action": [
-                "ec2:CreateSecurityGroup",
-                "ec2:CreateTags",
-                "elasticloadbalancing:CreateLoadBalancer",
-                "elasticloadbalancing:CreateTargetGroup",
-                "elasticloadbalancing:AddTags",
-            ],
-            "Resource": "*",
-            "Condition": requested,
-        },
-        {
-            "Effect": "Allow",
-            "Action": [
-                "ec2:AuthorizeSecurityGroupIngress",
-                "ec2:RevokeSecurityGroupIngress",
-                "ec2:DeleteSecurityGroup",
-                "elasticloadbalancing:*",
-            ],
-            "Resource": "*",
-            "Condition": owned,
-        },
-        {
-            "Effect": "Allow",
-            "Action": ["iam:CreateServiceLinkedRole"],
-            "Resource": "*",
-            "Condition": {
-                "StringEquals": {"iam:AWSServiceName": "elasticloadbalancing.amazonaws.com"}
-            },
-        },
-    )
 
 
 def workload_policy(
@@ -208,7 +156,9 @@ class Addons(pulumi.ComponentResource):
         lb_policy = aws.iam.RolePolicy(
             f"{prefix}-lb-controller-policy",
             role=lb_role.id,
-            policy=args.cluster_name.apply(lb_controller_policy),
+            policy=pulumi.Output.all(args.cluster_name, args.vpc_id).apply(
+                lambda v: lb_controller.policy(v[0], args.region, v[1])
+            ),
             opts=child,
         )
         self.lb_controller = self._release(
@@ -219,6 +169,10 @@ class Addons(pulumi.ComponentResource):
                 "clusterName": args.cluster_name,
                 "region": args.region,
                 "vpcId": args.vpc_id,
+                # No WAF or Shield on our load balancers: the policy grants none of their writes.
+                "enableWaf": False,
+                "enableWafv2": False,
+                "enableShield": False,
                 "serviceAccount": {
                     "create": True,
                     "name": LB_CONTROLLER_ACCOUNT,
