@@ -4,9 +4,11 @@ The API server logs to CloudWatch, Kubernetes secrets are envelope-encrypted wit
 the endpoint is private (public only where the stack config allows it, and then only from listed
 CIDRs). Authentication is by access entries (`API` mode), never the aws-auth ConfigMap, and the
 identity that runs `pulumi up` gets no implicit admin: the config's admin roles do. Nodes run in
-the private subnets with only the node policies; the VPC CNI gets its ENI rights through IRSA
-rather than the node role. Core add-ons are pinned; the ones that do not need nodes are installed
-before the node group (so nodes join with a working CNI), CoreDNS after it.
+the private subnets with only the node policies, on root volumes encrypted with the nodes' key
+(a launch template per node group, so the account's EBS default does not matter); the VPC CNI
+gets its ENI rights through IRSA rather than the node role. Core add-ons are pinned; the ones
+that do not need nodes are installed before the node group (so nodes join with a working CNI),
+CoreDNS after it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from conveyor_platform.tags import Tagging
 
 NODE_INDEPENDENT_ADDONS = frozenset({"vpc-cni", "kube-proxy", "eks-pod-identity-agent"})
 MANAGED = "arn:aws:iam::aws:policy/"
+ROOT_DEVICE = "/dev/xvda"  # the AL2023 EKS AMIs' root device
 ADMIN_ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 
 
@@ -76,6 +79,7 @@ class ClusterArgs:
     tagging: Tagging
     private_subnet_ids: list[pulumi.Output[str]]
     secrets_key_arn: pulumi.Input[str]
+    volumes_key_arn: pulumi.Input[str]
     logs_key_arn: pulumi.Input[str]
     network_ready: list[pulumi.Resource]
 
@@ -196,6 +200,32 @@ class Cluster(pulumi.ComponentResource):
         self.node_groups = []
         for group in config.node_groups:
             group_name = f"{prefix}-{group.name}"
+            # Root volumes encrypted with our key whatever the account's EBS default is; IMDSv2.
+            template = aws.ec2.LaunchTemplate(
+                f"{group_name}-template",
+                name_prefix=f"{group_name}-",
+                update_default_version=True,
+                block_device_mappings=[
+                    aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                        device_name=ROOT_DEVICE,
+                        ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                            volume_size=group.disk_size_gib,
+                            volume_type="gp3",
+                            encrypted="true",
+                            kms_key_id=args.volumes_key_arn,
+                            delete_on_termination="true",
+                        ),
+                    )
+                ],
+                metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                    http_endpoint="enabled",
+                    http_tokens="required",
+                    # Pods get AWS credentials by IRSA, never the node's instance profile.
+                    http_put_response_hop_limit=1,
+                ),
+                tags=tag(f"{group_name}-template"),
+                opts=child,
+            )
             self.node_groups.append(
                 aws.eks.NodeGroup(
                     group_name,
@@ -206,7 +236,9 @@ class Cluster(pulumi.ComponentResource):
                     instance_types=list(group.instance_types),
                     capacity_type=group.capacity_type,
                     ami_type=ami_type(group.instance_types),
-                    disk_size=group.disk_size_gib,
+                    launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                        id=template.id, version=template.latest_version.apply(str)
+                    ),
                     scaling_config=aws.eks.NodeGroupScalingConfigArgs(
                         min_size=group.min_size,
                         desired_size=group.desired_size,

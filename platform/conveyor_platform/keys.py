@@ -2,7 +2,8 @@
 
 Logs (flow logs, control-plane, broker and slow logs) share one key whose policy admits the
 CloudWatch Logs service; the cluster's secrets, the database, the cache and the brokers each get
-their own. Rotation is on and deletion waits the maximum 30 days.
+their own, and so do the nodes' root volumes (a key the EC2 Auto Scaling role may use).
+Rotation is on and deletion waits the maximum 30 days.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Keys(pulumi.ComponentResource):
     database: aws.kms.Key
     cache: aws.kms.Key
     streaming: aws.kms.Key
+    nodes: aws.kms.Key
 
     def __init__(self, name: str, args: KeysArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("conveyor:platform:Keys", name, None, opts)
@@ -41,9 +43,17 @@ class Keys(pulumi.ComponentResource):
         self.database = self._key("rds", "RDS storage, snapshots, master secret, PI")
         self.cache = self._key("redis", "ElastiCache at-rest encryption")
         self.streaming = self._key("msk", "MSK at-rest encryption")
+        self.nodes = self._key("ebs", "EKS node root volumes", for_autoscaling=True)
         self.register_outputs({"logs": self.logs.arn, "cluster": self.cluster.arn})
 
-    def _key(self, purpose: str, description: str, *, for_logs: bool = False) -> aws.kms.Key:
+    def _key(
+        self,
+        purpose: str,
+        description: str,
+        *,
+        for_logs: bool = False,
+        for_autoscaling: bool = False,
+    ) -> aws.kms.Key:
         args = self._args
         name = f"{args.prefix}-{purpose}-key"
         key = aws.kms.Key(
@@ -52,7 +62,9 @@ class Keys(pulumi.ComponentResource):
             enable_key_rotation=True,
             deletion_window_in_days=30,
             policy=args.account_id.apply(
-                lambda account: policies.key_policy(account, args.region, for_logs=for_logs)
+                lambda account: policies.key_policy(
+                    account, args.region, for_logs=for_logs, for_autoscaling=for_autoscaling
+                )
             ),
             tags=args.tagging.of(name),
             opts=pulumi.ResourceOptions(parent=self),

@@ -37,10 +37,14 @@ def irsa_trust(provider_arn: str, issuer: str, namespace: str, service_account: 
     )
 
 
-def key_policy(account_id: str, region: str, *, for_logs: bool) -> str:
+def key_policy(
+    account_id: str, region: str, *, for_logs: bool, for_autoscaling: bool = False
+) -> str:
     """The account administers the key (IAM policies then grant use); a logs key also admits
     CloudWatch Logs, but only for this account's log groups in this region (the documented
-    encryption-context condition)."""
+    encryption-context condition). A key for node volumes admits the EC2 Auto Scaling
+    service-linked role, which launches the managed node groups' instances and must encrypt
+    their volumes and grant EC2 the key (grants only for AWS resources), as AWS documents."""
     statements: list[Statement] = [
         {
             "Sid": "AccountAdministers",
@@ -73,4 +77,32 @@ def key_policy(account_id: str, region: str, *, for_logs: bool) -> str:
                 },
             }
         )
+    if for_autoscaling:
+        autoscaling = (
+            f"arn:aws:iam::{account_id}:role/aws-service-role/autoscaling.amazonaws.com/"
+            "AWSServiceRoleForAutoScaling"
+        )
+        statements += [
+            {
+                "Sid": "AutoScalingUse",
+                "Effect": "Allow",
+                "Principal": {"AWS": autoscaling},
+                "Action": [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:DescribeKey",
+                ],
+                "Resource": "*",
+            },
+            {
+                "Sid": "AutoScalingGrants",
+                "Effect": "Allow",
+                "Principal": {"AWS": autoscaling},
+                "Action": "kms:CreateGrant",
+                "Resource": "*",
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": True}},
+            },
+        ]
     return document(*statements)

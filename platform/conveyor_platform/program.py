@@ -55,6 +55,7 @@ def build(cfg: stack_config.StackConfig) -> dict[str, Any]:
             tagging=tagging,
             private_subnet_ids=private_subnets,
             secrets_key_arn=keys.cluster.arn,
+            volumes_key_arn=keys.nodes.arn,
             logs_key_arn=keys.logs.arn,
             network_ready=[*network.private_routes],
         ),
