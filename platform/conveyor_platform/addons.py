@@ -24,7 +24,14 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from conveyor_platform import connections, lb_controller, manifests, pipeline, policies
+from conveyor_platform import (
+    connections,
+    credentials,
+    lb_controller,
+    manifests,
+    pipeline,
+    policies,
+)
 from conveyor_platform.config import Addons as AddonsConfig
 from conveyor_platform.config import Chart
 from conveyor_platform.tags import Tagging
@@ -104,6 +111,7 @@ class AddonsArgs:
     kafka_secret_arn: pulumi.Output[str]  # the SCRAM credential of the workloads
     redis_secret_arn: pulumi.Output[str]  # the Redis user's credential
     secret_key_arns: list[pulumi.Output[str]]  # the KMS keys those secrets are encrypted with
+    admin_key_arn: pulumi.Output[str]  # encrypts the Grafana admin credential
     kafka_partitions: int
     kafka_replication_factor: int
     kafka_min_insync_replicas: int
@@ -184,6 +192,14 @@ class Addons(pulumi.ComponentResource):
             after=[*args.cluster_ready, lb_role, lb_policy],
         )
         after_lb: list[pulumi.Resource] = [self.lb_controller]
+        self._eso = self._release(
+            "external-secrets",
+            config.external_secrets,
+            EXTERNAL_SECRETS_NAMESPACE,
+            {"installCRDs": True, "serviceAccount": {"create": True, "name": "external-secrets"}},
+            after=[*args.cluster_ready, namespaces[EXTERNAL_SECRETS_NAMESPACE]],
+        )
+        grafana_admin = self._grafana_admin(namespaces[MONITORING_NAMESPACE])
 
         # Observability: Prometheus + Grafana (internal ALB), the OpenTelemetry Collector.
         monitoring = namespaces[MONITORING_NAMESPACE]
@@ -205,6 +221,12 @@ class Addons(pulumi.ComponentResource):
             MONITORING_NAMESPACE,
             {
                 "grafana": {
+                    # The admin login comes from Secrets Manager, never the chart's default.
+                    "admin": {
+                        "existingSecret": connections.GRAFANA_ADMIN_SECRET,
+                        "userKey": connections.GRAFANA_USER_KEY,
+                        "passwordKey": connections.GRAFANA_PASSWORD_KEY,
+                    },
                     "sidecar": {"dashboards": {"enabled": True, "label": "grafana_dashboard"}},
                     "ingress": {
                         "enabled": True,
@@ -229,7 +251,7 @@ class Addons(pulumi.ComponentResource):
                     }
                 },
             },
-            after=[*after_lb, monitoring],
+            after=[*after_lb, monitoring, grafana_admin],
         )
         self._release(
             "opentelemetry-collector",
@@ -336,13 +358,7 @@ class Addons(pulumi.ComponentResource):
         """External Secrets and the ExternalSecrets that fill the Secrets the pipeline names."""
         args, config, prefix = self._args, self._args.config, self._args.prefix
         namespace = config.pipeline_namespace
-        release = self._release(
-            "external-secrets",
-            config.external_secrets,
-            EXTERNAL_SECRETS_NAMESPACE,
-            {"installCRDs": True, "serviceAccount": {"create": True, "name": "external-secrets"}},
-            after=[*args.cluster_ready, namespaces[EXTERNAL_SECRETS_NAMESPACE]],
-        )
+        release = self._eso
         # The role only the pipeline namespace's reader account may assume; it reads these.
         self.secrets_reader_role = self._irsa_role(
             f"{prefix}-secrets-reader", namespace, connections.READER_ACCOUNT
@@ -419,6 +435,70 @@ class Addons(pulumi.ComponentResource):
             )
             for kind, target in sorted(pipeline.SECRET_REFS.items())
         }
+
+    def _grafana_admin(self, monitoring: k8s.core.v1.Namespace) -> pulumi.CustomResource:
+        """A generated admin credential, and the ExternalSecret that makes it Grafana's Secret.
+
+        Same pattern as the connection secrets: a reader account of the monitoring namespace,
+        an IRSA role that reads exactly this secret, a namespaced SecretStore.
+        """
+        args, prefix = self._args, self._args.prefix
+        credential = credentials.generated(
+            f"{prefix}-grafana-admin",
+            secret_name=f"{prefix}/grafana-admin",
+            username="admin",
+            description=f"{prefix}: Grafana admin login (grafana.admin.existingSecret)",
+            key_arn=args.admin_key_arn,
+            tagging=args.tagging,
+            parent=self,
+        )
+        role = self._irsa_role(
+            f"{prefix}-grafana-admin-reader", MONITORING_NAMESPACE, connections.READER_ACCOUNT
+        )
+        policy = aws.iam.RolePolicy(
+            f"{prefix}-grafana-admin-reader-policy",
+            role=role.id,
+            policy=pulumi.Output.all(credential.secret.arn, args.admin_key_arn).apply(
+                lambda v: connections.reader_policy([v[0]], [v[1]], args.region)
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        reader = k8s.core.v1.ServiceAccount(
+            f"{prefix}-grafana-admin-reader-account",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=connections.READER_ACCOUNT,
+                namespace=MONITORING_NAMESPACE,
+                annotations={"eks.amazonaws.com/role-arn": role.arn},
+            ),
+            automount_service_account_token=False,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[monitoring]),
+        )
+        store = k8s.apiextensions.CustomResource(
+            f"{prefix}-monitoring-secret-store",
+            api_version=connections.API_VERSION,
+            kind="SecretStore",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=connections.STORE_NAME, namespace=MONITORING_NAMESPACE
+            ),
+            spec=connections.store_spec(args.region),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[self._eso, reader, policy, monitoring]
+            ),
+        )
+        return k8s.apiextensions.CustomResource(
+            f"{prefix}-external-secret-grafana-admin",
+            api_version=connections.API_VERSION,
+            kind="ExternalSecret",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=connections.GRAFANA_ADMIN_SECRET, namespace=MONITORING_NAMESPACE
+            ),
+            spec=credential.secret.arn.apply(
+                lambda arn: connections.grafana_admin(arn, connections.GRAFANA_ADMIN_SECRET)
+            ),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[store, self._eso, credential.version]
+            ),
+        )
 
     def _irsa_role(self, name: str, namespace: str, account: str) -> aws.iam.Role:
         args = self._args

@@ -32,6 +32,9 @@ STORE_NAME = "aws-secrets-manager"
 READER_ACCOUNT = "conveyor-secrets-reader"
 REFRESH = "1h"
 REDIS_PORT = 6379
+GRAFANA_ADMIN_SECRET = "grafana-admin"  # noqa: S105 - a Kubernetes Secret's name
+GRAFANA_USER_KEY = "admin-user"
+GRAFANA_PASSWORD_KEY = "admin-password"  # noqa: S105 - a key name
 
 
 @dataclass(frozen=True)
@@ -76,11 +79,16 @@ def reader_policy(secret_arns: list[str], key_arns: list[str], region: str) -> s
 
 
 def secret_store(wiring: ConnectionWiring) -> dict[str, Any]:
+    return store_spec(wiring.region)
+
+
+def store_spec(region: str) -> dict[str, Any]:
+    """A SecretStore authenticating as its namespace's reader account (IRSA)."""
     return {
         "provider": {
             "aws": {
                 "service": "SecretsManager",
-                "region": wiring.region,
+                "region": region,
                 "auth": {"jwt": {"serviceAccountRef": {"name": READER_ACCOUNT}}},
             }
         }
@@ -146,6 +154,18 @@ def postgres(wiring: ConnectionWiring) -> dict[str, Any]:
         for workload, source in sorted(wiring.postgres.items())
     }
     return _external_secret(wiring.secret_names["postgres"], data, template)
+
+
+def grafana_admin(secret_arn: str, target: str) -> dict[str, Any]:
+    """Grafana's admin user and password (`grafana.admin.existingSecret`) from the generated
+    secret, under the keys the chart reads by default."""
+    return _external_secret(
+        target,
+        [
+            _from(secret_arn, GRAFANA_USER_KEY, USERNAME_KEY),
+            _from(secret_arn, GRAFANA_PASSWORD_KEY, PASSWORD_KEY),
+        ],
+    )
 
 
 def external_secrets(wiring: ConnectionWiring) -> dict[str, dict[str, Any]]:

@@ -29,7 +29,13 @@ def _credential(graph: Graph, part: str) -> Resource:
 
 
 def _external_secrets(graph: Graph) -> dict[str, Resource]:
-    return {r["inputs"]["metadata"]["name"]: r for r in graph.of_type(EXTERNAL_SECRET)}
+    """The pipeline namespace's ExternalSecrets (monitoring has Grafana's admin login)."""
+    namespace = graph.config["addons"]["pipelineNamespace"]
+    return {
+        r["inputs"]["metadata"]["name"]: r
+        for r in graph.of_type(EXTERNAL_SECRET)
+        if r["inputs"]["metadata"]["namespace"] == namespace
+    }
 
 
 def _reader_statements(graph: Graph) -> list[dict[str, Any]]:
@@ -71,7 +77,7 @@ def test_the_scram_secret_is_msk_named_on_our_key_and_associated(graph: Graph) -
 
 def test_every_credential_is_generated_encrypted_and_only_a_pulumi_secret(graph: Graph) -> None:
     secrets = graph.of_type(SECRET)
-    assert len(secrets) == 2
+    assert len(secrets) == 3  # Kafka, Redis, Grafana's admin (tests/platform/test_grafana_admin.py)
     for secret in secrets:
         assert graph.is_kms_key(secret["inputs"].get("kmsKeyId")), secret["name"]
     versions = graph.of_type("aws:secretsmanager/secretVersion:SecretVersion")
@@ -119,8 +125,11 @@ def test_only_the_pipeline_namespaces_reader_account_may_assume_it(graph: Graph)
     (subject,) = statement["Condition"]["StringLike"].values()
     namespace = graph.config["addons"]["pipelineNamespace"]
     assert subject == f"system:serviceaccount:{namespace}:{connections.READER_ACCOUNT}"
-    store = graph.one("kubernetes:external-secrets.io/v1:SecretStore")["inputs"]
-    assert store["metadata"]["namespace"] == namespace
+    (store,) = [
+        s["inputs"]
+        for s in graph.of_type("kubernetes:external-secrets.io/v1:SecretStore")
+        if s["inputs"]["metadata"]["namespace"] == namespace
+    ]
     assert store["spec"]["provider"]["aws"]["auth"] == {
         "jwt": {"serviceAccountRef": {"name": connections.READER_ACCOUNT}}
     }
@@ -202,9 +211,14 @@ def test_destroy_removes_the_pipeline_before_its_secrets_and_those_before_eso(gr
         for r in graph.of_type("kubernetes:helm.sh/v3:Release")
         if r["inputs"]["chart"] == "external-secrets"
     )
-    store = graph.one("kubernetes:external-secrets.io/v1:SecretStore")
+    namespace = graph.config["addons"]["pipelineNamespace"]
+    (store,) = [
+        s
+        for s in graph.of_type("kubernetes:external-secrets.io/v1:SecretStore")
+        if s["inputs"]["metadata"]["namespace"] == namespace
+    ]
     assert release["urn"] in store["dependencies"]
-    for external in graph.of_type(EXTERNAL_SECRET):
+    for external in _external_secrets(graph).values():
         assert external["urn"] in pipeline["dependencies"], external["name"]
         assert {store["urn"], release["urn"]} <= set(external["dependencies"])
     assert release["inputs"]["version"] == graph.config["addons"]["externalSecrets"]["version"]
