@@ -116,7 +116,9 @@ class Cluster(_Section):
 
 
 class Database(_Section):
-    engine_version: str = Field(pattern=r"^\d+\.\d+$")
+    # Major only ("16"): RDS applies minor upgrades itself (auto_minor_version_upgrade), and a
+    # pinned minor would make the next `pulumi up` try to set it back, i.e. downgrade.
+    engine_version: str = Field(pattern=r"^\d+(\.\d+)*$")
     parameter_group_family: str = Field(pattern=r"^postgres\d+$")
     instance_class: RdsClass
     allocated_storage_gib: int = Field(ge=20, le=65536)
@@ -269,6 +271,12 @@ def _check_database(database: Database, network: Network) -> None:
     if database.performance_insights_retention_days not in (7, *range(31, 732, 31)):
         raise ConfigError(
             "conveyor:database.performanceInsightsRetentionDays", "must be 7 or a multiple of 31"
+        )
+    if "." in database.engine_version:
+        raise ConfigError(
+            "conveyor:database.engineVersion",
+            "give the major version only (e.g. 16): RDS upgrades minors itself and a pinned"
+            " minor would make `pulumi up` try to downgrade",
         )
     if not database.parameter_group_family.endswith(database.engine_version.split(".")[0]):
         raise ConfigError("conveyor:database.parameterGroupFamily", "does not match engineVersion")

@@ -234,3 +234,19 @@ def test_the_pulumi_entry_point_declares_what_synth_records(graphs: dict[str, An
     assert result.returncode == 0, result.stderr
     synthesized = [r["urn"] for r in graphs["dev"].resources if r["type"] != "pulumi:pulumi:Stack"]
     assert yaml.safe_load(result.stdout) == synthesized
+
+
+def test_a_minor_postgres_version_is_refused_as_it_would_downgrade(
+    values: dict[str, Any],
+) -> None:
+    values["conveyor:database"]["engineVersion"] = "16.4"
+    error = _error("prod", values)
+    assert error.key == "conveyor:database.engineVersion"
+    assert "major" in str(error)
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_the_stacks_give_rds_a_major_version_and_let_it_upgrade_minors(stack: str) -> None:
+    database = config.load(stack).database
+    assert database.engine_version.isdigit()
+    assert database.parameter_group_family == f"postgres{database.engine_version}"
