@@ -22,6 +22,7 @@ from conveyor_platform.firewall import cluster_only_security_group
 from conveyor_platform.tags import Tagging
 
 POSTGRES_PORT = 5432
+LOG_EXPORTS = ("postgresql", "upgrade")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class DatabaseArgs:
     isolated_subnet_ids: list[pulumi.Output[str]]
     cluster_security_group_id: pulumi.Input[str]
     key_arn: pulumi.Input[str]
+    logs_key_arn: pulumi.Input[str]
+    log_retention_days: int
 
 
 class Database(pulumi.ComponentResource):
@@ -91,6 +94,19 @@ class Database(pulumi.ComponentResource):
         self.instances = {}
         for owner in owners:
             identifier = f"{prefix}-db" if owner == "shared" else f"{prefix}-db-{owner}"
+            # RDS would create these groups itself, kept forever and on no key of ours; they
+            # exist first (encrypted, with retention), and outlive the instance on destroy.
+            log_groups = [
+                aws.cloudwatch.LogGroup(
+                    f"{identifier}-{export}-logs",
+                    name=f"/aws/rds/instance/{identifier}/{export}",
+                    retention_in_days=args.log_retention_days,
+                    kms_key_id=args.logs_key_arn,
+                    tags=tag(f"{identifier}-{export}-logs"),
+                    opts=child,
+                )
+                for export in LOG_EXPORTS
+            ]
             self.instances[owner] = aws.rds.Instance(
                 identifier,
                 identifier=identifier,
@@ -125,9 +141,9 @@ class Database(pulumi.ComponentResource):
                 performance_insights_retention_period=config.performance_insights_retention_days,
                 monitoring_interval=60,
                 monitoring_role_arn=monitoring_role.arn,
-                enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
+                enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
                 tags=tag(identifier, **({} if owner == "shared" else {"service": owner})),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment, *log_groups]),
             )
         self.endpoints = {owner: db.endpoint for owner, db in self.instances.items()}
         self.secret_arns = {

@@ -73,6 +73,8 @@ def build(cfg: stack_config.StackConfig) -> dict[str, Any]:
             isolated_subnet_ids=isolated_subnets,
             cluster_security_group_id=cluster.security_group_id,
             key_arn=keys.database.arn,
+            logs_key_arn=keys.logs.arn,
+            log_retention_days=cfg.cluster.log_retention_days,
         ),
         on_aws,
     )
