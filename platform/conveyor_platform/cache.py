@@ -54,6 +54,7 @@ class Cache(pulumi.ComponentResource):
             vpc_id=args.vpc_id,
             cluster_security_group_id=args.cluster_security_group_id,
             ports=[(REDIS_PORT, "Redis (TLS) from the cluster")],
+            role="cache",
             tagging=args.tagging,
             parent=self,
         )

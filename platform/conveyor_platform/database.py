@@ -54,6 +54,7 @@ class Database(pulumi.ComponentResource):
             vpc_id=args.vpc_id,
             cluster_security_group_id=args.cluster_security_group_id,
             ports=[(POSTGRES_PORT, "PostgreSQL from the cluster")],
+            role="database",
             tagging=args.tagging,
             parent=self,
         )

@@ -1,7 +1,9 @@
 """Security groups for the data stores: one port, from the cluster's security group only.
 
 Nothing else may reach RDS, Redis or MSK: no CIDR ingress at all, and no egress (data stores
-initiate no connections). Tests assert exactly this on the synthesized graph.
+initiate no connections). Tests assert exactly this on the synthesized graph. Each group carries
+`conveyor:role` (database / cache / streaming): the policy checks find the data tier by it
+(policies/README.md, conventions).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import pulumi_aws as aws
 
 from conveyor_platform.tags import Tagging
 
+ROLE_TAG = "conveyor:role"
+
 
 def cluster_only_security_group(
     name: str,
@@ -18,6 +22,7 @@ def cluster_only_security_group(
     vpc_id: pulumi.Input[str],
     cluster_security_group_id: pulumi.Input[str],
     ports: list[tuple[int, str]],
+    role: str,
     tagging: Tagging,
     parent: pulumi.Resource,
 ) -> aws.ec2.SecurityGroup:
@@ -25,7 +30,7 @@ def cluster_only_security_group(
         name,
         vpc_id=vpc_id,
         description=f"{name}: only from the EKS cluster security group",
-        tags=tagging.of(name),
+        tags=tagging.of(name, **{ROLE_TAG: role}),
         opts=pulumi.ResourceOptions(parent=parent),
     )
     for port, purpose in ports:

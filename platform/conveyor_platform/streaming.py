@@ -78,6 +78,7 @@ class Streaming(pulumi.ComponentResource):
                 (JMX_EXPORTER_PORT, "Prometheus JMX exporter from the cluster"),
                 (NODE_EXPORTER_PORT, "Prometheus node exporter from the cluster"),
             ],
+            role="streaming",
             tagging=args.tagging,
             parent=self,
         )

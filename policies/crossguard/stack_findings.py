@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from policies.crossguard.findings import (
     CLUSTER_ROLE,
     EKS,
+    MSK,
     RDS,
     REDIS,
     SG,
@@ -63,12 +64,16 @@ def _rule_cidrs(props: Mapping[str, Any]) -> list[str]:
 
 
 def data_tier_only_from_cluster(nodes: Sequence[Node]) -> list[Finding]:
-    """RDS and ElastiCache groups admit ingress only from the EKS cluster's security groups."""
+    """RDS, ElastiCache and MSK groups admit ingress only from the EKS cluster's groups."""
     sgs = {n.urn: n for n in nodes if n.resource_type == SG}
     cluster = {urn for n in nodes if n.resource_type == EKS for urn in _deps(n, "vpcConfig")}
     cluster |= {urn for urn, n in sgs.items() if _role(n) == CLUSTER_ROLE}
     data = {urn for n in nodes if n.resource_type == RDS for urn in _deps(n, "vpcSecurityGroupIds")}
     data |= {urn for n in nodes if n.resource_type == REDIS for urn in _deps(n, "securityGroupIds")}
+    # MSK's groups sit inside brokerNodeGroupInfo (with the subnets, which _deps filters out).
+    data |= {
+        urn for n in nodes if n.resource_type == MSK for urn in _deps(n, "brokerNodeGroupInfo")
+    }
     found: list[Finding] = []
     for urn in sorted(data):
         for rule in sgs[urn].props.get("ingress") or []:

@@ -14,7 +14,7 @@ from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
 from policies.crossguard.from_synth import evaluate, resource_args, stack_resources
 from policies.crossguard.rules import POLICIES
 from policies.synth_graph import Graph, parse
-from tests.policies.conftest import insecure_raw
+from tests.policies.conftest import insecure_raw, set_input, small_raw
 from tests.policies.variants import VARIANTS
 
 PACK = Path(__file__).resolve().parents[2] / "policies" / "crossguard"
@@ -86,3 +86,12 @@ def test_stack_resources_carry_property_dependencies(small: Graph) -> None:
     assert [d.name for d in rule.property_dependencies["sourceSecurityGroupId"]] == [
         "conveyor-dev-cluster-sg"
     ]
+
+
+def test_an_msk_group_admitting_another_group_than_the_clusters_is_caught() -> None:
+    """MSK's groups sit in brokerNodeGroupInfo.securityGroups: they are data tier too."""
+    lb = "conveyor-dev-public-lb-sg-id"
+    raw = set_input(small_raw(), "conveyor-dev-msk-from-cluster", "referencedSecurityGroupId", lb)
+    found = [v for v in evaluate(parse(raw)) if v.policy == "data-tier-only-from-cluster"]
+    assert found
+    assert all("msk-from-cluster" in str(v.urn) for v in found)
