@@ -42,46 +42,6 @@ LB_CONTROLLER_ACCOUNT = "aws-load-balancer-controller"
 EXTERNAL_SECRETS_NAMESPACE = "external-secrets"
 
 
-def workload_policy(
-    msk_arn: str, redis_arn: str, redis_user_arn: str, secret_arns: list[str]
-) -> str:
-    """What the workloads may do: their topics and groups, Redis as their user, the DB secret."""
-    account_part = msk_arn.split(":cluster/", maxsplit=1)[0]
-    cluster_path = msk_arn.split(":cluster/")[1] if ":cluster/" in msk_arn else "*"
-    return policies.document(
-        {
-            "Effect": "Allow",
-            "Action": [
-                "kafka-cluster:Connect",
-                "kafka-cluster:DescribeCluster",
-                "kafka-cluster:DescribeTopic",
-                "kafka-cluster:ReadData",
-                "kafka-cluster:WriteData",
-                "kafka-cluster:DescribeGroup",
-                "kafka-cluster:AlterGroup",
-                "kafka-cluster:DescribeTransactionalId",
-                "kafka-cluster:WriteDataIdempotently",
-            ],
-            "Resource": [
-                msk_arn,
-                f"{account_part}:topic/{cluster_path}/*",
-                f"{account_part}:group/{cluster_path}/*",
-                f"{account_part}:transactional-id/{cluster_path}/*",
-            ],
-        },
-        {
-            "Effect": "Allow",
-            "Action": ["elasticache:Connect"],
-            "Resource": [redis_arn, redis_user_arn],
-        },
-        {
-            "Effect": "Allow",
-            "Action": ["secretsmanager:GetSecretValue"],
-            "Resource": sorted(secret_arns),
-        },
-    )
-
-
 def _spec_of(target: str, specs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return specs[target]
 
@@ -99,10 +59,7 @@ class AddonsArgs:
     oidc_provider_arn: pulumi.Output[str]
     oidc_issuer: pulumi.Output[str]
     cluster_ready: list[pulumi.Resource]  # node groups, core add-ons, NAT routes
-    msk_arn: pulumi.Output[str]
     kafka_bootstrap: pulumi.Output[str]
-    redis_arn: pulumi.Output[str]
-    redis_user_arn: pulumi.Output[str]
     redis_user: pulumi.Output[str]
     redis_endpoint: pulumi.Output[str]
     postgres_endpoints: dict[str, pulumi.Output[str]]
@@ -286,17 +243,10 @@ class Addons(pulumi.ComponentResource):
             and not (m.kind == "Namespace" and m.name in namespaces)
         ]
 
-        # The workloads' identity: a service account bound to an IAM role by IRSA.
+        # The workloads' identity: a service account bound to an IAM role by IRSA. It holds no
+        # grants: the services authenticate with passwords External Secrets puts in Secrets
+        # (SCRAM to MSK, a Redis user, the RDS master secret), never with AWS credentials.
         self.workload_role = self._irsa_role(f"{prefix}-workloads", config.pipeline_namespace, "*")
-        secret_arns = list(args.postgres_secret_arns.values())
-        aws.iam.RolePolicy(
-            f"{prefix}-workloads-policy",
-            role=self.workload_role.id,
-            policy=pulumi.Output.all(
-                args.msk_arn, args.redis_arn, args.redis_user_arn, *secret_arns
-            ).apply(lambda v: workload_policy(v[0], v[1], v[2], list(v[3:]))),
-            opts=child,
-        )
         pipeline_ns = namespaces[config.pipeline_namespace]
         self.external_secrets = self._connection_secrets(namespaces)
 
