@@ -244,6 +244,13 @@ def _check_cluster(cluster: Cluster) -> None:
     missing = [name for name in REQUIRED_ADDONS if name not in cluster.addons]
     if missing:
         raise ConfigError("conveyor:cluster.addons", f"missing pinned versions for {missing}")
+    # kube-proxy is built per Kubernetes minor (v1.34.x-eksbuild.N for 1.34): a bump of
+    # kubernetesVersion without it would run a proxy of the old minor on the new nodes.
+    if not cluster.addons["kube-proxy"].startswith(f"v{cluster.kubernetes_version}."):
+        raise ConfigError(
+            "conveyor:cluster.addons.kube-proxy",
+            f"must be a v{cluster.kubernetes_version}.x build (kubernetesVersion)",
+        )
     if cluster.endpoint_public_access:
         if not cluster.public_access_cidrs:
             raise ConfigError(

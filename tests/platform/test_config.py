@@ -250,3 +250,16 @@ def test_the_stacks_give_rds_a_major_version_and_let_it_upgrade_minors(stack: st
     database = config.load(stack).database
     assert database.engine_version.isdigit()
     assert database.parameter_group_family == f"postgres{database.engine_version}"
+
+
+def test_a_kube_proxy_of_another_minor_than_the_cluster_is_named(values: dict[str, Any]) -> None:
+    values["conveyor:cluster"]["addons"]["kube-proxy"] = "v1.33.3-eksbuild.6"
+    values["conveyor:cluster"]["kubernetesVersion"] = "1.34"
+    assert _error("prod", values).key == "conveyor:cluster.addons.kube-proxy"
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_the_stacks_run_a_kubernetes_version_in_standard_support(stack: str) -> None:
+    """1.33 left EKS standard support in 2026 (extended support costs 6x per cluster-hour)."""
+    minor = int(config.load(stack).cluster.kubernetes_version.split(".")[1])
+    assert minor >= 34
