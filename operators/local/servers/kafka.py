@@ -46,6 +46,11 @@ def _java_major() -> int:
     return int(match.group(1)) if match else 0
 
 
+def kraft_cluster_id(raw: bytes | None = None) -> str:
+    """A KRaft cluster id: 16 random bytes, base64url without padding (as kafka-storage makes)."""
+    return base64.urlsafe_b64encode(raw or uuid.uuid4().bytes).decode().rstrip("=")
+
+
 class Kafka(Server):
     name = "kafka"
 
@@ -168,14 +173,13 @@ class Kafka(Server):
             self._format_storage(console)
 
     def _format_storage(self, console: Console) -> None:
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = kraft_cluster_id()
         console.print(f"  kafka: formatting storage (cluster id {cluster_id})")
         result = subprocess.run(
             self._java(
                 "kafka.tools.StorageTool",
                 "format",
-                "-t",
-                cluster_id,
+                f"--cluster-id={cluster_id}",  # an id may start with '-': never a separate arg
                 "-c",
                 str(self.dir / "server.properties"),
             ),
