@@ -96,5 +96,5 @@ format: setup ## apply ruff's formatting and autofixes
 lock: $(UV) ## re-resolve uv.lock after changing pyproject.toml
 	$(UV) lock --python $(PYTHON)
 
-clean: down ## stop the stack and delete its state (.local/) and build output
+clean: down kube-down ## stop the stack and the local API server, delete their state (.local/) and build output
 	rm -rf .local build

@@ -22,7 +22,7 @@ from operators.pipeline.children import Children
 from operators.pipeline.objects import Owner
 from operators.pipeline.render import render_children
 from operators.pipeline.spec import API_VERSION, KIND, OrderPipelineSpec
-from operators.pipeline.status import compute_status
+from operators.pipeline.status import compute_status, invalid_spec_status
 
 SCALED = "conveyor.dev/scaled"  # annotation: {"<workload>": {"replicas": n, "at": unix seconds}}
 
@@ -141,31 +141,13 @@ async def refresh_status(
 async def report_failure(children: Children, body: Mapping[str, Any], message: str) -> None:
     """A status for a spec the operator cannot even read: Failed, and why."""
     meta = body["metadata"]
-    generation = int(meta.get("generation", 1))
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    verdicts = {
-        "Ready": ("False", "InvalidSpec"),
-        "Progressing": ("False", "InvalidSpec"),
-        "Degraded": ("True", "InvalidSpec"),
-    }
-    conditions = [
-        {
-            "type": kind,
-            "status": value,
-            "reason": reason,
-            "message": message,
-            "lastTransitionTime": now,
-            "observedGeneration": generation,
-        }
-        for kind, (value, reason) in verdicts.items()
-    ]
     previous = body.get("status") or {}
-    before = {c.get("type"): c for c in previous.get("conditions") or []}
-    for condition in conditions:  # a condition that still holds keeps its transition time
-        old = before.get(condition["type"]) or {}
-        if (old.get("status"), old.get("reason")) == (condition["status"], condition["reason"]):
-            condition["lastTransitionTime"] = old.get("lastTransitionTime", now)
-    status = {"phase": "Failed", "observedGeneration": generation, "conditions": conditions}
+    status = invalid_spec_status(
+        message=message,
+        generation=int(meta.get("generation", 1)),
+        previous_conditions=previous.get("conditions") or [],
+        now=datetime.now(UTC),
+    )
     if _differs(previous, status):
         await children.report(meta["name"], meta["namespace"], status)
 

@@ -109,6 +109,24 @@ def compute_status(
     }
 
 
+def invalid_spec_status(
+    *,
+    message: str,
+    generation: int,
+    previous_conditions: Sequence[Mapping[str, Any]],
+    now: datetime,
+) -> dict[str, Any]:
+    """The status of a pipeline whose spec cannot be read: Failed, with the reason in every
+    condition (the workloads cannot be judged against a spec the operator does not have)."""
+    previous = {c.get("type"): c for c in previous_conditions}
+    verdicts = {"Ready": "False", "Progressing": "False", "Degraded": "True"}
+    conditions = [
+        _condition(kind, (value, "InvalidSpec", message), previous.get(kind), generation, now)
+        for kind, value in verdicts.items()
+    ]
+    return {"phase": "Failed", "observedGeneration": generation, "conditions": conditions}
+
+
 def _phase(found: _Findings, spec: OrderPipelineSpec, error: str | None, total: int) -> str:
     if error is not None:
         return "Failed"

@@ -15,6 +15,7 @@ from operators.pipeline.handlers import Runtime, _kafka_connection
 from operators.pipeline.lag import KafkaLag, groups_of
 from operators.pipeline.reconcile import SCALED, InvalidSpecError, parse_spec, scaling_decisions
 from operators.pipeline.spec import KafkaSpec
+from operators.pipeline.status import invalid_spec_status
 from operators.pipeline.watch_health import WatchHealth, outranked
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -164,3 +165,22 @@ def test_replicas_are_owned_only_by_an_apply_that_set_them() -> None:
         deployment(("kube-controller-manager", "Update", True)), "conveyor-operator"
     )
     assert not owns_replicas({"metadata": {}}, "conveyor-operator")
+
+
+def test_an_unreadable_spec_fails_every_condition_and_keeps_their_transition_times() -> None:
+    first = invalid_spec_status(
+        message="spec.x: bad", generation=2, previous_conditions=[], now=NOW
+    )
+    assert first["phase"] == "Failed"
+    assert {c["type"]: c["status"] for c in first["conditions"]} == {
+        "Ready": "False",
+        "Progressing": "False",
+        "Degraded": "True",
+    }
+    later = invalid_spec_status(
+        message="spec.x: bad",
+        generation=2,
+        previous_conditions=first["conditions"],
+        now=NOW + timedelta(minutes=5),
+    )
+    assert later == first
