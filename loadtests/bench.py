@@ -22,7 +22,7 @@ from rich.console import Console
 from loadtests.saga import Outcome, Plan, drive
 from operators.local.settings import REPO_ROOT
 from operators.local.stack import LocalStack
-from workloads.shared.topics import DLQ_SUFFIX, TOPICS
+from workloads.contracts.topics import DLQ_SUFFIX, TOPICS
 
 console = Console()
 

@@ -26,10 +26,10 @@ from lightkube import ApiError, Client, KubeConfig
 from lightkube.core.resource import NamespacedResource
 from rich.console import Console
 
-from operators.kube.cluster import KubeCluster
-from operators.kube.operator_process import running_operator
+from operators.controller.children import RESOURCES, plain
+from operators.local.kube.cluster import KubeCluster
+from operators.local.kube.operator_process import running_operator
 from operators.local.settings import REPO_ROOT
-from operators.pipeline.children import RESOURCES, plain
 from operators.pipeline.objects import Owner
 from operators.pipeline.render import render_children
 from operators.pipeline.spec import OrderPipelineSpec

@@ -1,7 +1,7 @@
 """`conveyor cost --env <env>`: the monthly AWS cost of a stack, and the product brief's answers.
 
 Reads the synthesized graph (build/synth/<env>.json, from `conveyor synth`), prices it with
-loadtests/cost/prices.yaml and assumptions.yaml, writes build/cost/<env>.json and prints a table:
+policies/cost/prices.yaml and assumptions.yaml, writes build/cost/<env>.json and prints a table:
 cost per component and total, cost at 100K / 500K users, cost per 1,000 orders, and the brief's
 reference case next to ours. Anything without a price fails the command, naming it.
 """
@@ -16,12 +16,12 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from loadtests.cost.answers import Answers, answer
-from loadtests.cost.capacity import orders_per_day_for_users
-from loadtests.cost.files import read_assumptions, read_graph, read_prices, write_json
-from loadtests.cost.graphs import GraphError
-from loadtests.cost.tables import PricingError
 from operators.local.settings import REPO_ROOT
+from policies.cost.answers import Answers, answer
+from policies.cost.capacity import orders_per_day_for_users
+from policies.cost.files import read_assumptions, read_graph, read_prices, write_json
+from policies.cost.graphs import GraphError
+from policies.cost.tables import PricingError
 
 SYNTH_DIR = REPO_ROOT / "build" / "synth"
 COST_DIR = REPO_ROOT / "build" / "cost"

@@ -11,8 +11,8 @@ from rich.table import Table
 
 from operators.local.aio import run_sync
 from operators.local.stack import LocalStack
-from workloads.shared import dlq
-from workloads.shared.kafka import KafkaSettings
+from workloads.shared.messaging import dlq
+from workloads.shared.messaging.kafka import KafkaSettings
 
 app = typer.Typer(help="Inspect and redrive dead-letter topics (<topic>.dlq).")
 console = Console()

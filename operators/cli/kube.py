@@ -15,10 +15,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from operators.kube.binaries import BuildError
-from operators.kube.cluster import KubeCluster
-from operators.kube.credentials import ADMIN, OPERATOR
 from operators.local.installs import MissingDependencyError
+from operators.local.kube.binaries import BuildError
+from operators.local.kube.cluster import KubeCluster
+from operators.local.kube.credentials import ADMIN, OPERATOR
 from operators.local.servers import ServerError
 
 app = typer.Typer(help="A local Kubernetes API server for the operator, on loopback.")

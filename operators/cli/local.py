@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from operators.local.installs import MissingDependencyError
-from operators.local.pipeline import PipelineError
+from operators.local.plan import PipelineError
 from operators.local.servers import ServerError, ServerState
 from operators.local.settings import LocalStackSettings
 from operators.local.stack import LocalStack, UnknownServerError

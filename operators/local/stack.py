@@ -1,7 +1,7 @@
 """The local stack as a whole: servers, then workloads under a supervisor.
 
 `up` installs what is missing, starts servers in dependency order (stopping at the first failure,
-with that server's log), then reads the OrderPipeline file (operators/local/pipeline.py), writes
+with that server's log), then reads the OrderPipeline file (operators/local/plan.py), writes
 its plan and each workload's environment, starts the supervisor, which starts the workloads, and
 waits until every desired replica reports ready. `down` stops, in reverse, only what this runner
 started. State lives under one folder (`.local/` by default, git-ignored).
@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from rich.console import Console
 
 from operators.local.installs import ensure_installed
-from operators.local.pipeline import Connections, LocalPlan, environment, plan, read
+from operators.local.plan import Connections, LocalPlan, environment, plan, read
 from operators.local.processes import Liveness, ManagedProcess
 from operators.local.secrets import read_or_create
 from operators.local.servers import Kafka, Postgres, Prometheus, Redis, Server, ServerStatus

@@ -14,7 +14,7 @@ import sys
 import time
 from types import FrameType
 
-from operators.local.pipeline import MAX_REPLICAS
+from operators.local.plan import MAX_REPLICAS
 from operators.local.processes import Liveness
 from operators.local.settings import LocalStackSettings
 from operators.local.workloads import Workloads

@@ -1,7 +1,7 @@
 """Workloads as supervised processes on loopback, described by one desired-state file.
 
 `.local/run/pipeline.json` is the plan `conveyor local up` derived from the OrderPipeline file
-(operators/local/pipeline.py): which workloads run, their ports and initial replicas.
+(operators/local/plan.py): which workloads run, their ports and initial replicas.
 `.local/run/desired.json` says, per planned workload, how many replicas should run now, which are
 held down on purpose (a test that killed one and wants it to stay dead), and extra environment
 (feature flag overrides on top of the spec's). `up` resets it from the plan; `scale`, `hold`,
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from operators.local.pipeline import MAX_REPLICAS, LocalPlan, LocalWorkload, plan, read
+from operators.local.plan import MAX_REPLICAS, LocalPlan, LocalWorkload, plan, read
 from operators.local.processes import Liveness, ManagedProcess
 from operators.local.settings import REPO_ROOT, LocalStackSettings
 

@@ -27,10 +27,10 @@ import pulumi_kubernetes as k8s
 from conveyor_platform import (
     connections,
     credentials,
+    iam_documents,
     lb_controller,
     manifests,
     pipeline,
-    policies,
 )
 from conveyor_platform.config import Addons as AddonsConfig
 from conveyor_platform.config import Chart
@@ -453,7 +453,7 @@ class Addons(pulumi.ComponentResource):
     def _irsa_role(self, name: str, namespace: str, account: str) -> aws.iam.Role:
         args = self._args
         trust = pulumi.Output.all(args.oidc_provider_arn, args.oidc_issuer).apply(
-            lambda v: policies.irsa_trust(v[0], v[1], namespace, account)
+            lambda v: iam_documents.irsa_trust(v[0], v[1], namespace, account)
         )
         return aws.iam.Role(
             name,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from conveyor_platform import policies
+from conveyor_platform import iam_documents
 from conveyor_platform.config import Cluster as ClusterConfig
 from conveyor_platform.tags import Tagging
 
@@ -268,7 +268,7 @@ class Cluster(pulumi.ComponentResource):
         """The role and its policy attachments: users of the role depend on both."""
         role = aws.iam.Role(
             name,
-            assume_role_policy=policies.service_trust(service),
+            assume_role_policy=iam_documents.service_trust(service),
             tags=self._args.tagging.of(name),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -278,7 +278,7 @@ class Cluster(pulumi.ComponentResource):
         self, name: str, namespace: str, account: str, managed: list[str]
     ) -> tuple[aws.iam.Role, list[pulumi.Resource]]:
         trust = pulumi.Output.all(self.oidc_provider.arn, self.oidc_issuer).apply(
-            lambda v: policies.irsa_trust(v[0], v[1], namespace, account)
+            lambda v: iam_documents.irsa_trust(v[0], v[1], namespace, account)
         )
         role = aws.iam.Role(
             name,

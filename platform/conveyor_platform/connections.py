@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from conveyor_platform import policies
+from conveyor_platform import iam_documents
 from conveyor_platform.credentials import PASSWORD_KEY, USERNAME_KEY
 from workloads.catalogue import database_name
 
@@ -59,7 +59,7 @@ class ConnectionWiring:
 
 def reader_policy(secret_arns: list[str], key_arns: list[str], region: str) -> str:
     """Read exactly these secrets, and decrypt with their keys only through Secrets Manager."""
-    return policies.document(
+    return iam_documents.document(
         {
             "Sid": "ReadConnectionSecrets",
             "Effect": "Allow",

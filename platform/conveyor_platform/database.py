@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from conveyor_platform import policies
+from conveyor_platform import iam_documents
 from conveyor_platform.config import Database as DatabaseConfig
 from conveyor_platform.firewall import cluster_only_security_group
 from conveyor_platform.tags import Tagging
@@ -80,7 +80,7 @@ class Database(pulumi.ComponentResource):
         )
         monitoring_role = aws.iam.Role(
             f"{prefix}-db-monitoring",
-            assume_role_policy=policies.service_trust("monitoring.rds.amazonaws.com"),
+            assume_role_policy=iam_documents.service_trust("monitoring.rds.amazonaws.com"),
             tags=tag(f"{prefix}-db-monitoring"),
             opts=child,
         )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from conveyor_platform import policies
+from conveyor_platform import iam_documents
 from conveyor_platform.tags import Tagging
 
 
@@ -62,7 +62,7 @@ class Keys(pulumi.ComponentResource):
             enable_key_rotation=True,
             deletion_window_in_days=30,
             policy=args.account_id.apply(
-                lambda account: policies.key_policy(
+                lambda account: iam_documents.key_policy(
                     account, args.region, for_logs=for_logs, for_autoscaling=for_autoscaling
                 )
             ),

@@ -18,7 +18,7 @@ policy keeps only their reads and none of their writes.
 
 from __future__ import annotations
 
-from conveyor_platform import policies
+from conveyor_platform import iam_documents
 
 CLUSTER_TAG = "elbv2.k8s.aws/cluster"
 
@@ -106,7 +106,7 @@ def policy(cluster_name: str, region: str, vpc_id: str) -> str:
     ]
     ours = {"StringEquals": {f"aws:ResourceTag/{CLUSTER_TAG}": cluster_name}}
     requested = {f"aws:RequestTag/{CLUSTER_TAG}": cluster_name}
-    return policies.document(
+    return iam_documents.document(
         {
             "Effect": "Allow",
             "Action": ["iam:CreateServiceLinkedRole"],

@@ -16,7 +16,7 @@ from ipaddress import IPv4Network
 import pulumi
 import pulumi_aws as aws
 
-from conveyor_platform import policies
+from conveyor_platform import iam_documents
 from conveyor_platform.config import Network as NetworkConfig
 from conveyor_platform.tags import Tagging
 
@@ -198,7 +198,7 @@ class Network(pulumi.ComponentResource):
         )
         role = aws.iam.Role(
             f"{name}-role",
-            assume_role_policy=policies.service_trust("vpc-flow-logs.amazonaws.com"),
+            assume_role_policy=iam_documents.service_trust("vpc-flow-logs.amazonaws.com"),
             tags=args.tagging.of(name),
             opts=child,
         )
@@ -206,7 +206,7 @@ class Network(pulumi.ComponentResource):
             f"{name}-policy",
             role=role.id,
             policy=group.arn.apply(
-                lambda arn: policies.document(
+                lambda arn: iam_documents.document(
                     {
                         "Effect": "Allow",
                         "Action": [

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from conveyor_platform import credentials, policies
+from conveyor_platform import credentials, iam_documents
 from conveyor_platform.config import Streaming as StreamingConfig
 from conveyor_platform.firewall import cluster_only_security_group
 from conveyor_platform.tags import Tagging
@@ -183,7 +183,7 @@ class Streaming(pulumi.ComponentResource):
 
 def msk_reads_secret(secret_arn: str) -> str:
     """The secret's resource policy: MSK may read this one secret (its SCRAM users)."""
-    return policies.document(
+    return iam_documents.document(
         {
             "Sid": "AWSKafkaResourcePolicy",
             "Effect": "Allow",

@@ -9,10 +9,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from workloads.contracts import events as ev
-from workloads.shared import outbox
 from workloads.shared.auth import require_token
 from workloads.shared.database import transaction
-from workloads.shared.envelope import Envelope
+from workloads.shared.messaging import outbox
+from workloads.shared.messaging.envelope import Envelope
 from workloads.shared.problems import ProblemError
 from workloads.shared.runtime import RuntimeDep
 from workloads.shared.telemetry import correlation_id

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from workloads.contracts import events as ev
 from workloads.inventory import stock
 from workloads.inventory.settings import InventorySettings
-from workloads.shared import outbox
-from workloads.shared.consumer import EventConsumer, Reads, Subscription
 from workloads.shared.database import Connection
-from workloads.shared.envelope import Envelope
+from workloads.shared.messaging import outbox
+from workloads.shared.messaging.consumer import EventConsumer, Reads, Subscription
+from workloads.shared.messaging.envelope import Envelope
 from workloads.shared.runtime import Runtime
 
 RESERVE = Reads("ReserveInventory", frozenset({1}), ev.ReserveInventory)

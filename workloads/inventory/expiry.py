@@ -7,9 +7,9 @@ import logging
 
 from workloads.inventory import stock
 from workloads.inventory.settings import InventorySettings
-from workloads.shared import outbox
 from workloads.shared.database import transaction
-from workloads.shared.envelope import Envelope
+from workloads.shared.messaging import outbox
+from workloads.shared.messaging.envelope import Envelope
 from workloads.shared.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -13,10 +13,10 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from workloads.contracts import events as ev
-from workloads.shared import outbox
-from workloads.shared.consumer import EventConsumer, Reads, Subscription
 from workloads.shared.database import Connection
-from workloads.shared.envelope import Envelope
+from workloads.shared.messaging import outbox
+from workloads.shared.messaging.consumer import EventConsumer, Reads, Subscription
+from workloads.shared.messaging.envelope import Envelope
 from workloads.shared.runtime import Runtime, RuntimeDep, ServiceSettings, create_app, serve
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])

@@ -12,9 +12,9 @@ from workloads.contracts import events as ev
 from workloads.order.adapters import store
 from workloads.order.domain.saga import Trigger
 from workloads.order.settings import OrderSettings
-from workloads.shared.consumer import EventConsumer, Reads, Subscription
 from workloads.shared.database import Connection
-from workloads.shared.envelope import Envelope
+from workloads.shared.messaging.consumer import EventConsumer, Reads, Subscription
+from workloads.shared.messaging.envelope import Envelope
 from workloads.shared.runtime import Runtime
 
 SAGA_READS = {

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from workloads.contracts import events as ev
 from workloads.payment import payments
 from workloads.payment.settings import PaymentSettings
-from workloads.shared import outbox
-from workloads.shared.consumer import EventConsumer, Reads, Subscription
 from workloads.shared.database import Connection
-from workloads.shared.envelope import Envelope
+from workloads.shared.messaging import outbox
+from workloads.shared.messaging.consumer import EventConsumer, Reads, Subscription
+from workloads.shared.messaging.envelope import Envelope
 from workloads.shared.runtime import Runtime
 
 CHARGE = Reads("ProcessPayment", frozenset({1}), ev.ProcessPayment)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from workloads.shared.database import Pool
 
-SHARED = Path(__file__).resolve().parent / "migrations"
+SHARED = Path(__file__).resolve().parent / "messaging" / "migrations"
 _LOCK_ID = 0x434F4E56  # "CONV"
 
 log = logging.getLogger(__name__)

@@ -27,12 +27,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from workloads.shared.consumer import EventConsumer, Faults, RetryPolicy, Subscription
 from workloads.shared.database import DatabaseSettings, Pool, create_pool
 from workloads.shared.edge import EdgeMiddleware
-from workloads.shared.kafka import KafkaSettings, create_producer
+from workloads.shared.messaging.consumer import EventConsumer, Faults, RetryPolicy, Subscription
+from workloads.shared.messaging.kafka import KafkaSettings, create_producer
+from workloads.shared.messaging.outbox import OutboxRelay
 from workloads.shared.migrations import migrate
-from workloads.shared.outbox import OutboxRelay
 from workloads.shared.problems import install as install_problems
 from workloads.shared.resiliency import Resiliency
 from workloads.shared.telemetry import configure_logging, configure_tracing

@@ -3,7 +3,7 @@
 The jars are resolved by `mvn` from operators/local/kafka/pom.xml into a versioned folder of the
 cache (outside the repository) and reused; storage is formatted once, on first start. The heap is
 small on purpose: the whole stack has to sit comfortably on a laptop. Topics are created from the
-one declaration in workloads/shared/topics.py after the broker answers.
+one declaration in workloads/contracts/topics.py after the broker answers.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from operators.local.aio import run_sync
 from operators.local.installs import Requirement, binary
 from operators.local.ports import is_listening
 from operators.local.servers.base import Server, ServerError
-from workloads.shared.kafka import KafkaSettings, ensure_topics
-from workloads.shared.topics import TOPICS
+from workloads.contracts.topics import TOPICS
+from workloads.shared.messaging.kafka import KafkaSettings, ensure_topics
 
 MIN_JAVA = 17
 POM = Path(__file__).resolve().parents[1] / "kafka" / "pom.xml"

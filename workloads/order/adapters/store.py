@@ -13,9 +13,10 @@ from datetime import UTC, datetime, timedelta
 
 from workloads.order.domain.order import OrderEvent, OrderState, fold
 from workloads.order.domain.saga import Decision, Trigger, decide
-from workloads.shared import metrics, outbox
+from workloads.shared import metrics
 from workloads.shared.database import Connection
-from workloads.shared.envelope import Envelope
+from workloads.shared.messaging import outbox
+from workloads.shared.messaging.envelope import Envelope
 
 _LOAD = "SELECT snapshot, version FROM orders WHERE order_id = $1"
 _LOAD_LOCKED = _LOAD + " FOR UPDATE"

@@ -1,0 +1,108 @@
+"""Bad requests get RFC 9457 problems (4xx), never a 500, never a partial write."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+import pytest
+
+from operators.local.stack import LocalStack
+from tests.e2e.workloads.saga_client import SagaClient
+
+
+def _order(product: str, **changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "customer_id": "bad-input",
+        "items": [{"product_id": product, "quantity": 1}],
+        "payment": {"card_token": "tok_visa"},
+    }
+    return {**body, **changes}
+
+
+CASES: dict[str, tuple[Callable[[str], dict[str, Any]], int]] = {
+    "unknown field": (lambda p: {**_order(p), "discount": 100}, 422),
+    "zero quantity": (lambda p: _order(p, items=[{"product_id": p, "quantity": 0}]), 422),
+    "negative quantity": (lambda p: _order(p, items=[{"product_id": p, "quantity": -3}]), 422),
+    "no items": (lambda p: _order(p, items=[]), 422),
+    "repeated product": (
+        lambda p: _order(p, items=[{"product_id": p, "quantity": 1}] * 2),
+        422,
+    ),
+    "unknown product": (lambda _: _order("sku-does-not-exist"), 422),
+    "bad card token": (lambda p: _order(p, payment={"card_token": "<script>"}), 422),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+async def test_invalid_orders_are_problems_and_write_nothing(
+    client: SagaClient, stack: LocalStack, case: str
+) -> None:
+    product = await client.seed(available=5)
+    build, status = CASES[case]
+    key = str(uuid.uuid4())
+    response = await client.http.post(
+        client.url("order", "/v1/orders"), json=build(product), headers={"Idempotency-Key": key}
+    )
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == status
+    assert problem["title"]
+    await _assert_nothing_written(stack, key)
+
+
+async def test_malformed_json_oversized_body_and_missing_key_are_4xx(
+    client: SagaClient, stack: LocalStack
+) -> None:
+    url = client.url("order", "/v1/orders")
+    key = str(uuid.uuid4())
+    malformed = await client.http.post(
+        url,
+        content=b'{"customer_id": ',
+        headers={"Idempotency-Key": key, "content-type": "application/json"},
+    )
+    assert malformed.status_code == 400
+    assert malformed.headers["content-type"] == "application/problem+json"
+
+    huge = await client.http.post(
+        url,
+        content=b'{"x": "' + b"a" * 200_000 + b'"}',
+        headers={"Idempotency-Key": key, "content-type": "application/json"},
+    )
+    assert huge.status_code == 413
+    assert huge.json()["title"] == "Payload too large"
+
+    product = await client.seed(available=1)
+    no_key = await client.http.post(url, json=_order(product))
+    assert no_key.status_code == 422
+    assert any("Idempotency-Key" in e["location"] for e in no_key.json()["errors"])
+    await _assert_nothing_written(stack, key)
+
+    missing = await client.http.get(client.url("order", f"/v1/orders/{uuid.uuid4()}"))
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+
+
+async def test_admin_endpoints_need_the_token(client: SagaClient) -> None:
+    response = await client.http.put(
+        client.url("inventory", "/v1/admin/inventory/sku-x"),
+        json={"available": 1, "price_cents": 1},
+    )
+    assert response.status_code == 401
+    wrong = await client.http.put(
+        client.url("inventory", "/v1/admin/inventory/sku-x"),
+        json={"available": 1, "price_cents": 1},
+        headers={"Authorization": "Bearer nope"},
+    )
+    assert wrong.status_code == 401
+
+
+async def _assert_nothing_written(stack: LocalStack, key: str) -> None:
+    conn = await asyncpg.connect(stack.postgres.dsn("order"))
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM idempotency_keys WHERE key = $1", key) == 0
+    finally:
+        await conn.close()

@@ -1,0 +1,166 @@
+"""Delivery guarantees on the real services: duplicates, poison messages, DLQ, redrive, crashes."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+
+from operators.local.stack import LocalStack
+from tests.e2e.workloads.kafka_tools import publish_raw, wait_dead_letter
+from tests.e2e.workloads.saga_client import SagaClient
+from workloads.contracts import events as ev
+from workloads.shared.messaging import dlq
+from workloads.shared.messaging.envelope import Envelope
+
+CONVEYOR = str(Path(sys.executable).with_name("conveyor"))
+
+
+async def test_the_same_event_delivered_five_times_has_effect_once(
+    client: SagaClient, stack: LocalStack
+) -> None:
+    product = await client.seed(available=10)
+    order_id = f"external-{uuid.uuid4()}"
+    command = ev.ReserveInventory(
+        order_id=order_id, items=[ev.OrderLine(product_id=product, quantity=3)]
+    )
+    envelope = Envelope.wrap(command, correlation_id="five-times")
+    await publish_raw(
+        stack,
+        envelope.topic,
+        envelope.to_value(),
+        key=order_id,
+        headers=envelope.headers(),
+        times=5,
+    )
+    conn = await asyncpg.connect(stack.postgres.dsn("inventory"))
+    try:
+        for _ in range(100):
+            seen = await conn.fetchval(
+                "SELECT count(*) FROM inbox WHERE event_id = $1", envelope.event_id
+            )
+            if seen:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)  # let the other four deliveries arrive too
+        assert (
+            await conn.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", envelope.event_id)
+            == 1
+        )
+        held = await conn.fetchval(
+            "SELECT sum(quantity) FROM reservations WHERE order_id = $1", order_id
+        )
+        assert held == 3
+    finally:
+        await conn.close()
+    assert (await client.stock(product))["available"] == 7
+
+
+async def test_a_poison_message_goes_to_the_dlq_after_three_tries_and_the_consumer_moves_on(
+    client: SagaClient, stack: LocalStack
+) -> None:
+    key = f"poison-{uuid.uuid4()}"
+    await publish_raw(stack, "payments.commands", b"\x00 this is not an envelope", key=key)
+    letter = await wait_dead_letter(stack, "payments.commands.dlq", key=key)
+    assert letter.headers["dlq.attempts"] == "3"
+    assert letter.headers["dlq.original_topic"] == "payments.commands"
+    assert letter.headers["dlq.consumer_group"] == "payment"
+    assert "dlq.original_offset" in letter.headers
+    assert "PoisonMessageError" in letter.error
+
+    product = await client.seed(available=2)
+    order_id = await client.place_ok(product, 1)
+    assert (await client.wait_terminal(order_id))["status"] == "CONFIRMED"
+
+
+async def test_a_failing_message_is_redriven_after_the_fix(
+    client: SagaClient, workloads_restored: LocalStack
+) -> None:
+    stack = workloads_restored
+    stack.workloads.set_env("payment", {"FAULT_FAIL_EVENT_TYPES": "ProcessPayment"})
+    stack.workloads.set_env("order", {"SAGA_STEP_TIMEOUT_S": "300"})
+    _restart(stack, "payment", "order")
+
+    product = await client.seed(available=2)
+    order_id = await client.place_ok(product, 1)
+    letter = await wait_dead_letter(stack, "payments.commands.dlq", key=order_id)
+    assert "injected failure" in letter.error
+    order = await client.order(order_id)
+    assert (order["status"], order["saga_step"]) == ("PENDING", "PROCESSING_PAYMENT")
+
+    stack.workloads.set_env("payment", {})  # the fix
+    _restart(stack, "payment")
+    redrive = await asyncio.to_thread(
+        subprocess.run,
+        [CONVEYOR, "dlq", "redrive", "payments.commands.dlq", "--key", order_id],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert redrive.returncode == 0, redrive.stderr
+    assert (await client.wait_terminal(order_id))["status"] == "CONFIRMED"
+    payment = await client.payment(order_id)
+    assert payment is not None
+    assert payment["ledger"] == [{"kind": "charge", "amount_cents": 1000}]
+
+
+async def test_a_crash_after_publishing_before_the_offset_commit_applies_once(
+    client: SagaClient, workloads_restored: LocalStack, tmp_path: Path
+) -> None:
+    stack = workloads_restored
+    marker = tmp_path / "crashed"
+    stack.workloads.set_env(
+        "payment",
+        {"FAULT_CRASH_AFTER_APPLY": "ProcessPayment", "FAULT_CRASH_MARKER": str(marker)},
+    )
+    _restart(stack, "payment")
+    pid_before = stack.workloads.process("payment", 0).pid()
+
+    product = await client.seed(available=2)
+    order_id = await client.place_ok(product, 1)
+    assert (await client.wait_terminal(order_id))["status"] == "CONFIRMED"
+    assert marker.exists(), "the injected crash did not happen"
+    deadline = time.monotonic() + 30
+    while stack.workloads.process("payment", 0).pid() in {pid_before, None}:
+        assert time.monotonic() < deadline, "payment was not restarted after its crash"
+        await asyncio.sleep(0.1)
+    stack.wait_for_workloads(SagaClient.quiet_console())
+
+    payment = await client.payment(order_id)
+    assert payment is not None
+    assert payment["ledger"] == [{"kind": "charge", "amount_cents": 1000}], "charged twice"
+
+
+def _restart(stack: LocalStack, *names: str) -> None:
+    for name in names:
+        stack.workloads.restart(name, stack.settings.stop_timeout_s)
+    stack.wait_for_workloads(SagaClient.quiet_console())
+
+
+async def test_a_full_redrive_empties_the_pending_queue_and_a_poison_comes_back(
+    client: SagaClient, stack: LocalStack
+) -> None:
+    settings = stack.kafka.client_settings()
+    key = f"poison-{uuid.uuid4()}"
+    await publish_raw(stack, "payments.commands", b"not an envelope either", key=key)
+    await wait_dead_letter(stack, "payments.commands.dlq", key=key)
+
+    topic = "payments.commands.dlq"
+    before = await dlq.read(settings, topic, pending_only=True)
+    assert any(letter.key == key for letter in before)
+    last = max(letter.offset for letter in before)
+    assert await dlq.redrive(settings, topic) == len(before)
+    after = await dlq.read(settings, topic, pending_only=True)
+    assert all(letter.offset > last for letter in after), "redriven letters are still pending"
+    deadline = time.monotonic() + 30
+    while not any(letter.key == key for letter in after):  # still poison: it is parked again
+        assert time.monotonic() < deadline, "the redriven poison message never came back"
+        await asyncio.sleep(0.3)
+        after = await dlq.read(settings, topic, pending_only=True)
+    assert all(letter.offset > last for letter in after)

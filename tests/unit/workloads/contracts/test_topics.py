@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from workloads.contracts.topics import TOPICS, TopicSpec
+
+
+def test_topic_names_are_unique_and_domain_dot_event() -> None:
+    names = [t.name for t in TOPICS]
+    assert len(names) == len(set(names))
+    assert all(re.fullmatch(r"[a-z]+\.[a-z_]+(\.dlq)?", n) for n in names), names
+
+
+def test_topic_configs_are_what_kafka_expects() -> None:
+    spec = TopicSpec("orders.created", partitions=6, key="order id", retention_ms=-1)
+    assert spec.configs() == {"retention.ms": "-1", "cleanup.policy": "delete"}
+
+
+@pytest.mark.parametrize(("partitions", "retention"), [(0, 1000), (3, 0), (3, -5)])
+def test_invalid_topic_declarations_are_refused(partitions: int, retention: int) -> None:
+    with pytest.raises(ValueError, match=r"topic orders\.bad"):
+        TopicSpec("orders.bad", partitions=partitions, key="k", retention_ms=retention)

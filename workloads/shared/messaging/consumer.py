@@ -1,0 +1,320 @@
+"""Consume events effectively once: inbox + effect in one transaction, retries, then the DLQ.
+
+For each record: decode the envelope, then in one transaction claim the event in the inbox and
+apply the handler's effect (which may append outbox events). A failure is retried with exponential
+backoff and jitter; after the third failed attempt the record is copied to `<topic>.dlq` with the
+error, the attempt count and its original coordinates in headers, and the consumer moves on.
+Attempts and backoff come from the pipeline's `kafka` retry policy when it sets one
+(resiliency.py); the numbers above are the defaults without one.
+Offsets are committed only after every record before them is applied or dead-lettered, so a crash
+means redelivery, never loss, and redelivery changes nothing thanks to the inbox.
+
+Records of different partitions are handled concurrently; within a partition (one aggregate key
+range) strictly in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError
+from opentelemetry.trace import SpanKind
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    stop_after_attempt,
+    wait_exponential_jitter,
+    wait_fixed,
+)
+from tenacity.wait import wait_base
+
+from workloads.contracts.events import Payload
+from workloads.contracts.registry import spec_of
+from workloads.shared import metrics
+from workloads.shared.database import Connection, Pool, transaction
+from workloads.shared.messaging import inbox
+from workloads.shared.messaging.envelope import Envelope, PoisonMessageError, header_map
+from workloads.shared.messaging.kafka import KafkaSettings, create_consumer
+from workloads.shared.resiliency import Retry
+from workloads.shared.telemetry import handling
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Connection, Envelope], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Reads:
+    """A consumer's contract for one message type: the versions it declares and its model.
+
+    Contract tests check the model against every version producers may send.
+    """
+
+    message_type: str
+    versions: frozenset[int]
+    model: type[Payload]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A message type this consumer reads, and the handler that applies it."""
+
+    reads: Reads
+    handler: Handler
+
+    @property
+    def message_type(self) -> str:
+        return self.reads.message_type
+
+    @property
+    def topic(self) -> str:
+        return spec_of(self.message_type).topic
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Failure injection, off by default: make handling of some event types fail, or crash the
+    process once right after an effect committed and before its offset is committed."""
+
+    fail_event_types: frozenset[str] = frozenset()
+    crash_after_apply: str | None = None
+    crash_marker: Path | None = None
+
+    def should_crash(self, event_type: str) -> bool:
+        if event_type != self.crash_after_apply or self.crash_marker is None:
+            return False
+        if self.crash_marker.exists():
+            return False
+        self.crash_marker.write_text("crashed once")
+        return True
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a failing record is retried before the DLQ; the defaults are the built-in policy."""
+
+    max_attempts: int = 3
+    initial_backoff_s: float = 0.05
+    max_backoff_s: float = 1.0
+    backoff: Literal["exponential", "constant"] = "exponential"
+
+    @classmethod
+    def from_spec(cls, retry: Retry | None) -> RetryPolicy:
+        """The pipeline's `kafka` retry policy, or the built-in one when it sets none."""
+        if retry is None:
+            return cls()
+        return cls(
+            max_attempts=retry.attempts,
+            initial_backoff_s=retry.initial_interval_seconds,
+            max_backoff_s=retry.max_interval_seconds,
+            backoff=retry.backoff,
+        )
+
+    def wait(self) -> wait_base:
+        """Exponential: doubling from the initial interval, jittered by it, capped; or fixed."""
+        if self.backoff == "constant":
+            return wait_fixed(self.initial_backoff_s)
+        return wait_exponential_jitter(
+            multiplier=self.initial_backoff_s,
+            max=self.max_backoff_s,
+            jitter=self.initial_backoff_s,
+        )
+
+
+class _JoinTracker(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.joined = asyncio.Event()
+        self.assigned: set[TopicPartition] = set()
+
+    async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        self.assigned -= set(revoked)
+
+    async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        self.assigned |= set(assigned)
+        self.joined.set()
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        group: str,
+        subscriptions: Iterable[Subscription],
+        pool: Pool,
+        producer: AIOKafkaProducer,
+        kafka: KafkaSettings,
+        retry: RetryPolicy | None = None,
+        faults: Faults | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,  # tests pass fake time
+    ) -> None:
+        self.group = group
+        self.subscriptions = {s.message_type: s for s in subscriptions}
+        self.topics = sorted({s.topic for s in self.subscriptions.values()})
+        self._pool = pool
+        self._producer = producer
+        self._kafka = kafka
+        self._retry = retry or RetryPolicy()
+        self._faults = faults or Faults()
+        self._sleep = sleep
+        self._tracker = _JoinTracker()
+
+    @property
+    def joined(self) -> bool:
+        return self._tracker.joined.is_set()
+
+    async def run(self) -> None:
+        consumer = create_consumer(self._kafka, group_id=self.group)
+        consumer.subscribe(self.topics, listener=self._tracker)
+        await consumer.start()
+        try:
+            while True:
+                batch = await consumer.getmany(timeout_ms=200, max_records=500)
+                if not batch:
+                    continue
+                await asyncio.gather(*(self._handle_partition(recs) for recs in batch.values()))
+                # Partitions revoked by a rebalance mid-batch cannot be committed by this member:
+                # their new owner redelivers from the last commit, and the inbox makes that
+                # harmless. Only the partitions still assigned are committed.
+                assigned = consumer.assignment()
+                offsets = {tp: recs[-1].offset + 1 for tp, recs in batch.items() if tp in assigned}
+                if not offsets:
+                    continue
+                try:
+                    await consumer.commit(offsets)
+                except (CommitFailedError, IllegalStateError) as exc:
+                    log.warning("offset commit lost to a rebalance: %s", exc)
+        finally:
+            self._tracker.joined.clear()
+            await consumer.stop()
+
+    async def _handle_partition(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        if len(records) > 1 and await self._apply_together(records):
+            return
+        for record in records:
+            await self.handle(record)
+
+    async def _apply_together(self, records: list[ConsumerRecord[bytes, bytes]]) -> bool:
+        """Apply a partition's batch in one transaction: one commit (and fsync) for all of it.
+
+        Anything unusual — a record that does not decode, an injected fault, a handler error, a
+        deadlock — rolls the whole batch back and returns False, and the caller handles the
+        records one by one with retries and the DLQ. So batching changes the cost, never the
+        outcome: each record's inbox claim and effect still commit together.
+        """
+        began = time.perf_counter()
+        try:
+            envelopes = [Envelope.from_value(record.value) for record in records]
+        except PoisonMessageError:
+            return False
+        if self._faults.fail_event_types or self._faults.crash_after_apply:
+            return False
+        outcomes: list[str] = []
+        try:
+            async with transaction(self._pool) as conn:
+                for record, envelope in zip(records, envelopes, strict=True):
+                    outcomes.append(await self._apply_in(conn, record, envelope))
+        except Exception:
+            return False
+        elapsed = (time.perf_counter() - began) / len(records)
+        for record, outcome in zip(records, outcomes, strict=True):
+            metrics.messages_handled.labels(self.group, record.topic, outcome).inc()
+            metrics.message_latency.labels(self.group, record.topic).observe(elapsed)
+        return True
+
+    async def _apply_in(
+        self, conn: Connection, record: ConsumerRecord[bytes, bytes], envelope: Envelope
+    ) -> str:
+        subscription = self.subscriptions.get(envelope.event_type)
+        if subscription is None or subscription.topic != record.topic:
+            return "ignored"
+        envelope.read_as(subscription.reads.model)  # a payload we cannot read is poison
+        with handling(
+            f"consume {envelope.event_type}",
+            correlation=envelope.correlation_id,
+            carrier=header_map(record.headers),
+            kind=SpanKind.CONSUMER,
+        ):
+            if not await inbox.claim(conn, self.group, envelope):
+                return "duplicate"
+            await subscription.handler(conn, envelope)
+        return "applied"
+
+    async def handle(self, record: ConsumerRecord[bytes, bytes]) -> str:
+        """Apply one record (with retries, then DLQ); returns the outcome label."""
+        began = time.perf_counter()
+        outcome = "applied"
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(self._retry.max_attempts),
+                wait=self._retry.wait(),
+                before_sleep=self._count_retry(record.topic),
+                sleep=self._sleep,
+                reraise=True,
+            ):
+                with attempt:
+                    outcome = await self._apply(record)
+        except Exception as exc:
+            await self._dead_letter(record, exc)
+            outcome = "dead_lettered"
+        metrics.messages_handled.labels(self.group, record.topic, outcome).inc()
+        metrics.message_latency.labels(self.group, record.topic).observe(
+            time.perf_counter() - began
+        )
+        return outcome
+
+    async def _apply(self, record: ConsumerRecord[bytes, bytes]) -> str:
+        envelope = Envelope.from_value(record.value)
+        if envelope.event_type in self._faults.fail_event_types:
+            raise RuntimeError(f"injected failure for {envelope.event_type}")
+        async with transaction(self._pool) as conn:
+            outcome = await self._apply_in(conn, record, envelope)
+        if outcome == "applied" and self._faults.should_crash(envelope.event_type):
+            await asyncio.sleep(0.5)  # let the relay publish the reply: crash after publishing
+            log.critical(
+                "injected crash after applying %s, before the offset commit", envelope.event_id
+            )
+            os._exit(3)
+        return outcome
+
+    def _count_retry(self, topic: str) -> Callable[[RetryCallState], None]:
+        def before_sleep(state: RetryCallState) -> None:
+            metrics.handler_retries.labels(self.group, topic).inc()
+            error = state.outcome.exception() if state.outcome else None
+            log.warning("attempt %d failed on %s: %r", state.attempt_number, topic, error)
+
+        return before_sleep
+
+    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], error: Exception) -> None:
+        dlq_topic = f"{record.topic}.dlq"
+        headers = [
+            *[(k, v) for k, v in record.headers or () if not k.startswith("dlq.")],
+            ("dlq.error", f"{type(error).__name__}: {error}"[:2000].encode()),
+            ("dlq.attempts", str(self._retry.max_attempts).encode()),
+            ("dlq.original_topic", record.topic.encode()),
+            ("dlq.original_partition", str(record.partition).encode()),
+            ("dlq.original_offset", str(record.offset).encode()),
+            ("dlq.consumer_group", self.group.encode()),
+            ("dlq.failed_at", datetime.now(UTC).isoformat().encode()),
+        ]
+        sent = await self._producer.send(
+            dlq_topic, value=record.value, key=record.key, headers=headers
+        )
+        await sent  # the offset is committed only once the DLQ holds the record
+        metrics.dlq_messages.labels(record.topic).inc()
+        log.error(
+            "dead-lettered %s[%d]@%d after %d attempts: %s",
+            record.topic,
+            record.partition,
+            record.offset,
+            self._retry.max_attempts,
+            error,
+        )
