@@ -20,8 +20,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from rich.console import Console
 
 from loadtests.saga import Outcome, Plan, drive
-from operators.local.settings import REPO_ROOT
 from operators.local.stack import LocalStack
+from operators.paths import REPO_ROOT
 from workloads.contracts.topics import DLQ_SUFFIX, TOPICS
 
 console = Console()

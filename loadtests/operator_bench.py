@@ -29,7 +29,7 @@ from rich.console import Console
 from operators.controller.children import RESOURCES, plain
 from operators.local.kube.cluster import KubeCluster
 from operators.local.kube.operator_process import running_operator
-from operators.local.settings import REPO_ROOT
+from operators.paths import REPO_ROOT
 from operators.pipeline.objects import Owner
 from operators.pipeline.render import render_children
 from operators.pipeline.spec import OrderPipelineSpec

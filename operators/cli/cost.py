@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from operators.local.settings import REPO_ROOT
+from operators.paths import REPO_ROOT
 from policies.cost.answers import Answers, answer
 from policies.cost.capacity import orders_per_day_for_users
 from policies.cost.files import read_assumptions, read_graph, read_prices, write_json

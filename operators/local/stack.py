@@ -24,8 +24,9 @@ from operators.local.processes import Liveness, ManagedProcess
 from operators.local.secrets import read_or_create
 from operators.local.servers import Kafka, Postgres, Prometheus, Redis, Server, ServerStatus
 from operators.local.servers.base import ServerError
-from operators.local.settings import REPO_ROOT, LocalStackSettings
+from operators.local.settings import LocalStackSettings
 from operators.local.workloads import ReplicaStatus, Workloads, WorkloadState
+from operators.paths import REPO_ROOT
 from workloads.catalogue import WORKLOADS
 
 

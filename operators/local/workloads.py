@@ -26,7 +26,8 @@ from typing import Any
 
 from operators.local.plan import MAX_REPLICAS, LocalPlan, LocalWorkload, plan, read
 from operators.local.processes import Liveness, ManagedProcess
-from operators.local.settings import REPO_ROOT, LocalStackSettings
+from operators.local.settings import LocalStackSettings
+from operators.paths import REPO_ROOT
 
 
 class WorkloadState(StrEnum):

@@ -17,7 +17,8 @@ from operators.local.installs import ensure_installed
 from operators.local.kube.credentials import ADMIN, Credentials, Identity
 from operators.local.kube.servers import Etcd, KubeApiServer, KubeControllerManager
 from operators.local.servers import Server, ServerStatus
-from operators.local.settings import REPO_ROOT, LocalStackSettings
+from operators.local.settings import LocalStackSettings
+from operators.paths import REPO_ROOT
 
 
 class KubeCluster:

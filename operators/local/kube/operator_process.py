@@ -18,7 +18,7 @@ import httpx
 
 from operators.local.kube.cluster import KubeCluster
 from operators.local.kube.credentials import OPERATOR
-from operators.local.settings import REPO_ROOT
+from operators.paths import REPO_ROOT
 
 
 class OperatorExitedError(RuntimeError):

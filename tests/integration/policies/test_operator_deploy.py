@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from operators.local.settings import REPO_ROOT
+from operators.paths import REPO_ROOT
 from policies.checkov_runner import ScanResult, scan
 
 DEPLOY = REPO_ROOT / "operators" / "deploy"

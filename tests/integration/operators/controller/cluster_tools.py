@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import yaml
 
 from operators.local.kube.cluster import KubeCluster
-from operators.local.settings import REPO_ROOT
+from operators.paths import REPO_ROOT
 
 T = TypeVar("T")
 EXAMPLES = REPO_ROOT / "operators" / "examples"

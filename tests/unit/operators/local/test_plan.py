@@ -16,8 +16,9 @@ from operators.local.plan import (
     plan,
     read,
 )
-from operators.local.settings import REPO_ROOT, LocalStackSettings
+from operators.local.settings import LocalStackSettings
 from operators.local.workloads import Desired, Workloads
+from operators.paths import REPO_ROOT
 from operators.pipeline import pods
 from operators.pipeline.objects import Owner
 from operators.pipeline.spec import OrderPipeline

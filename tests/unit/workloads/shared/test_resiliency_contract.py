@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from pydantic_settings import SettingsError
 from tenacity import RetryCallState
 
-from operators.local.settings import REPO_ROOT
+from operators.paths import REPO_ROOT
 from operators.pipeline import resiliency as rendered
 from operators.pipeline.spec import load
 from workloads.shared.database import DatabaseSettings
