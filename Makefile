@@ -10,6 +10,8 @@ UV := $(UV_HOME)/bin/uv
 BIN := .venv/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_CACHE_DIR := $(CACHE)/uv-cache
+# The pinned uv, for the test that builds each deployable's environment as its image would.
+export CONVEYOR_UV := $(UV)
 
 .PHONY: help setup up down status demo test unit lint format lock clean bench schemas kube-up kube-down bench-operator
 
