@@ -79,6 +79,14 @@ async def committed(
     return {tp: max(offsets[tp].offset, 0) if tp in offsets else 0 for tp in tps}
 
 
+async def lag(stack: LocalStack, group: str, topics: set[str]) -> int:
+    """Records of these topics the group has not committed yet: work waiting for it."""
+    tps = [tp for topic in sorted(topics) for tp in partitions(topic)]
+    end = await end_offsets(stack, tps)
+    done = await committed(stack, group, tps)
+    return sum(end[tp] - done[tp] for tp in tps)
+
+
 async def records_with_key(
     stack: LocalStack, topic: str, key: str
 ) -> list[ConsumerRecord[bytes, bytes]]:
