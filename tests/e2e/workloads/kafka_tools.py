@@ -1,13 +1,17 @@
-"""Publish raw records and read dead letters, for tests that talk to Kafka directly."""
+"""Publish raw records, read topics and dead letters, and see how far a consumer group has read.
+
+The group's committed offsets are what tests wait on to show that something did NOT happen: a
+service commits an offset only after the records before it were applied (or dead-lettered), so a
+committed offset past a record proves the service had its chance at it.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from operators.local.stack import LocalStack
+from tests.support.eventually import eventually
 from workloads.contracts.topics import TOPICS
 from workloads.shared.messaging import dlq
 from workloads.shared.messaging.kafka import create_producer
@@ -21,27 +25,66 @@ async def publish_raw(
     key: str,
     headers: list[tuple[str, bytes]] | None = None,
     times: int = 1,
-) -> None:
+) -> TopicPartition:
+    """Send `times` copies; returns the partition they went to (one key, one partition)."""
     producer = create_producer(stack.kafka.client_settings())
     await producer.start()
     try:
         for _ in range(times):
-            await producer.send_and_wait(topic, value, key=key.encode(), headers=headers or [])
+            sent = await producer.send_and_wait(
+                topic, value, key=key.encode(), headers=headers or []
+            )
     finally:
         await producer.stop()
+    return TopicPartition(topic, sent.partition)
 
 
 async def wait_dead_letter(
     stack: LocalStack, topic: str, *, key: str, timeout_s: float = 30
 ) -> dlq.DeadLetter:
-    deadline = time.monotonic() + timeout_s
-    while True:
+    async def parked() -> dlq.DeadLetter:
         letters = await dlq.read(stack.kafka.client_settings(), topic, pending_only=False)
         found = [letter for letter in letters if letter.key == key]
-        if found:
-            return found[-1]
-        assert time.monotonic() < deadline, f"nothing with key {key} reached {topic}"
-        await asyncio.sleep(0.3)
+        assert found, f"nothing with key {key} reached {topic}"
+        return found[-1]
+
+    return await eventually(parked, within_s=timeout_s, every_s=0.3)
+
+
+def partitions(topic: str) -> list[TopicPartition]:
+    spec = next(t for t in TOPICS if t.name == topic)
+    return [TopicPartition(topic, p) for p in range(spec.partitions)]
+
+
+async def end_offsets(stack: LocalStack, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+    """The offset the next record of each partition will get."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka.bootstrap_servers)
+    await consumer.start()
+    try:
+        return dict(await consumer.end_offsets(tps))
+    finally:
+        await consumer.stop()
+
+
+async def committed(
+    stack: LocalStack, group: str, tps: list[TopicPartition]
+) -> dict[TopicPartition, int]:
+    """The group's committed offset (the next record it will read) per partition; 0 if none."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka.bootstrap_servers)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(group, partitions=tps)
+    finally:
+        await admin.close()
+    return {tp: max(offsets[tp].offset, 0) if tp in offsets else 0 for tp in tps}
+
+
+async def lag(stack: LocalStack, group: str, topics: set[str]) -> int:
+    """Records of these topics the group has not committed yet: work waiting for it."""
+    tps = [tp for topic in sorted(topics) for tp in partitions(topic)]
+    end = await end_offsets(stack, tps)
+    done = await committed(stack, group, tps)
+    return sum(end[tp] - done[tp] for tp in tps)
 
 
 async def records_with_key(
@@ -51,8 +94,7 @@ async def records_with_key(
     consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka.bootstrap_servers)
     await consumer.start()
     try:
-        spec = next(t for t in TOPICS if t.name == topic)
-        tps = [TopicPartition(topic, p) for p in range(spec.partitions)]
+        tps = partitions(topic)
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         end = await consumer.end_offsets(tps)

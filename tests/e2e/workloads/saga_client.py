@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +12,7 @@ import httpx
 from rich.console import Console
 
 from operators.local.stack import LocalStack
+from tests.support.eventually import eventually
 
 TERMINAL = {"CONFIRMED", "CANCELLED", "SHIPPED"}
 
@@ -41,16 +40,15 @@ class SagaClient:
     async def wait_sellable(self, *product_ids: str, timeout_s: float = 20) -> None:
         """Until the order service's product read model has caught up with inventory."""
         conn = await asyncpg.connect(self.stack.postgres.dsn("order"))
+
+        async def known() -> None:
+            count = await conn.fetchval(
+                "SELECT count(*) FROM products WHERE product_id = ANY($1)", list(product_ids)
+            )
+            assert count == len(product_ids), f"order never learned of {product_ids}"
+
         try:
-            deadline = time.monotonic() + timeout_s
-            while True:
-                known = await conn.fetchval(
-                    "SELECT count(*) FROM products WHERE product_id = ANY($1)", list(product_ids)
-                )
-                if known == len(product_ids):
-                    return
-                assert time.monotonic() < deadline, f"order never learned of {product_ids}"
-                await asyncio.sleep(0.05)
+            await eventually(known, within_s=timeout_s, every_s=0.05)
         finally:
             await conn.close()
 
@@ -97,16 +95,16 @@ class SagaClient:
     async def wait_status(
         self, order_id: str, statuses: set[str], timeout_s: float = 60
     ) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout_s
-        while True:
+
+        async def reached() -> dict[str, Any]:
             try:
                 order = await self.order(order_id)
-                if order["status"] in statuses:
-                    return order
-            except httpx.HTTPError:
-                pass  # the order service may be restarting
-            assert time.monotonic() < deadline, f"order {order_id} never reached a terminal state"
-            await asyncio.sleep(0.1)
+            except httpx.HTTPError as exc:  # the order service may be restarting
+                raise AssertionError(f"order {order_id}: {exc!r}") from exc
+            assert order["status"] in statuses, f"order {order_id} is still {order['status']}"
+            return order
+
+        return await eventually(reached, within_s=timeout_s)
 
     async def stock(self, product_id: str) -> dict[str, Any]:
         response = await self.http.get(self.url("inventory", f"/v1/inventory/{product_id}"))

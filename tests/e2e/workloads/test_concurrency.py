@@ -11,6 +11,7 @@ from rich.console import Console
 
 from operators.local.stack import LocalStack
 from tests.e2e.workloads.saga_client import SagaClient
+from tests.support.eventually import eventually
 
 
 async def test_200_concurrent_orders_for_50_units_confirm_exactly_50(client: SagaClient) -> None:
@@ -34,18 +35,24 @@ async def test_scaling_a_consumer_from_1_to_3_replicas_under_load_loses_nothing(
     stack = workloads_restored
     product = await client.seed(available=1000)
 
-    async def load() -> list[str]:
-        placed = []
+    placed: list[str] = []
+
+    async def load() -> None:
         for _ in range(40):
-            placed += await asyncio.gather(*(client.place_ok(product, 1) for _ in range(5)))
-            await asyncio.sleep(0.15)
-        return placed
+            placed.extend(await asyncio.gather(*(client.place_ok(product, 1) for _ in range(5))))
+            await asyncio.sleep(0.15)  # paces the load over several seconds; it waits for nothing
+
+    async def inventory_is_busy() -> None:  # scale under load: once inventory answers the load
+        assert placed, "no order placed yet"
+        first = await client.order(placed[0])
+        assert first["saga_step"] != "RESERVING_INVENTORY", f"inventory has not answered: {first}"
 
     traffic = asyncio.create_task(load())
-    await asyncio.sleep(0.5)
+    await eventually(inventory_is_busy, within_s=30)
     stack.workloads.scale("inventory", 3)
     await asyncio.to_thread(stack.wait_for_workloads, Console(file=io.StringIO()))
-    orders = await traffic
+    await traffic
+    orders = placed
     finals = await asyncio.gather(*(client.wait_terminal(o, timeout_s=120) for o in orders))
     assert {f["status"] for f in finals} == {"CONFIRMED"}
     assert (await client.stock(product))["available"] == 1000 - len(orders)

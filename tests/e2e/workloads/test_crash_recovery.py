@@ -7,9 +7,20 @@ import asyncio
 import pytest
 
 from operators.local.stack import LocalStack
+from tests.e2e.workloads.kafka_tools import lag
 from tests.e2e.workloads.saga_client import SagaClient
+from tests.support.eventually import eventually
+from workloads.contracts.registry import spec_of
+from workloads.inventory.consumers import READS as INVENTORY
+from workloads.order.consumers import SAGA_READS
+from workloads.payment.consumers import READS as PAYMENT
 
 ORDERS = 30
+VICTIMS = {  # workload -> the consumer group that carries its part of the saga, and what it reads
+    "inventory": ("inventory", INVENTORY["inventory"]),
+    "payment": ("payment", PAYMENT["payment"]),
+    "order": ("order-saga", list(SAGA_READS.values())),
+}
 
 
 @pytest.mark.parametrize("victim", ["inventory", "payment", "order"])
@@ -21,8 +32,15 @@ async def test_sigkill_mid_saga_then_restart_every_order_reaches_a_terminal_stat
     cards = ["tok_decline" if i % 5 == 0 else "tok_visa" for i in range(ORDERS)]
     orders = await asyncio.gather(*(client.place_ok(product, 1, card=c) for c in cards))
 
-    stack.workloads.hold(victim, 0)  # SIGKILL, and keep it down for a moment
-    await asyncio.sleep(1.5)
+    stack.workloads.hold(victim, 0)  # SIGKILL, and keep it down while sagas need it
+    group, reads = VICTIMS[victim]
+    topics = {spec_of(r.message_type).topic for r in reads}
+
+    async def work_waits_for_the_victim() -> None:  # so the restart must pick sagas up mid-way
+        waiting = await lag(stack, group, topics)
+        assert waiting > 0, f"nothing waits for {victim} while it is down"
+
+    await eventually(work_waits_for_the_victim, within_s=30)
     stack.workloads.release(victim, 0)
 
     finals = await asyncio.gather(*(client.wait_terminal(o, timeout_s=120) for o in orders))

@@ -5,15 +5,21 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import asyncpg
 
 from operators.local.stack import LocalStack
-from tests.e2e.workloads.kafka_tools import publish_raw, wait_dead_letter
+from tests.e2e.workloads.kafka_tools import (
+    committed,
+    end_offsets,
+    publish_raw,
+    records_with_key,
+    wait_dead_letter,
+)
 from tests.e2e.workloads.saga_client import SagaClient
+from tests.support.eventually import eventually
 from workloads.contracts import events as ev
 from workloads.shared.messaging import dlq
 from workloads.shared.messaging.envelope import Envelope
@@ -30,7 +36,7 @@ async def test_the_same_event_delivered_five_times_has_effect_once(
         order_id=order_id, items=[ev.OrderLine(product_id=product, quantity=3)]
     )
     envelope = Envelope.wrap(command, correlation_id="five-times")
-    await publish_raw(
+    tp = await publish_raw(
         stack,
         envelope.topic,
         envelope.to_value(),
@@ -38,27 +44,40 @@ async def test_the_same_event_delivered_five_times_has_effect_once(
         headers=envelope.headers(),
         times=5,
     )
+    last = (await end_offsets(stack, [tp]))[tp] - 1  # the fifth copy, or a record after it
+
+    # Inventory commits an offset only after applying every record before it, so once its
+    # committed offset passes the fifth copy, all five deliveries were handled.
+    async def all_five_handled() -> None:
+        reached = (await committed(stack, "inventory", [tp]))[tp]
+        assert reached > last, f"inventory has read {tp} up to {reached}, not past {last}"
+
+    await eventually(all_five_handled, within_s=30)
     conn = await asyncpg.connect(stack.postgres.dsn("inventory"))
     try:
-        for _ in range(100):
-            seen = await conn.fetchval(
-                "SELECT count(*) FROM inbox WHERE event_id = $1", envelope.event_id
-            )
-            if seen:
-                break
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(1.0)  # let the other four deliveries arrive too
-        assert (
-            await conn.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", envelope.event_id)
-            == 1
-        )
         held = await conn.fetchval(
             "SELECT sum(quantity) FROM reservations WHERE order_id = $1", order_id
         )
         assert held == 3
+
+        # The effect that would repeat without the inbox: a reply per delivery. The effects
+        # committed with their outbox rows; once the relay has drained them, all are on Kafka.
+        async def replies_published() -> None:
+            left = await conn.fetchval("SELECT count(*) FROM outbox WHERE key = $1", order_id)
+            assert left == 0, f"{left} replies for {order_id} not yet published"
+
+        await eventually(replies_published, within_s=30)
     finally:
         await conn.close()
-    assert (await client.stock(product))["available"] == 7
+    stock = await client.stock(product)
+    assert (stock["available"], stock["held"]) == (7, 3)
+    records = await records_with_key(stack, "inventory.reserved", order_id)
+    replies = {
+        reply.event_id
+        for reply in (Envelope.from_value(record.value) for record in records)
+        if reply.causation_id == str(envelope.event_id)
+    }
+    assert len(replies) == 1, f"{len(replies)} InventoryReserved for one command delivered 5 times"
 
 
 async def test_a_poison_message_goes_to_the_dlq_after_three_tries_and_the_consumer_moves_on(
@@ -126,10 +145,12 @@ async def test_a_crash_after_publishing_before_the_offset_commit_applies_once(
     order_id = await client.place_ok(product, 1)
     assert (await client.wait_terminal(order_id))["status"] == "CONFIRMED"
     assert marker.exists(), "the injected crash did not happen"
-    deadline = time.monotonic() + 30
-    while stack.workloads.process("payment", 0).pid() in {pid_before, None}:
-        assert time.monotonic() < deadline, "payment was not restarted after its crash"
-        await asyncio.sleep(0.1)
+
+    async def restarted() -> None:
+        pid = stack.workloads.process("payment", 0).pid()
+        assert pid not in {pid_before, None}, "payment was not restarted after its crash"
+
+    await eventually(restarted, within_s=30)
     stack.wait_for_workloads(SagaClient.quiet_console())
 
     payment = await client.payment(order_id)
@@ -158,9 +179,10 @@ async def test_a_full_redrive_empties_the_pending_queue_and_a_poison_comes_back(
     assert await dlq.redrive(settings, topic) == len(before)
     after = await dlq.read(settings, topic, pending_only=True)
     assert all(letter.offset > last for letter in after), "redriven letters are still pending"
-    deadline = time.monotonic() + 30
-    while not any(letter.key == key for letter in after):  # still poison: it is parked again
-        assert time.monotonic() < deadline, "the redriven poison message never came back"
-        await asyncio.sleep(0.3)
-        after = await dlq.read(settings, topic, pending_only=True)
-    assert all(letter.offset > last for letter in after)
+
+    async def parked_again() -> None:  # still poison: it is dead-lettered again
+        pending = await dlq.read(settings, topic, pending_only=True)
+        assert any(letter.key == key for letter in pending), "the redriven poison never came back"
+        assert all(letter.offset > last for letter in pending), "a redriven letter is pending"
+
+    await eventually(parked_again, within_s=30, every_s=0.3)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 from pathlib import Path
 
 from operators.local.processes import Liveness, ManagedProcess
+from tests.support.eventually import eventually_sync
 
 
 def _process(tmp_path: Path) -> ManagedProcess:
@@ -16,10 +16,10 @@ def _process(tmp_path: Path) -> ManagedProcess:
 
 
 def _wait_for(process: ManagedProcess, liveness: Liveness) -> None:
-    deadline = time.monotonic() + 5
-    while process.liveness() is not liveness:
-        assert time.monotonic() < deadline, f"still {process.liveness()}"
-        time.sleep(0.02)
+    def reached() -> None:
+        assert (now := process.liveness()) is liveness, f"still {now}"
+
+    eventually_sync(reached, within_s=5, every_s=0.02)
 
 
 def test_spawned_process_is_alive_then_stopped(tmp_path: Path) -> None:
@@ -62,7 +62,11 @@ def test_torn_pid_file_counts_as_dead(tmp_path: Path) -> None:
 
 def test_slow_process_is_killed_after_the_timeout(tmp_path: Path) -> None:
     process = _process(tmp_path)
-    process.spawn(["bash", "-c", "trap '' TERM; sleep 30"], cwd=tmp_path)
-    time.sleep(0.2)  # let bash install its trap
+    process.spawn(["bash", "-c", "trap '' TERM; echo trap-installed; sleep 30"], cwd=tmp_path)
+
+    def trapped() -> None:  # bash says so once the trap is in place: SIGTERM is now ignored
+        assert "trap-installed" in process.log_file.read_text(), "bash has not set its trap yet"
+
+    eventually_sync(trapped, within_s=5, every_s=0.02)
     assert process.stop(sig=signal.SIGTERM, timeout_s=0.5)
     assert process.liveness() is Liveness.NEVER_STARTED

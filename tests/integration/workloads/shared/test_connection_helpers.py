@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 
 import asyncpg
@@ -11,6 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from operators.local.stack import LocalStack
+from tests.support.eventually import eventually
 from workloads.shared.cache import RedisSettings, create_redis
 from workloads.shared.database import DatabaseSettings, create_pool, transaction
 
@@ -59,10 +58,11 @@ async def test_redis_round_trip_with_expiry(stack: LocalStack) -> None:
         assert await client.set(key, "value", px=400)
         assert await client.get(key) == "value"
         assert 0 < await client.pttl(key) <= 400
-        deadline = time.monotonic() + 5
-        while await client.exists(key):
-            assert time.monotonic() < deadline, "the key outlived its expiry"
-            await asyncio.sleep(0.05)
+
+        async def expired() -> None:
+            assert not await client.exists(key), "the key outlived its expiry"
+
+        await eventually(expired, within_s=5, every_s=0.05)
         assert await client.get(key) is None
     finally:
         await client.aclose()

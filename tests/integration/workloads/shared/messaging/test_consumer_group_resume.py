@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections import defaultdict
 
@@ -11,6 +10,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from rich.console import Console
 
 from operators.local.stack import LocalStack
+from tests.support.eventually import eventually
 from workloads.contracts.topics import DAY_MS, TopicSpec
 from workloads.shared.messaging.kafka import (
     KafkaSettings,
@@ -39,9 +39,8 @@ async def _consume(
     """Read exactly `count` records; return (key, value) pairs and the next offset per partition."""
     seen: list[tuple[str, int]] = []
     next_offsets: dict[TopicPartition, int] = {}
-    deadline = time.monotonic() + timeout_s
-    while len(seen) < count:
-        assert time.monotonic() < deadline, f"only {len(seen)} of {count} records arrived"
+
+    async def all_arrived() -> None:
         batch = await consumer.getmany(timeout_ms=500, max_records=count - len(seen))
         for tp, records in batch.items():
             for record in records:
@@ -49,6 +48,9 @@ async def _consume(
                 assert record.value is not None
                 seen.append((record.key.decode(), int(record.value)))
                 next_offsets[tp] = record.offset + 1
+        assert len(seen) == count, f"only {len(seen)} of {count} records arrived"
+
+    await eventually(all_arrived, within_s=timeout_s, every_s=0)
     return seen, next_offsets
 
 
@@ -79,14 +81,19 @@ async def test_group_resumes_from_committed_offsets_after_broker_restart(
     await second.start()
     try:
         seen_after, offsets = await _consume(second, 300)
-        extra = await second.getmany(timeout_ms=1500)
+        # Nothing beyond: having read 300 records the group stands at the end of every partition
+        # (a wait for more records could only show that none came *yet*).
+        assigned = sorted(second.assignment())
+        positions = {tp: await second.position(tp) for tp in assigned}
+        end = await second.end_offsets(assigned)
         await second.commit(offsets)
     finally:
         await second.stop()
 
     before = [value for _, value in seen_before]
     after = [value for _, value in seen_after]
-    assert not extra, "records beyond the expected 300 were delivered after the restart"
+    assert len(assigned) == 3, f"the group holds {assigned}, not the topic's 3 partitions"
+    assert positions == end, "records beyond the expected 300 were left after the restart"
     assert not set(before) & set(after), "committed records were read again"
     assert len(after) == len(set(after)), "a record was delivered twice to the same group"
     assert sorted(before + after) == list(range(450)), "records were lost"

@@ -9,6 +9,7 @@ from aiokafka.structs import ConsumerRecord
 from pydantic import SecretStr
 
 from operators.local.stack import LocalStack
+from tests.support.eventually import eventually
 from workloads.contracts import events as ev
 from workloads.shared.database import Connection, DatabaseSettings, create_pool, transaction
 from workloads.shared.messaging.consumer import EventConsumer, Reads, Subscription
@@ -27,7 +28,18 @@ async def test_two_consumers_racing_on_the_same_duplicate_apply_it_once(stack: L
 
         async def slow_effect(conn: Connection, envelope: Envelope) -> None:
             await conn.execute("INSERT INTO race_effects VALUES ($1, 1)", envelope.event_id)
-            await asyncio.sleep(0.3)  # hold the transaction open while the other one arrives
+
+            # Hold this transaction open until the other delivery is seen waiting on a lock we
+            # hold (its inbox claim on our uncommitted row), so the two really overlap.
+            # pg_locks is read live, not from the transaction's statistics snapshot.
+            async def the_other_waits_on_us() -> None:
+                waiting = await conn.fetchval(
+                    "SELECT count(*) FROM pg_locks"
+                    " WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+                )
+                assert waiting, "the other delivery has not reached its inbox claim yet"
+
+            await eventually(the_other_waits_on_us, within_s=5, every_s=0.02)
 
         reads = Reads("OrderCancelled", frozenset({1}), ev.OrderCancelled)
         group = f"race-{uuid.uuid4().hex[:8]}"
