@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import kopf
 import pytest
+from aiokafka.errors import KafkaConnectionError
 
 from operators.controller.children import Children, controlled_by, observation, owns_replicas
-from operators.controller.handlers import Runtime, _kafka_connection
-from operators.controller.lag import KafkaLag, groups_of
+from operators.controller.kafka_connection import kafka_connection
+from operators.controller.lag import groups_of, read_lags
 from operators.controller.reconcile import SCALED, InvalidSpecError, parse_spec, scaling_decisions
 from operators.controller.watch_health import WatchHealth, outranked
 from operators.pipeline.spec import KafkaSpec
@@ -123,25 +125,26 @@ class _SecretsOnly(Children):
 
 async def test_lag_is_read_with_the_credentials_the_spec_names() -> None:
     children = _SecretsOnly({"username": "op", "password": "pw"})
-    rt = Runtime(children=children, lag=KafkaLag(), priority=1)
     kafka = KafkaSpec.model_validate(
         {"bootstrapServers": "b-1.msk:9096", "authSecretRef": {"name": "conveyor-kafka"}}
     )
-    options = await _kafka_connection(rt, kafka, "shop")
+    options = await kafka_connection(kafka, "shop", children=children)
     assert children.read == [("shop", "conveyor-kafka")]
     assert options["security_protocol"] == "SASL_SSL"
     assert options["sasl_plain_username"] == "op"
     plain = KafkaSpec.model_validate({"bootstrapServers": "127.0.0.1:19092"})
-    assert await _kafka_connection(rt, plain, "shop") == {"bootstrap_servers": "127.0.0.1:19092"}
+    assert await kafka_connection(plain, "shop", children=children) == {
+        "bootstrap_servers": "127.0.0.1:19092"
+    }
 
 
 async def test_a_kafka_secret_without_a_password_is_a_retryable_error() -> None:
-    rt = Runtime(children=_SecretsOnly({"username": "op"}), lag=KafkaLag(), priority=1)
+    children = _SecretsOnly({"username": "op"})
     kafka = KafkaSpec.model_validate(
         {"bootstrapServers": "b-1.msk:9096", "authSecretRef": {"name": "conveyor-kafka"}}
     )
     with pytest.raises(kopf.TemporaryError, match="password"):
-        await _kafka_connection(rt, kafka, "shop")
+        await kafka_connection(kafka, "shop", children=children)
 
 
 def test_replicas_are_owned_only_by_an_apply_that_set_them() -> None:
@@ -184,3 +187,24 @@ def test_an_unreadable_spec_fails_every_condition_and_keeps_their_transition_tim
         now=NOW + timedelta(minutes=5),
     )
     assert later == first
+
+
+class _Lags:
+    def __init__(self, lags: dict[str, int | Exception]) -> None:
+        self.lags = lags
+
+    async def lag(self, connection: Mapping[str, Any], workload: str) -> int:
+        found = self.lags[workload]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+
+async def test_a_workload_whose_lag_is_unreadable_is_logged_and_left_out(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    source = _Lags({"payment": KafkaConnectionError("down"), "notification": 7})
+    logger = logging.getLogger("test.lag")
+    lags = await read_lags(source, {}, ["payment", "notification"], logger=logger)
+    assert lags == {"notification": 7}
+    assert "lag of payment unreadable" in caplog.text
