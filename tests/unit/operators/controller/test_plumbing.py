@@ -19,6 +19,7 @@ from operators.controller.reconcile import SCALED, InvalidSpecError, parse_spec,
 from operators.controller.watch_health import WatchHealth, outranked
 from operators.pipeline.spec import KafkaSpec
 from operators.pipeline.status import invalid_spec_status
+from workloads.catalogue import WORKLOADS
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -64,6 +65,12 @@ def test_lag_counts_every_group_of_a_workload_and_no_other() -> None:
     groups = ["order-saga", "order-products", "orders", "inventory", "order"]
     assert groups_of("order", groups) == ["order", "order-products", "order-saga"]
     assert groups_of("payment", groups) == []
+
+
+def test_lag_counts_exactly_the_consumer_groups_the_catalogue_gives_each_workload() -> None:
+    every_group = [group for w in WORKLOADS for group in w.consumer_groups]
+    for workload in WORKLOADS:
+        assert groups_of(workload.name, every_group) == sorted(workload.consumer_groups)
 
 
 def test_scaling_decisions_survive_garbage_in_the_annotation() -> None:
