@@ -101,13 +101,9 @@ async def clean_up(body: kopf.Body, memo: kopf.Memo, logger: kopf.Logger, **_: A
 @kopf.on.event(GROUP, VERSION, PLURAL)
 async def watch_seen(event: kopf.RawEvent, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     state = started_state(memo)
-    if state is None:
-        return
-    uid = body.metadata.uid or ""
-    if event["type"] == "DELETED":
-        state.health.forget(uid)
-    else:
-        state.health.saw(uid, str(body.metadata.get("resourceVersion", "")))
+    if state is not None:
+        version = str(body.metadata.get("resourceVersion", ""))
+        state.health.observe(event["type"], body.metadata.uid or "", version)
 
 
 @kopf.timer(GROUP, VERSION, PLURAL, interval=AUTOSCALE_S, initial_delay=AUTOSCALE_S, timeout=60)

@@ -215,3 +215,11 @@ async def test_a_workload_whose_lag_is_unreadable_is_logged_and_left_out(
     lags = await read_lags(source, {}, ["payment", "notification"], logger=logger)
     assert lags == {"notification": 7}
     assert "lag of payment unreadable" in caplog.text
+
+
+def test_a_deleted_object_is_forgotten_and_any_other_event_is_seen() -> None:
+    health = WatchHealth(grace_s=30)
+    health.observe("MODIFIED", "a", "7")
+    assert health.seen == {"a": "7"}
+    health.observe("DELETED", "a", "8")
+    assert health.seen == {}
