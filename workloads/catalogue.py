@@ -1,7 +1,18 @@
-"""The workloads of Conveyor: what each owns and how it runs (ARCHITECTURE.md §3).
+"""The workloads of Conveyor, one record each: every fact about a workload, said once.
 
-This is the single list the local runner reads to create one database per service and to start
-each runnable workload; it is the first form of the OrderPipeline spec the operator formalises.
+Each `Workload` says what it is for, what it owns (its own database), how it runs locally (its
+module and loopback port), and how it connects (ARCHITECTURE.md §3): the Kafka consumer groups
+it reads with and the topics it reads and writes, whether it uses Redis, and whether it calls
+other workloads over HTTP (only the edge does). Everything else is derived from these records:
+the local runner creates one database per owner and starts each runnable workload; the operator
+(operators/pipeline/topology.py) derives NetworkPolicies, the CRD's CEL rules, the resiliency
+targets in each ConfigMap and which workloads may scale on consumer lag. A new workload or
+connection is therefore declared here once.
+
+Topics are named as in workloads/contracts/topics.py; consumer groups as the services create
+them (`Runtime.consumer(group, ...)`), and lag-based autoscaling counts exactly these groups.
+Workloads not built yet (no module) carry their planned connections, so a pipeline can already
+describe them.
 """
 
 from __future__ import annotations
@@ -18,10 +29,29 @@ class Workload:
     http_port: int | None = None  # replica i listens on http_port + 100 * i
     replicas: int = 1
     env: dict[str, str] = field(default_factory=dict)
+    consumer_groups: tuple[str, ...] = ()  # Kafka consumer groups it reads with
+    reads: tuple[str, ...] = ()  # topics its consumer groups subscribe to
+    writes: tuple[str, ...] = ()  # topics it publishes to (through its outbox)
+    uses_redis: bool = False
+    calls_workloads: bool = False  # the edge: calls every other workload over HTTP
+
+    def __post_init__(self) -> None:
+        if bool(self.consumer_groups) != bool(self.reads):
+            raise ValueError(f"{self.name}: consumer groups and the topics they read go together")
 
     @property
     def runnable(self) -> bool:
         return self.module is not None
+
+    @property
+    def consumes_kafka(self) -> bool:
+        """Reads Kafka through consumer groups, so it can scale on their lag."""
+        return bool(self.consumer_groups)
+
+    @property
+    def uses_kafka(self) -> bool:
+        """Produces or consumes: needs the Kafka bootstrap servers and Kafka egress."""
+        return self.consumes_kafka or bool(self.writes)
 
     def port(self, replica: int) -> int:
         if self.http_port is None:
@@ -30,15 +60,45 @@ class Workload:
 
 
 WORKLOADS: tuple[Workload, ...] = (
-    Workload("gateway", owns_database=False, purpose="HTTP edge, rate limits in Redis"),
+    Workload(
+        "gateway",
+        owns_database=False,
+        purpose="HTTP edge, rate limits in Redis",
+        uses_redis=True,
+        calls_workloads=True,
+    ),
     Workload("identity", owns_database=True, purpose="users, credentials, refresh-token families"),
-    Workload("catalog", owns_database=True, purpose="products and categories"),
+    Workload(
+        "catalog",
+        owns_database=True,
+        purpose="products and categories",
+        # planned: ProductUpdated; the topic joins contracts/topics.py with the service
+        writes=("catalog.products",),
+    ),
     Workload(
         "order",
         owns_database=True,
         purpose="orders, saga state, event store, read model",
         module="workloads.order",
         http_port=18001,
+        consumer_groups=("order-saga", "order-products"),
+        reads=(
+            "inventory.reserved",
+            "inventory.reservation_failed",
+            "inventory.released",
+            "inventory.products",
+            "payments.completed",
+            "payments.failed",
+            "payments.refunded",
+            "shipping.shipped",
+        ),
+        writes=(
+            "orders.created",
+            "orders.confirmed",
+            "orders.failed",
+            "inventory.commands",
+            "payments.commands",
+        ),
     ),
     Workload(
         "inventory",
@@ -46,6 +106,14 @@ WORKLOADS: tuple[Workload, ...] = (
         purpose="stock and reservations",
         module="workloads.inventory",
         http_port=18002,
+        consumer_groups=("inventory",),
+        reads=("inventory.commands", "orders.confirmed"),
+        writes=(
+            "inventory.reserved",
+            "inventory.reservation_failed",
+            "inventory.released",
+            "inventory.products",
+        ),
     ),
     Workload(
         "payment",
@@ -53,14 +121,27 @@ WORKLOADS: tuple[Workload, ...] = (
         purpose="payments, refunds, ledger",
         module="workloads.payment",
         http_port=18003,
+        consumer_groups=("payment",),
+        reads=("payments.commands",),
+        writes=("payments.completed", "payments.failed", "payments.refunded"),
     ),
-    Workload("shipping", owns_database=True, purpose="shipments"),
+    Workload(
+        "shipping",
+        owns_database=True,
+        purpose="shipments",
+        consumer_groups=("shipping",),
+        reads=("orders.confirmed",),
+        writes=("shipping.shipped",),
+    ),
     Workload(
         "notification",
         owns_database=True,
         purpose="notification log",
         module="workloads.notification",
         http_port=18004,
+        consumer_groups=("notification",),
+        reads=("orders.confirmed", "orders.failed"),
+        writes=("notifications.send",),
     ),
 )
 

@@ -14,7 +14,8 @@ import secrets
 
 import kopf
 
-from operators.controller import handlers
+from operators.controller import handlers  # noqa: F401  (registers the kopf handlers)
+from operators.controller.watched import PEERING
 
 PRIORITY_RANGE = 1_000_000
 
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
             clusterwide=not args.namespace,
             namespaces=args.namespace,
             priority=priority,
-            peering_name=None if args.standalone else handlers.PEERING,
+            peering_name=None if args.standalone else PEERING,
             standalone=args.standalone,
             liveness_endpoint=args.liveness,
             memo=kopf.Memo(priority=priority),

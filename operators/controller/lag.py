@@ -8,16 +8,21 @@ pipeline. Partitions a group never committed are not counted: a brand-new group 
 to work off yet. Group names are not scoped to a pipeline: one Kafka cluster serves one pipeline
 (as each environment's stack provisions it). The connection options are the workloads' own
 (`KafkaSettings.connection()`): plaintext locally, SASL/SCRAM over TLS with the credentials of
-`spec.kafka.authSecretRef` on MSK.
+`spec.kafka.authSecretRef` on MSK (see kafka_connection).
+
+`read_lags` reads several workloads in turn; a workload whose lag cannot be read (a Kafka or
+network error, a timeout) is logged and left out, so the others still scale this round.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 
 class LagSource(Protocol):
@@ -63,3 +68,20 @@ class KafkaLag:
             await consumer.stop()
         # A partition read by two groups of one workload counts its backlog once per group.
         return sum(max(ends[p] * readers[p] - committed[p], 0) for p in committed)
+
+
+async def read_lags(
+    source: LagSource,
+    connection: Mapping[str, Any],
+    workloads: Iterable[str],
+    *,
+    logger: logging.Logger | logging.LoggerAdapter[Any],
+) -> dict[str, int]:
+    """Lag per workload, in name order; unreadable ones are logged and left out."""
+    lags: dict[str, int] = {}
+    for name in sorted(workloads):
+        try:
+            lags[name] = await source.lag(connection, name)
+        except (KafkaError, OSError, TimeoutError) as exc:
+            logger.warning("lag of %s unreadable, not scaling it this time: %r", name, exc)
+    return lags

@@ -27,6 +27,13 @@ class WatchHealth:
         self.seen[uid] = resource_version
         self.unseen_since.pop(uid, None)  # the stream delivers: restart the clock
 
+    def observe(self, event_type: str | None, uid: str, resource_version: str) -> None:
+        """Record one watch event: a deletion forgets the object, anything else is seen."""
+        if event_type == "DELETED":
+            self.forget(uid)
+        else:
+            self.saw(uid, resource_version)
+
     def forget(self, uid: str) -> None:
         self.seen.pop(uid, None)
         self.unseen_since.pop(uid, None)

@@ -1,11 +1,9 @@
-"""Who talks to whom: the facts about each catalogued workload that rendering and validation need.
+"""Who talks to whom, as rendering and validation ask it: views derived from the catalogue.
 
-The workload catalogue (workloads/catalogue.py) says which workloads exist and which own a
-database; this module adds how they connect (ARCHITECTURE.md §3): which consume Kafka (and may
-therefore scale on consumer lag), which use Kafka at all, which use Redis, and that only the
-gateway calls other workloads over HTTP. NetworkPolicies, the CRD's CEL rules and the resiliency
-targets written into each ConfigMap are derived from these sets, so a new connection is declared
-here once. Tests check these names against the catalogue so the two cannot drift.
+Every fact comes from the one record per workload in workloads/catalogue.py; this module only
+shapes it for the operator. NetworkPolicies, the CRD's CEL rules, the lag-autoscaling check and
+the resiliency targets written into each ConfigMap read these names, so a new workload or a new
+connection is declared in the catalogue and nowhere else.
 """
 
 from __future__ import annotations
@@ -15,17 +13,12 @@ from workloads.catalogue import BY_NAME, WORKLOADS
 WORKLOAD_NAMES: tuple[str, ...] = tuple(sorted(w.name for w in WORKLOADS))
 DATABASE_OWNERS: frozenset[str] = frozenset(w.name for w in WORKLOADS if w.owns_database)
 RUNNABLE: frozenset[str] = frozenset(w.name for w in WORKLOADS if w.runnable)
-
 # Consumer groups: these read Kafka topics and can scale on their lag.
-KAFKA_CONSUMERS: frozenset[str] = frozenset(
-    {"order", "inventory", "payment", "shipping", "notification"}
-)
+KAFKA_CONSUMERS: frozenset[str] = frozenset(w.name for w in WORKLOADS if w.consumes_kafka)
 # Producers and consumers: everything that needs KAFKA_BOOTSTRAP_SERVERS and Kafka egress.
-KAFKA_CLIENTS: frozenset[str] = KAFKA_CONSUMERS | {"catalog"}
+KAFKA_CLIENTS: frozenset[str] = frozenset(w.name for w in WORKLOADS if w.uses_kafka)
 # Rate limits live in Redis.
-REDIS_CLIENTS: frozenset[str] = frozenset({"gateway"})
-# Synchronous calls happen only at the edge: the gateway calls every other HTTP workload.
-EDGE = "gateway"
+REDIS_CLIENTS: frozenset[str] = frozenset(w.name for w in WORKLOADS if w.uses_redis)
 
 # Infrastructure a resiliency target may name besides a workload (Dapr calls these components).
 COMPONENTS: tuple[str, ...] = ("kafka", "postgres", "redis")
@@ -44,10 +37,14 @@ def uses_redis(workload: str) -> bool:
 
 
 def callees(workload: str, present: frozenset[str]) -> tuple[str, ...]:
-    """The workloads `workload` calls over HTTP, among those present in the pipeline."""
-    if workload != EDGE:
+    """The workloads `workload` calls over HTTP, among those present in the pipeline.
+
+    Synchronous calls happen only at the edge: the edge calls every other workload present.
+    """
+    record = BY_NAME.get(workload)
+    if record is None or not record.calls_workloads:
         return ()
-    return tuple(sorted(name for name in present if name != EDGE))
+    return tuple(sorted(name for name in present if name != workload))
 
 
 def callers(workload: str, present: frozenset[str]) -> tuple[str, ...]:
@@ -60,8 +57,3 @@ def components(workload: str) -> tuple[str, ...]:
     used = {"postgres": uses_postgres(workload), "kafka": uses_kafka(workload)}
     used["redis"] = uses_redis(workload)
     return tuple(name for name in COMPONENTS if used[name])
-
-
-def default_port(workload: str) -> int | None:
-    """The loopback port the local runner gives replica 0 (None for catalogue-only workloads)."""
-    return BY_NAME[workload].http_port

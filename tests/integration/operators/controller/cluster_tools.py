@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 
 from operators.local.kube.cluster import KubeCluster
+from operators.local.kube.operator_process import OperatorProcess
 from operators.paths import REPO_ROOT
 
-T = TypeVar("T")
 EXAMPLES = REPO_ROOT / "operators" / "examples"
 
 
@@ -54,13 +52,23 @@ def pipeline(example: str, namespace: str, name: str = "conveyor") -> dict[str, 
     return body
 
 
-def wait_for(what: str, probe: Callable[[], T | None], timeout_s: float = 20.0) -> T:
-    """Poll until probe returns something truthy; fail naming what did not happen."""
-    deadline = time.monotonic() + timeout_s
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what} (last: {last!r})")
+def handled(operator: OperatorProcess, handler: str, kind: str, name: str, namespace: str) -> int:
+    """How many times the operator's log says `handler` succeeded for this object.
+
+    kopf logs "Handler '<id>' succeeded." once per event it handled, with the object as
+    `pipeline` (the log_refkey), so a count that went up proves an event was handled.
+    """
+    count = 0
+    for line in operator.log.read_text(errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        ref = entry.get("pipeline") if isinstance(entry, dict) else None
+        if (
+            isinstance(ref, dict)
+            and entry.get("message") == f"Handler {handler!r} succeeded."
+            and (ref.get("kind"), ref.get("name"), ref.get("namespace")) == (kind, name, namespace)
+        ):
+            count += 1
+    return count

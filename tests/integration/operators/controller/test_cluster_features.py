@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.integration.operators.controller.cluster_tools import Kubectl, pipeline, wait_for
+from tests.integration.operators.controller.cluster_tools import Kubectl, pipeline
 from tests.integration.operators.controller.test_reconcile import create
+from tests.support.eventually import eventually_sync
 
 PROMETHEUS_KINDS = {"ServiceMonitor": "servicemonitors", "PrometheusRule": "prometheusrules"}
 
@@ -58,17 +58,22 @@ def test_with_the_prometheus_operator_each_workload_gets_a_service_monitor_and_s
 ) -> None:
     kubectl.apply(pipeline("local", namespace))
 
-    def monitors() -> list[dict[str, Any]] | None:
+    def monitors() -> list[dict[str, Any]]:
         found = kubectl.items("servicemonitors", namespace)
-        return found if len(found) == 4 else None
+        assert len(found) == 4, f"{len(found)} ServiceMonitors so far, one per workload wanted"
+        return found
 
-    found = wait_for("a ServiceMonitor per workload", monitors)
+    found = eventually_sync(monitors, within_s=20)
     assert {m["metadata"]["name"] for m in found} == {
         f"conveyor-{w}" for w in ("inventory", "notification", "order", "payment")
     }
-    rules = wait_for(
-        "the SLO PrometheusRule", lambda: kubectl.items("prometheusrules", namespace) or None
-    )
+
+    def slo_rules() -> list[dict[str, Any]]:
+        found = kubectl.items("prometheusrules", namespace)
+        assert found, "no SLO PrometheusRule yet"
+        return found
+
+    rules = eventually_sync(slo_rules, within_s=20)
     groups = rules[0]["spec"]["groups"]
     assert any("burn" in json.dumps(g).lower() for g in groups)
 
@@ -78,11 +83,13 @@ def test_the_scale_subresource_scales_the_whole_pipeline(kubectl: Kubectl, names
     create(kubectl, "local", namespace)
     kubectl.run("scale", "orderpipeline", "conveyor", "-n", namespace, "--replicas=2")
 
-    def doubled() -> bool:
-        deployments = kubectl.items("deployments", namespace)
-        return len(deployments) == 4 and all(d["spec"]["replicas"] == 2 for d in deployments)
+    def doubled() -> None:
+        replicas = {d["metadata"]["name"]: d["spec"]["replicas"] for d in
+                    kubectl.items("deployments", namespace)}  # fmt: skip
+        assert len(replicas) == 4, replicas
+        assert set(replicas.values()) == {2}, f"not every Deployment runs two yet: {replicas}"
 
-    wait_for("every Deployment to run two replicas", doubled)
+    eventually_sync(doubled, within_s=20)
     scale = json.loads(
         kubectl.run("get", "--raw", f"/apis/conveyor.dev/v1alpha1/namespaces/{namespace}"
                     "/orderpipelines/conveyor/scale")
@@ -97,15 +104,12 @@ def test_moving_a_workload_to_an_hpa_keeps_its_replica_count(
     body = pipeline("local", namespace)
     body["spec"]["workloads"]["order"]["replicas"] = 3
     kubectl.apply(body)
-    wait_for(
-        "order at 3 replicas",
-        lambda: (
-            (kubectl.get("deployment", "conveyor-order", namespace) or {})
-            .get("spec", {})
-            .get("replicas")
-            == 3
-        ),
-    )
+
+    def three() -> None:
+        found = kubectl.get("deployment", "conveyor-order", namespace) or {}
+        assert found.get("spec", {}).get("replicas") == 3, "order not at 3 replicas yet"
+
+    eventually_sync(three, within_s=20)
     autoscaling = {"minReplicas": 2, "maxReplicas": 6, "metric": "cpu"}
     kubectl.run(
         "patch", "orderpipeline", "conveyor", "-n", namespace, "--type=json", "-p",
@@ -114,18 +118,25 @@ def test_moving_a_workload_to_an_hpa_keeps_its_replica_count(
             {"op": "add", "path": "/spec/workloads/order/autoscaling", "value": autoscaling},
         ]),
     )  # fmt: skip
-    wait_for("the HPA", lambda: kubectl.get("hpa", "conveyor-order", namespace))
-    time.sleep(2)  # the operator applies the Deployment right after the HPA
-    deployment = json.loads(
-        kubectl.run(
-            "get", "deployment", "conveyor-order", "-n", namespace, "-o", "json",
-            "--show-managed-fields",
-        )
-    )  # fmt: skip
+
+    # The operator applies the HPA, then the Deployment without a replica count: the observable
+    # sign that it did is that its apply no longer owns spec.replicas. Only then does the count
+    # tell whether it fell back.
+    def released() -> dict[str, Any]:
+        assert kubectl.get("hpa", "conveyor-order", namespace) is not None, "no HPA yet"
+        deployment: dict[str, Any] = json.loads(
+            kubectl.run(
+                "get", "deployment", "conveyor-order", "-n", namespace, "-o", "json",
+                "--show-managed-fields",
+            )
+        )  # fmt: skip
+        managers = {
+            e["manager"]
+            for e in deployment["metadata"]["managedFields"]
+            if "f:replicas" in (e.get("fieldsV1") or {}).get("f:spec", {})
+        }
+        assert "conveyor-operator" not in managers, "the operator still owns spec.replicas"
+        return deployment
+
+    deployment = eventually_sync(released, within_s=20)
     assert deployment["spec"]["replicas"] == 3, "the count fell back when the HPA took over"
-    managers = {
-        e["manager"]
-        for e in deployment["metadata"]["managedFields"]
-        if "f:replicas" in (e.get("fieldsV1") or {}).get("f:spec", {})
-    }
-    assert "conveyor-operator" not in managers

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-import time
 from typing import Any
 
 import pytest
@@ -13,12 +13,14 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from operators.local.kube.cluster import KubeCluster
 from operators.local.kube.operator_process import OperatorProcess, running_operator
 from operators.local.stack import LocalStack
-from tests.integration.operators.controller.cluster_tools import (
-    Kubectl,
-    pipeline,
-    wait_for,
+from tests.integration.operators.controller.cluster_tools import Kubectl, handled, pipeline
+from tests.integration.operators.controller.test_reconcile import (
+    children,
+    create,
+    expected,
+    wait_for_children,
 )
-from tests.integration.operators.controller.test_reconcile import children, create, expected, names
+from tests.support.eventually import eventually_sync
 
 
 def versions(kubectl: Kubectl, namespace: str) -> dict[str, str]:
@@ -40,26 +42,44 @@ def test_a_second_replica_with_higher_priority_takes_over_and_the_first_stands_b
     kube: KubeCluster, kubectl: Kubectl, operator: OperatorProcess, namespace: str
 ) -> None:
     with running_operator(kube, priority=200, port=18081, name="rival") as rival:
-        wait_for(
-            "the first replica to pause in favour of the second",
-            lambda: operator.logged("Pausing operations in favour of"),
-        )
+
+        def paused() -> None:
+            assert operator.logged("Pausing operations in favour of"), "the first did not pause"
+
+        eventually_sync(paused, within_s=20)
         create(kubectl, "local", namespace)
         settled = versions(kubectl, namespace)
-        time.sleep(4)
-        assert versions(kubectl, namespace) == settled, "children keep changing: a fight"
+        # A fight is each replica re-applying what the other wrote. The active replica repairs
+        # a ConfigMap on every modification; touching one (a label neither replica owns) and
+        # waiting until the active replica has handled that event means it has also handled
+        # every earlier ConfigMap event of its watch (a stream delivers in order), including
+        # any a second writer caused. The standby, paused by kopf, receives no events at all, so
+        # it gives no signal of its own; its log and its probe show it stood by.
+        before = handled(rival, "repair-configmaps", "ConfigMap", "conveyor-order", namespace)
+        kubectl.run("label", "configmap", "conveyor-order", "-n", namespace, "test/barrier=1")
+
+        def barrier_handled() -> None:
+            seen = handled(rival, "repair-configmaps", "ConfigMap", "conveyor-order", namespace)
+            assert seen > before, "the active replica has not handled the barrier yet"
+
+        eventually_sync(barrier_handled, within_s=10)
+        now = versions(kubectl, namespace)
+        del now["ConfigMap/conveyor-order"], settled["ConfigMap/conveyor-order"]  # the barrier
+        assert now == settled, "children keep changing: a fight"
         assert rival.logged(namespace), "the active replica did not handle the pipeline"
         assert not operator.logged(namespace), "the standby replica handled the pipeline too"
 
-        def standing_by() -> bool:
+        def standing_by() -> None:
             probe = operator.health()  # kopf caches probe results for 10 s
-            return probe is not None and probe.json() == {"watch": "standby"}
+            assert probe is not None
+            assert probe.json() == {"watch": "standby"}
 
-        wait_for("the standby replica's probe to say so", standing_by, timeout_s=15)
-    wait_for(
-        "the first replica to resume when the second leaves",
-        lambda: operator.logged("Resuming operations after the pause"),
-    )
+        eventually_sync(standing_by, within_s=15)
+
+    def resumed() -> None:
+        assert operator.logged("Resuming operations after the pause"), "the first did not resume"
+
+    eventually_sync(resumed, within_s=20)
 
 
 @pytest.fixture
@@ -143,20 +163,16 @@ async def _scale_up_and_down(
     partition: TopicPartition,
 ) -> None:
     kubectl.apply(body)
-    want = expected("local")
-    wait_for("the children", lambda: names(children(kubectl, namespace)) >= want or None)
+    wait_for_children(kubectl, namespace, expected("local"))
 
-    wait_for(
-        "notification to scale up to its maximum on a backlog of 25 (threshold 10)",
-        lambda: _deployment_replicas(kubectl, namespace) == 3,
-        timeout_s=40,
-    )
+    def at(replicas: int) -> None:
+        assert _deployment_replicas(kubectl, namespace) == replicas, f"not at {replicas} yet"
+
+    # a backlog of 25 with a threshold of 10: up to the maximum
+    await asyncio.to_thread(eventually_sync, lambda: at(3), within_s=40)
     events = json.loads(kubectl.run("get", "events", "-n", namespace, "-o", "json"))["items"]
     assert any(e["reason"] == "Scaled" for e in events)
 
     await _commit(kafka, group, partition, 25)
-    wait_for(
-        "notification to scale back down to its minimum once the backlog is gone",
-        lambda: _deployment_replicas(kubectl, namespace) == 1,
-        timeout_s=60,
-    )
+    # the backlog is gone: back down to the minimum
+    await asyncio.to_thread(eventually_sync, lambda: at(1), within_s=60)

@@ -12,11 +12,8 @@ from operators.local.kube.operator_process import OperatorProcess
 from operators.pipeline.objects import MANAGED_BY, Owner
 from operators.pipeline.render import render_children
 from operators.pipeline.spec import OrderPipelineSpec
-from tests.integration.operators.controller.cluster_tools import (
-    Kubectl,
-    pipeline,
-    wait_for,
-)
+from tests.integration.operators.controller.cluster_tools import Kubectl, handled, pipeline
+from tests.support.eventually import eventually_sync
 
 KINDS = "serviceaccounts,configmaps,networkpolicies,services,deployments,hpa,pdb"
 SELECTOR = f"app.kubernetes.io/managed-by={MANAGED_BY},app.kubernetes.io/instance=conveyor"
@@ -41,14 +38,36 @@ def expected(example: str) -> set[str]:
 
 def create(kubectl: Kubectl, example: str, namespace: str) -> dict[str, Any]:
     kubectl.apply(pipeline(example, namespace))
-    want = expected(example)
-    wait_for(
-        f"every child of the {example} example",
-        lambda: names(children(kubectl, namespace)) >= want or None,
-    )
+    wait_for_children(kubectl, namespace, expected(example))
     found = kubectl.get("orderpipeline", "conveyor", namespace)
     assert found is not None
     return found
+
+
+def wait_for_children(kubectl: Kubectl, namespace: str, want: set[str]) -> None:
+    def every_child() -> None:
+        missing = want - names(children(kubectl, namespace))
+        assert not missing, f"children not created yet: {sorted(missing)}"
+
+    eventually_sync(every_child, within_s=20)
+
+
+def pipeline_status(kubectl: Kubectl, namespace: str) -> dict[str, Any]:
+    found = kubectl.get("orderpipeline", "conveyor", namespace)
+    status: dict[str, Any] = (found or {}).get("status") or {}
+    return status
+
+
+def wait_for_status(kubectl: Kubectl, namespace: str, **wanted: Any) -> dict[str, Any]:
+    """The pipeline's status once it shows every `wanted` field (phase=..., ...)."""
+
+    def showing() -> dict[str, Any]:
+        status = pipeline_status(kubectl, namespace)
+        shown = {key: status.get(key) for key in wanted}
+        assert shown == wanted, f"status shows {shown}, waiting for {wanted}"
+        return status
+
+    return eventually_sync(showing, within_s=20)
 
 
 @pytest.mark.usefixtures("operator")
@@ -87,13 +106,13 @@ def test_a_spec_change_patches_children_in_place(kubectl: Kubectl, namespace: st
         json.dumps(patch),
     )  # fmt: skip
 
-    def patched() -> dict[str, Any] | None:
+    def patched() -> dict[str, Any]:
         found = kubectl.get("deployment", "conveyor-payment", namespace)
-        if found and found["spec"]["replicas"] == 2:
-            return found
-        return None
+        assert found is not None
+        assert found["spec"]["replicas"] == 2, "the payment Deployment has the old spec"
+        return found
 
-    after = wait_for("the payment Deployment to take the new spec", patched)
+    after = eventually_sync(patched, within_s=20)
     assert after["metadata"]["uid"] == before["metadata"]["uid"], "recreated, not patched"
     containers = after["spec"]["template"]["spec"]["containers"]
     assert containers[0]["image"] == "conveyor/payment:v2"
@@ -121,20 +140,21 @@ def test_a_child_deleted_by_hand_is_recreated(
     assert before is not None
     kubectl.run("delete", kind, name, "-n", namespace, "--wait=true")
 
-    def recreated() -> dict[str, Any] | None:
+    def recreated() -> None:
         found = kubectl.get(kind, name, namespace)
-        return found if found and found["metadata"]["uid"] != before["metadata"]["uid"] else None
+        assert found is not None, f"{kind}/{name} not recreated yet"
+        assert found["metadata"]["uid"] != before["metadata"]["uid"]
 
-    wait_for(f"{kind}/{name} to be recreated", recreated, timeout_s=10)
+    eventually_sync(recreated, within_s=10)
 
-    def repair_event() -> bool:
+    def repair_event() -> None:
         events = kubectl.run("get", "events", "-n", namespace, "-o", "json")
-        return any(
+        assert any(
             e["reason"] == "Repaired" and e["involvedObject"]["kind"] == "OrderPipeline"
             for e in json.loads(events)["items"]
-        )
+        ), "no Repaired Event on the pipeline yet"
 
-    wait_for("a Repaired Event on the pipeline", repair_event)
+    eventually_sync(repair_event, within_s=20)
 
 
 @pytest.mark.usefixtures("operator")
@@ -148,16 +168,16 @@ def test_a_child_edited_by_hand_is_restored(kubectl: Kubectl, namespace: str) ->
         "-p", json.dumps({"data": {"SAGA_STEP_TIMEOUT_S": "1"}}),
     )  # fmt: skip
 
-    def restored() -> bool:
+    def restored() -> None:
         deployment = kubectl.get("deployment", "conveyor-order", namespace)
         config = kubectl.get("configmap", "conveyor-order", namespace)
         assert deployment is not None
         assert config is not None
         image = deployment["spec"]["template"]["spec"]["containers"][0]["image"]
         timeout = config["data"]["SAGA_STEP_TIMEOUT_S"]
-        return bool(image == "conveyor/order:dev" and timeout == "30")
+        assert (image, timeout) == ("conveyor/order:dev", "30"), "hand edits not undone yet"
 
-    wait_for("the hand edits to be undone", restored, timeout_s=10)
+    eventually_sync(restored, within_s=10)
 
 
 @pytest.mark.usefixtures("operator")
@@ -182,9 +202,12 @@ def test_deleting_the_pipeline_deletes_its_children_and_what_lies_outside_the_na
     }
     kubectl.apply(elsewhere)
     kubectl.run("delete", "orderpipeline", "conveyor", "-n", namespace, "--timeout=20s")
-    wait_for(
-        "the garbage collector to remove the children", lambda: not children(kubectl, namespace)
-    )
+
+    def collected() -> None:
+        left = names(children(kubectl, namespace))
+        assert not left, f"the garbage collector has not removed {sorted(left)} yet"
+
+    eventually_sync(collected, within_s=20)
     assert kubectl.get("configmap", elsewhere["metadata"]["name"], "default") is None
 
 
@@ -194,12 +217,7 @@ def test_status_reports_generation_conditions_and_readiness(
 ) -> None:
     create(kubectl, "local", namespace)
 
-    def progressing() -> dict[str, Any] | None:
-        found = kubectl.get("orderpipeline", "conveyor", namespace)
-        status = (found or {}).get("status") or {}
-        return status if status.get("phase") == "Progressing" else None
-
-    status = wait_for("phase Progressing while no pod is ready", progressing)
+    status = wait_for_status(kubectl, namespace, phase="Progressing")  # no pod is ready
     assert status["observedGeneration"] == 1
     conditions = {c["type"]: c for c in status["conditions"]}
     assert conditions["Ready"]["status"] == "False"
@@ -208,12 +226,7 @@ def test_status_reports_generation_conditions_and_readiness(
 
     mark_pods_ready(kubectl, namespace, expected_pods=4)
 
-    def ready() -> dict[str, Any] | None:
-        found = kubectl.get("orderpipeline", "conveyor", namespace)
-        status = (found or {}).get("status") or {}
-        return status if status.get("phase") == "Ready" else None
-
-    status = wait_for("phase Ready once every pod reports ready", ready)
+    status = wait_for_status(kubectl, namespace, phase="Ready")  # every pod reports ready
     conditions = {c["type"]: c for c in status["conditions"]}
     assert conditions["Ready"]["status"] == "True"
     assert status["ready"] == "4/4"
@@ -226,17 +239,13 @@ def test_status_reports_generation_conditions_and_readiness(
         "-p", json.dumps({"spec": {"workloads": {"order": {"replicas": 2}}}}),
     )  # fmt: skip
 
-    def second_generation() -> dict[str, Any] | None:
-        found = kubectl.get("orderpipeline", "conveyor", namespace)
-        status = (found or {}).get("status") or {}
-        return status if status.get("observedGeneration") == 2 else None
-
-    status = wait_for("observedGeneration 2 after a spec change", second_generation)
+    status = wait_for_status(kubectl, namespace, observedGeneration=2)  # after the spec change
     assert all(c["observedGeneration"] == 2 for c in status["conditions"])
 
 
-@pytest.mark.usefixtures("operator")
-def test_a_paused_pipeline_is_left_alone_until_resumed(kubectl: Kubectl, namespace: str) -> None:
+def test_a_paused_pipeline_is_left_alone_until_resumed(
+    kubectl: Kubectl, operator: OperatorProcess, namespace: str
+) -> None:
     create(kubectl, "local", namespace)
     pause = {"spec": {"paused": True}}
     kubectl.run(
@@ -244,23 +253,27 @@ def test_a_paused_pipeline_is_left_alone_until_resumed(kubectl: Kubectl, namespa
         json.dumps(pause),
     )  # fmt: skip
 
-    def paused() -> bool:
-        found = kubectl.get("orderpipeline", "conveyor", namespace)
-        return ((found or {}).get("status") or {}).get("phase") == "Paused"
+    wait_for_status(kubectl, namespace, phase="Paused")
+    seen_before = handled(operator, "repair-services", "Service", "conveyor-order", namespace)
+    kubectl.run("delete", "service", "conveyor-order", "-n", namespace, "--wait=true")
 
-    wait_for("phase Paused", paused)
-    kubectl.run("delete", "service", "conveyor-order", "-n", namespace)
-    time.sleep(3)
+    # The repair handler logs each Service event it handled; once it has handled the deletion,
+    # the operator had its chance to recreate the Service, and a repair would have come first.
+    def deletion_handled() -> None:
+        seen = handled(operator, "repair-services", "Service", "conveyor-order", namespace)
+        assert seen > seen_before, "the operator has not handled the deletion yet"
+
+    eventually_sync(deletion_handled, within_s=10)
     assert kubectl.get("service", "conveyor-order", namespace) is None, "repaired while paused"
     kubectl.run(
         "patch", "orderpipeline", "conveyor", "-n", namespace, "--type=merge", "-p",
         json.dumps({"spec": {"paused": False}}),
     )  # fmt: skip
-    wait_for(
-        "the Service to come back after resuming",
-        lambda: kubectl.get("service", "conveyor-order", namespace),
-        timeout_s=10,
-    )
+
+    def back() -> None:
+        assert kubectl.get("service", "conveyor-order", namespace), "not back after resuming"
+
+    eventually_sync(back, within_s=10)
 
 
 def test_the_liveness_probe_reports_a_live_watch(operator: OperatorProcess) -> None:
@@ -272,10 +285,13 @@ def test_the_liveness_probe_reports_a_live_watch(operator: OperatorProcess) -> N
 
 def mark_pods_ready(kubectl: Kubectl, namespace: str, expected_pods: int) -> None:
     """Play the kubelet: report every pod of the namespace running and ready."""
-    pods = wait_for(
-        f"the ReplicaSets to create {expected_pods} pods",
-        lambda: found if len(found := kubectl.items("pods", namespace)) >= expected_pods else None,
-    )
+
+    def created() -> list[dict[str, Any]]:
+        found = kubectl.items("pods", namespace)
+        assert len(found) >= expected_pods, f"the ReplicaSets created {len(found)} pods so far"
+        return found
+
+    pods = eventually_sync(created, within_s=20)
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     status = {
         "status": {
@@ -302,10 +318,12 @@ def test_a_workload_removed_from_the_spec_loses_its_children(
         "patch", "orderpipeline", "conveyor", "-n", namespace, "--type=json",
         "-p", json.dumps([{"op": "remove", "path": "/spec/workloads/notification"}]),
     )  # fmt: skip
-    wait_for(
-        "the notification children to be pruned",
-        lambda: not any("notification" in n for n in names(children(kubectl, namespace))),
-    )
+
+    def pruned() -> None:
+        left = {n for n in names(children(kubectl, namespace)) if "notification" in n}
+        assert not left, f"not pruned yet: {sorted(left)}"
+
+    eventually_sync(pruned, within_s=20)
     assert {n for n in expected("local") if "notification" not in n} == names(
         children(kubectl, namespace)
     )
@@ -330,31 +348,26 @@ def test_a_refused_child_shows_in_the_status_and_an_event(kubectl: Kubectl, name
     kubectl.apply(squatter)
     kubectl.apply(pipeline("local", namespace))
 
-    def failed() -> dict[str, Any] | None:
-        found = kubectl.get("orderpipeline", "conveyor", namespace)
-        status = (found or {}).get("status") or {}
-        return status if status.get("phase") == "Failed" else None
-
-    status = wait_for("phase Failed with the server's reason", failed)
+    status = wait_for_status(kubectl, namespace, phase="Failed")
     degraded = next(c for c in status["conditions"] if c["type"] == "Degraded")
     assert degraded["status"] == "True"
     assert "Deployment/conveyor-order" in degraded["message"]
     assert "immutable" in degraded["message"]
 
-    def warning() -> bool:
+    def warning() -> None:
         events = json.loads(kubectl.run("get", "events", "-n", namespace, "-o", "json"))
-        return any(
+        assert any(
             e["type"] == "Warning"
             and e["involvedObject"]["kind"] == "OrderPipeline"
             and e["reason"] == "ApplyFailed"
             for e in events["items"]
-        )
+        ), "no ApplyFailed Warning Event on the pipeline yet"
 
-    wait_for("a Warning Event on the pipeline", warning)
+    eventually_sync(warning, within_s=20)
     kubectl.run("delete", "deployment", "conveyor-order", "-n", namespace, "--wait=true")
 
-    def recovered() -> bool:
-        found = kubectl.get("orderpipeline", "conveyor", namespace)
-        return ((found or {}).get("status") or {}).get("phase") == "Progressing"
+    def recovered() -> None:
+        phase = pipeline_status(kubectl, namespace).get("phase")
+        assert phase == "Progressing", f"phase {phase} once the name is free"
 
-    wait_for("the pipeline to recover once the name is free", recovered, timeout_s=30)
+    eventually_sync(recovered, within_s=30)

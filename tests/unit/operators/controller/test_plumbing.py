@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import kopf
 import pytest
+from aiokafka.errors import KafkaConnectionError
 
 from operators.controller.children import Children, controlled_by, observation, owns_replicas
-from operators.controller.handlers import Runtime, _kafka_connection
-from operators.controller.lag import KafkaLag, groups_of
+from operators.controller.kafka_connection import kafka_connection
+from operators.controller.lag import groups_of, read_lags
 from operators.controller.reconcile import SCALED, InvalidSpecError, parse_spec, scaling_decisions
 from operators.controller.watch_health import WatchHealth, outranked
 from operators.pipeline.spec import KafkaSpec
 from operators.pipeline.status import invalid_spec_status
+from workloads.catalogue import WORKLOADS
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -62,6 +65,12 @@ def test_lag_counts_every_group_of_a_workload_and_no_other() -> None:
     groups = ["order-saga", "order-products", "orders", "inventory", "order"]
     assert groups_of("order", groups) == ["order", "order-products", "order-saga"]
     assert groups_of("payment", groups) == []
+
+
+def test_lag_counts_exactly_the_consumer_groups_the_catalogue_gives_each_workload() -> None:
+    every_group = [group for w in WORKLOADS for group in w.consumer_groups]
+    for workload in WORKLOADS:
+        assert groups_of(workload.name, every_group) == sorted(workload.consumer_groups)
 
 
 def test_scaling_decisions_survive_garbage_in_the_annotation() -> None:
@@ -123,25 +132,26 @@ class _SecretsOnly(Children):
 
 async def test_lag_is_read_with_the_credentials_the_spec_names() -> None:
     children = _SecretsOnly({"username": "op", "password": "pw"})
-    rt = Runtime(children=children, lag=KafkaLag(), priority=1)
     kafka = KafkaSpec.model_validate(
         {"bootstrapServers": "b-1.msk:9096", "authSecretRef": {"name": "conveyor-kafka"}}
     )
-    options = await _kafka_connection(rt, kafka, "shop")
+    options = await kafka_connection(kafka, "shop", children=children)
     assert children.read == [("shop", "conveyor-kafka")]
     assert options["security_protocol"] == "SASL_SSL"
     assert options["sasl_plain_username"] == "op"
     plain = KafkaSpec.model_validate({"bootstrapServers": "127.0.0.1:19092"})
-    assert await _kafka_connection(rt, plain, "shop") == {"bootstrap_servers": "127.0.0.1:19092"}
+    assert await kafka_connection(plain, "shop", children=children) == {
+        "bootstrap_servers": "127.0.0.1:19092"
+    }
 
 
 async def test_a_kafka_secret_without_a_password_is_a_retryable_error() -> None:
-    rt = Runtime(children=_SecretsOnly({"username": "op"}), lag=KafkaLag(), priority=1)
+    children = _SecretsOnly({"username": "op"})
     kafka = KafkaSpec.model_validate(
         {"bootstrapServers": "b-1.msk:9096", "authSecretRef": {"name": "conveyor-kafka"}}
     )
     with pytest.raises(kopf.TemporaryError, match="password"):
-        await _kafka_connection(rt, kafka, "shop")
+        await kafka_connection(kafka, "shop", children=children)
 
 
 def test_replicas_are_owned_only_by_an_apply_that_set_them() -> None:
@@ -184,3 +194,32 @@ def test_an_unreadable_spec_fails_every_condition_and_keeps_their_transition_tim
         now=NOW + timedelta(minutes=5),
     )
     assert later == first
+
+
+class _Lags:
+    def __init__(self, lags: dict[str, int | Exception]) -> None:
+        self.lags = lags
+
+    async def lag(self, connection: Mapping[str, Any], workload: str) -> int:
+        found = self.lags[workload]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+
+async def test_a_workload_whose_lag_is_unreadable_is_logged_and_left_out(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    source = _Lags({"payment": KafkaConnectionError("down"), "notification": 7})
+    logger = logging.getLogger("test.lag")
+    lags = await read_lags(source, {}, ["payment", "notification"], logger=logger)
+    assert lags == {"notification": 7}
+    assert "lag of payment unreadable" in caplog.text
+
+
+def test_a_deleted_object_is_forgotten_and_any_other_event_is_seen() -> None:
+    health = WatchHealth(grace_s=30)
+    health.observe("MODIFIED", "a", "7")
+    assert health.seen == {"a": "7"}
+    health.observe("DELETED", "a", "8")
+    assert health.seen == {}
