@@ -22,7 +22,7 @@ from operators.local.stack import LocalStack
 from workloads.contracts.registry import spec_of
 from workloads.contracts.topics import DLQ_SUFFIX, TOPICS
 from workloads.inventory.consumers import READS as INVENTORY
-from workloads.notification.__main__ import READS as NOTIFICATION
+from workloads.notification.consumers import READS as NOTIFICATION
 from workloads.order.consumers import READS as ORDER
 from workloads.payment.consumers import READS as PAYMENT
 from workloads.shared.messaging import dlq
