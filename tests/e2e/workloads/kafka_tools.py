@@ -33,7 +33,7 @@ async def publish_raw(
 
 async def wait_dead_letter(
     stack: LocalStack, topic: str, *, key: str, timeout_s: float = 30
-) -> dlq.DeadLetter:
+) -> dlq.DeadLetterRecord:
     deadline = time.monotonic() + timeout_s
     while True:
         letters = await dlq.read(stack.kafka.client_settings(), topic, pending_only=False)
