@@ -68,13 +68,17 @@ def show(
             )
         )
         return
-    for letter in letters:
-        h = letter.headers
+    for record in letters:
+        origin = "[yellow]without dead-letter headers[/]"
+        if (letter := record.letter) is not None:
+            origin = (
+                f"from {letter.original_topic}[{letter.original_partition}]"
+                f"@{letter.original_offset} group={letter.consumer_group} "
+                f"attempts={letter.attempts}"
+            )
         console.print(
-            f"[bold]@{letter.offset}[/] key={letter.key} type={h.get('event_type', '?')} "
-            f"from {h.get('dlq.original_topic')}[{h.get('dlq.original_partition')}]"
-            f"@{h.get('dlq.original_offset')} group={h.get('dlq.consumer_group')} "
-            f"attempts={h.get('dlq.attempts')}\n  [red]{letter.error}[/]"
+            f"[bold]@{record.offset}[/] key={record.key} "
+            f"type={record.headers.get('event_type', '?')} {origin}\n  [red]{record.error}[/]"
         )
     console.print(f"{len(letters)} dead letter(s)")
 

@@ -37,6 +37,12 @@ class TopicSpec:
 DLQ_SUFFIX = ".dlq"
 DLQ_RETENTION_MS = 14 * DAY_MS
 
+
+def dlq_topic(topic: str) -> str:
+    """The dead-letter topic of `topic`: `<topic>.dlq`."""
+    return topic + DLQ_SUFFIX
+
+
 _EVENT_TOPICS: tuple[TopicSpec, ...] = (
     # order service
     TopicSpec("orders.created", partitions=6, key="order id"),
@@ -69,7 +75,7 @@ _EVENT_TOPICS: tuple[TopicSpec, ...] = (
 def dead_letter_topic(spec: TopicSpec) -> TopicSpec:
     """`<topic>.dlq`: one partition (a queue for humans), kept two weeks."""
     return TopicSpec(
-        spec.name + DLQ_SUFFIX, partitions=1, key=spec.key, retention_ms=DLQ_RETENTION_MS
+        dlq_topic(spec.name), partitions=1, key=spec.key, retention_ms=DLQ_RETENTION_MS
     )
 
 

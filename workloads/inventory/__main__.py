@@ -1,4 +1,8 @@
-"""`python -m workloads.inventory`: run the inventory service."""
+"""`python -m workloads.inventory`: run the inventory service; `app()` is its composition root.
+
+HTTP routes (`api`), Kafka consumers (`consumers`) and the reservation expiry (`jobs`) all call the
+service layer (`handlers`); the shared runtime owns the pool, the producer and the outbox relay.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from workloads.inventory import api, consumers, expiry
+from workloads.inventory import api, consumers, jobs
 from workloads.inventory.settings import InventorySettings
 from workloads.shared.runtime import create_app, serve
 
@@ -18,7 +22,7 @@ def app(settings: InventorySettings | None = None) -> FastAPI:
         migrations=Path(__file__).parent / "migrations",
         routers=api.routers(settings.admin_token.get_secret_value()),
         consumers=consumers.build,
-        jobs=lambda rt: [("reservation-expiry", expiry.run(rt))],
+        jobs=jobs.build,
     )
 
 

@@ -1,14 +1,17 @@
-"""What inventory consumes: the saga's commands, and confirmations that make holds permanent."""
+"""What inventory consumes: the saga's commands, and confirmations that make holds permanent.
+
+Each handler runs in the consumer's transaction with its inbox claim
+(`workloads.shared.messaging.consumer`); replies go out through the outbox in the same commit.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from workloads.contracts import events as ev
-from workloads.inventory import stock
+from workloads.inventory import handlers
 from workloads.inventory.settings import InventorySettings
 from workloads.shared.database import Connection
-from workloads.shared.messaging import outbox
 from workloads.shared.messaging.consumer import EventConsumer, Reads, Subscription
 from workloads.shared.messaging.envelope import Envelope
 from workloads.shared.runtime import Runtime
@@ -26,18 +29,13 @@ def build(runtime: Runtime) -> Sequence[EventConsumer]:
 
     async def on_reserve(conn: Connection, envelope: Envelope) -> None:
         command = envelope.read_as(ev.ReserveInventory)
-        reply = await stock.reserve(
-            conn, command.order_id, command.items, settings.reservation_ttl_s
-        )
-        await outbox.append(conn, envelope.follow_up(reply), key=command.order_id)
+        await handlers.reserve(conn, command, cause=envelope, ttl_s=settings.reservation_ttl_s)
 
     async def on_release(conn: Connection, envelope: Envelope) -> None:
-        command = envelope.read_as(ev.ReleaseInventory)
-        reply = await stock.release(conn, command.order_id)
-        await outbox.append(conn, envelope.follow_up(reply), key=command.order_id)
+        await handlers.release(conn, envelope.read_as(ev.ReleaseInventory), cause=envelope)
 
     async def on_confirmed(conn: Connection, envelope: Envelope) -> None:
-        await stock.commit(conn, envelope.read_as(ev.OrderConfirmedV1).order_id)
+        await handlers.keep_for_confirmed(conn, envelope.read_as(ev.OrderConfirmedV1))
 
     return [
         runtime.consumer(

@@ -1,4 +1,5 @@
-"""Reserve and release stock. The conditional UPDATE is the guard against overselling.
+"""Stock and reservations, the inventory's domain. The conditional UPDATE is the guard against
+overselling, so the rules are written as the SQL statements that enforce them.
 
 `UPDATE … SET available = available - q WHERE available >= q` is atomic per row in PostgreSQL: of
 two concurrent reservations for the last unit exactly one matches, whatever the isolation level.
@@ -9,6 +10,8 @@ that fails part-way rolls back to a savepoint, leaving stock as it was.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import asyncpg
 
 from workloads.contracts import events as ev
 from workloads.shared.database import Connection
@@ -92,3 +95,37 @@ async def commit(conn: Connection, order_id: str) -> None:
         "UPDATE reservations SET status = 'committed' WHERE order_id = $1 AND status = 'held'",
         order_id,
     )
+
+
+async def level(conn: Connection, product_id: str) -> asyncpg.Record | None:
+    """Available, price and held units of one product; None when it is unknown."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        "SELECT p.product_id, p.available, p.price_cents,"
+        " coalesce(sum(r.quantity) FILTER (WHERE r.status = 'held'), 0) AS held"
+        " FROM products p LEFT JOIN reservations r USING (product_id)"
+        " WHERE p.product_id = $1 GROUP BY p.product_id",
+        product_id,
+    )
+    return row
+
+
+async def set_level(conn: Connection, product_id: str, *, available: int, price_cents: int) -> None:
+    """Create the product or overwrite its available units and price (held units stay held)."""
+    await conn.execute(
+        "INSERT INTO products (product_id, price_cents, available) VALUES ($1, $2, $3)"
+        " ON CONFLICT (product_id) DO UPDATE SET price_cents = $2, available = $3,"
+        " updated_at = now()",
+        product_id,
+        price_cents,
+        available,
+    )
+
+
+async def claim_expired(conn: Connection, limit: int) -> list[str]:
+    """Orders holding a reservation past its expiry, locked; rows locked elsewhere are skipped."""
+    rows = await conn.fetch(
+        "SELECT order_id FROM reservations WHERE status = 'held' AND expires_at < now()"
+        " LIMIT $1 FOR UPDATE SKIP LOCKED",
+        limit,
+    )
+    return sorted({row["order_id"] for row in rows})

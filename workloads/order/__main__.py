@@ -1,4 +1,8 @@
-"""`python -m workloads.order`: run the order service."""
+"""`python -m workloads.order`: run the order service; `app()` is its composition root.
+
+HTTP routes (`api`), Kafka consumers (`consumers`) and the timeout sweeper (`jobs`) all call the
+service layer (`handlers`); the shared runtime owns the pool, the producer and the outbox relay.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from workloads.order import api, consumers, timeouts
+from workloads.order import api, consumers, jobs
 from workloads.order.settings import OrderSettings
 from workloads.shared.runtime import create_app, serve
 
@@ -18,7 +22,7 @@ def app(settings: OrderSettings | None = None) -> FastAPI:
         migrations=Path(__file__).parent / "migrations",
         routers=[api.router],
         consumers=consumers.build,
-        jobs=lambda rt: [("saga-timeouts", timeouts.run(rt))],
+        jobs=jobs.build,
     )
 
 

@@ -1,7 +1,8 @@
 """What the order service consumes: saga replies, shipments, and the product price list.
 
 Group `order-saga` feeds replies into the saga; `order-products` keeps the local read model of
-sellable products and prices, so placing an order never calls another service.
+sellable products and prices, so placing an order never calls another service. Each handler runs
+in the consumer's transaction with its inbox claim (`workloads.shared.messaging.consumer`).
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from workloads.contracts import events as ev
-from workloads.order.adapters import store
-from workloads.order.domain.saga import Trigger
+from workloads.order import handlers
+from workloads.order.domain.saga import Reply
 from workloads.order.settings import OrderSettings
 from workloads.shared.database import Connection
 from workloads.shared.messaging.consumer import EventConsumer, Reads, Subscription
@@ -39,27 +40,13 @@ def build(runtime: Runtime) -> Sequence[EventConsumer]:
         raise TypeError("the order consumers need OrderSettings")
 
     async def on_reply(conn: Connection, envelope: Envelope) -> None:
-        reply: Trigger = envelope.read_as(SAGA_READS[envelope.event_type].model)  # type: ignore[assignment]
-        state = await store.load(conn, reply.order_id, lock=True)  # type: ignore[union-attr]
-        if state is None:
-            return  # not an order of ours
-        await store.handle(
-            conn,
-            state,
-            reply,
-            cause=envelope,
-            correlation_id=envelope.correlation_id,
-            step_timeout_s=settings.saga_step_timeout_s,
+        reply: Reply = envelope.read_as(SAGA_READS[envelope.event_type].model)  # type: ignore[assignment]
+        await handlers.apply_reply(
+            conn, reply, cause=envelope, step_timeout_s=settings.saga_step_timeout_s
         )
 
     async def on_product(conn: Connection, envelope: Envelope) -> None:
-        product = envelope.read_as(ev.ProductStocked)
-        await conn.execute(
-            "INSERT INTO products (product_id, price_cents) VALUES ($1, $2)"
-            " ON CONFLICT (product_id) DO UPDATE SET price_cents = $2, updated_at = now()",
-            product.product_id,
-            product.price_cents,
-        )
+        await handlers.record_product(conn, envelope.read_as(ev.ProductStocked))
 
     return [
         runtime.consumer("order-saga", [Subscription(r, on_reply) for r in SAGA_READS.values()]),

@@ -1,4 +1,8 @@
-"""`python -m workloads.payment`: run the payment service."""
+"""`python -m workloads.payment`: run the payment service; `app()` is its composition root.
+
+HTTP routes (`api`) and Kafka consumers (`consumers`) call the service layer (`handlers`); the
+shared runtime owns the pool, the producer and the outbox relay.
+"""
 
 from __future__ import annotations
 

@@ -1,14 +1,17 @@
-"""What payment consumes: ProcessPayment and RefundPayment commands."""
+"""What payment consumes: ProcessPayment and RefundPayment commands.
+
+Each handler runs in the consumer's transaction with its inbox claim
+(`workloads.shared.messaging.consumer`); replies go out through the outbox in the same commit.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from workloads.contracts import events as ev
-from workloads.payment import payments
+from workloads.payment import handlers
 from workloads.payment.settings import PaymentSettings
 from workloads.shared.database import Connection
-from workloads.shared.messaging import outbox
 from workloads.shared.messaging.consumer import EventConsumer, Reads, Subscription
 from workloads.shared.messaging.envelope import Envelope
 from workloads.shared.runtime import Runtime
@@ -25,13 +28,10 @@ def build(runtime: Runtime) -> Sequence[EventConsumer]:
 
     async def on_charge(conn: Connection, envelope: Envelope) -> None:
         command = envelope.read_as(ev.ProcessPayment)
-        reply = await payments.charge(conn, command, settings)
-        await outbox.append(conn, envelope.follow_up(reply), key=command.order_id)
+        await handlers.charge(conn, command, cause=envelope, settings=settings)
 
     async def on_refund(conn: Connection, envelope: Envelope) -> None:
-        command = envelope.read_as(ev.RefundPayment)
-        reply = await payments.refund(conn, command.order_id)
-        await outbox.append(conn, envelope.follow_up(reply), key=command.order_id)
+        await handlers.refund(conn, envelope.read_as(ev.RefundPayment), cause=envelope)
 
     return [
         runtime.consumer(

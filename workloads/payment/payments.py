@@ -1,4 +1,5 @@
-"""Charge and refund, idempotent per order, with every money movement in the ledger.
+"""Payments, the payment service's domain: charge and refund, idempotent per order, with every
+money movement in the ledger.
 
 A repeated ProcessPayment for an order answers with the first outcome and charges nothing. A
 RefundPayment for an order never charged records it as voided, so a charge that arrived later
@@ -82,3 +83,35 @@ async def refund(conn: Connection, order_id: str) -> ev.PaymentRefunded:
         -row["amount_cents"],
     )
     return ev.PaymentRefunded(order_id=order_id, amount_cents=row["amount_cents"])
+
+
+async def find(conn: Connection, order_id: str) -> asyncpg.Record | None:
+    """The order's payment row; None when the order never reached payment."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        "SELECT order_id, payment_id::text, status, amount_cents, reason FROM payments"
+        " WHERE order_id = $1",
+        order_id,
+    )
+    return row
+
+
+async def ledger_of(conn: Connection, order_id: str) -> list[asyncpg.Record]:
+    """The order's money movements, oldest first."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT kind, amount_cents FROM ledger WHERE order_id = $1 ORDER BY id", order_id
+    )
+    return rows
+
+
+async def ledger_totals(conn: Connection) -> asyncpg.Record:
+    """Counts and sums over the whole ledger (an aggregate: always one row)."""
+    row = await conn.fetchrow(
+        "SELECT count(*) FILTER (WHERE kind = 'charge') AS charges,"
+        " count(*) FILTER (WHERE kind = 'refund') AS refunds,"
+        " coalesce(sum(amount_cents) FILTER (WHERE kind = 'charge'), 0) AS charged_cents,"
+        " coalesce(-sum(amount_cents) FILTER (WHERE kind = 'refund'), 0) AS refunded_cents,"
+        " coalesce(sum(amount_cents), 0) AS net_cents FROM ledger"
+    )
+    if row is None:
+        raise RuntimeError("an aggregate query returned no row")
+    return row

@@ -3,22 +3,63 @@
 Validation errors are 422 (400 for JSON that does not parse), oversized bodies 413, and anything
 unexpected a 500 that says nothing about internals; the full error goes to the log with the
 correlation id, so the two can be matched.
+
+Routes declare the problems they may answer with `responses=problem_responses(...)`; the shape is
+`ProblemDetails`, added to each app's OpenAPI components by `install`.
 """
 
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException
 
 from workloads.shared.telemetry import correlation_id
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
+
+
+_SCHEMA_REF = "#/components/schemas/{model}"
+
+
+class FieldProblem(BaseModel):
+    """One reason a request did not match its schema (`errors` of a 422)."""
+
+    location: str
+    message: str
+    type: str
+
+
+class ProblemDetails(BaseModel):
+    """The problem document, as OpenAPI shows it; `problem()` below writes it."""
+
+    model_config = ConfigDict(extra="allow")  # a problem may add members, e.g. `unknown`
+    type: str
+    title: str
+    status: int
+    detail: str
+    correlation_id: str
+    errors: list[FieldProblem] | None = None
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route or router: each status answered with a problem document."""
+    ref = {"$ref": _SCHEMA_REF.format(model=ProblemDetails.__name__)}
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_JSON: {"schema": ref}},
+        }
+        for status in statuses
+    }
 
 
 class ProblemError(Exception):
@@ -42,6 +83,9 @@ def problem(status: int, title: str, detail: str = "", **extra: Any) -> JSONResp
 
 
 def install(app: FastAPI) -> None:
+    """Answer every error with a problem document, and describe that shape in OpenAPI."""
+    _document_problems(app)
+
     @app.exception_handler(ProblemError)
     async def _problem(_: Request, exc: ProblemError) -> JSONResponse:
         return problem(exc.status, exc.title, exc.detail, **exc.extra)
@@ -66,3 +110,15 @@ def install(app: FastAPI) -> None:
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
         return problem(500, "Internal error", "Something went wrong; quote the correlation id.")
+
+
+def _document_problems(app: FastAPI) -> None:
+    _, schemas = models_json_schema([(ProblemDetails, "serialization")], ref_template=_SCHEMA_REF)
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = build()  # built once and cached by FastAPI; adding again changes nothing
+        document.setdefault("components", {}).setdefault("schemas", {}).update(schemas["$defs"])
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -41,8 +41,8 @@ async def publish_raw(
 
 async def wait_dead_letter(
     stack: LocalStack, topic: str, *, key: str, timeout_s: float = 30
-) -> dlq.DeadLetter:
-    async def parked() -> dlq.DeadLetter:
+) -> dlq.DeadLetterRecord:
+    async def parked() -> dlq.DeadLetterRecord:
         letters = await dlq.read(stack.kafka.client_settings(), topic, pending_only=False)
         found = [letter for letter in letters if letter.key == key]
         assert found, f"nothing with key {key} reached {topic}"

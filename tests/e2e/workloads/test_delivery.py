@@ -21,10 +21,13 @@ from tests.e2e.workloads.kafka_tools import (
 from tests.e2e.workloads.saga_client import SagaClient
 from tests.support.eventually import eventually
 from workloads.contracts import events as ev
+from workloads.contracts.topics import dlq_topic
 from workloads.shared.messaging import dlq
 from workloads.shared.messaging.envelope import Envelope
 
 CONVEYOR = str(Path(sys.executable).with_name("conveyor"))
+
+PAYMENTS_DLQ = dlq_topic("payments.commands")
 
 
 async def test_the_same_event_delivered_five_times_has_effect_once(
@@ -85,11 +88,13 @@ async def test_a_poison_message_goes_to_the_dlq_after_three_tries_and_the_consum
 ) -> None:
     key = f"poison-{uuid.uuid4()}"
     await publish_raw(stack, "payments.commands", b"\x00 this is not an envelope", key=key)
-    letter = await wait_dead_letter(stack, "payments.commands.dlq", key=key)
-    assert letter.headers["dlq.attempts"] == "3"
-    assert letter.headers["dlq.original_topic"] == "payments.commands"
-    assert letter.headers["dlq.consumer_group"] == "payment"
-    assert "dlq.original_offset" in letter.headers
+    record = await wait_dead_letter(stack, PAYMENTS_DLQ, key=key)
+    letter = record.letter
+    assert letter is not None, record.headers
+    assert letter.attempts == 3
+    assert letter.original_topic == "payments.commands"
+    assert letter.consumer_group == "payment"
+    assert letter.original_offset >= 0
     assert "PoisonMessageError" in letter.error
 
     product = await client.seed(available=2)
@@ -107,7 +112,7 @@ async def test_a_failing_message_is_redriven_after_the_fix(
 
     product = await client.seed(available=2)
     order_id = await client.place_ok(product, 1)
-    letter = await wait_dead_letter(stack, "payments.commands.dlq", key=order_id)
+    letter = await wait_dead_letter(stack, PAYMENTS_DLQ, key=order_id)
     assert "injected failure" in letter.error
     order = await client.order(order_id)
     assert (order["status"], order["saga_step"]) == ("PENDING", "PROCESSING_PAYMENT")
@@ -116,7 +121,7 @@ async def test_a_failing_message_is_redriven_after_the_fix(
     _restart(stack, "payment")
     redrive = await asyncio.to_thread(
         subprocess.run,
-        [CONVEYOR, "dlq", "redrive", "payments.commands.dlq", "--key", order_id],
+        [CONVEYOR, "dlq", "redrive", PAYMENTS_DLQ, "--key", order_id],
         capture_output=True,
         text=True,
         check=False,
@@ -170,9 +175,9 @@ async def test_a_full_redrive_empties_the_pending_queue_and_a_poison_comes_back(
     settings = stack.kafka.client_settings()
     key = f"poison-{uuid.uuid4()}"
     await publish_raw(stack, "payments.commands", b"not an envelope either", key=key)
-    await wait_dead_letter(stack, "payments.commands.dlq", key=key)
+    await wait_dead_letter(stack, PAYMENTS_DLQ, key=key)
 
-    topic = "payments.commands.dlq"
+    topic = PAYMENTS_DLQ
     before = await dlq.read(settings, topic, pending_only=True)
     assert any(letter.key == key for letter in before)
     last = max(letter.offset for letter in before)

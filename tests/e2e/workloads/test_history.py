@@ -27,7 +27,7 @@ from workloads.contracts import events as ev
 from workloads.contracts.registry import spec_of
 from workloads.contracts.topics import DLQ_SUFFIX, TOPICS
 from workloads.inventory.consumers import READS as INVENTORY
-from workloads.notification.__main__ import READS as NOTIFICATION
+from workloads.notification.consumers import READS as NOTIFICATION
 from workloads.order.consumers import READS as ORDER
 from workloads.payment.consumers import READS as PAYMENT
 from workloads.shared.messaging import dlq
@@ -87,12 +87,13 @@ async def _parked(stack: LocalStack) -> set[tuple[str, uuid.UUID]]:
     parked: set[tuple[str, uuid.UUID]] = set()
     settings = stack.kafka.client_settings()
     for topic in await dlq.dead_letter_topics(settings):
-        for letter in await dlq.read(settings, topic, pending_only=False):
+        for record in await dlq.read(settings, topic, pending_only=False):
             try:
-                event_id = Envelope.from_value(letter.value).event_id
+                event_id = Envelope.from_value(record.value).event_id
             except PoisonMessageError:
                 continue
-            parked.add((letter.headers.get("dlq.consumer_group", ""), event_id))
+            group = record.letter.consumer_group if record.letter else ""
+            parked.add((group, event_id))
     return parked
 
 

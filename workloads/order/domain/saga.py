@@ -37,11 +37,9 @@ class CancelRequested:
     pass
 
 
-Trigger = (
-    PlaceOrder
-    | StepTimedOut
-    | CancelRequested
-    | ev.InventoryReserved
+# What other services answer (and shipping announces); each names its order.
+Reply = (
+    ev.InventoryReserved
     | ev.InventoryReservationFailed
     | ev.InventoryReleased
     | ev.PaymentCompleted
@@ -49,6 +47,7 @@ Trigger = (
     | ev.PaymentRefunded
     | ev.OrderShipped
 )
+Trigger = PlaceOrder | StepTimedOut | CancelRequested | Reply
 
 
 class CancellationRefusedError(Exception):

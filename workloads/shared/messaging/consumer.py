@@ -3,7 +3,8 @@
 For each record: decode the envelope, then in one transaction claim the event in the inbox and
 apply the handler's effect (which may append outbox events). A failure is retried with exponential
 backoff and jitter; after the third failed attempt the record is copied to `<topic>.dlq` with the
-error, the attempt count and its original coordinates in headers, and the consumer moves on.
+error, the attempt count and its original coordinates in headers (`dead_letters.DeadLetter`),
+and the consumer moves on.
 Attempts and backoff come from the pipeline's `kafka` retry policy when it sets one
 (resiliency.py); the numbers above are the defaults without one.
 Offsets are committed only after every record before them is applied or dead-lettered, so a crash
@@ -39,9 +40,11 @@ from tenacity.wait import wait_base
 
 from workloads.contracts.events import Payload
 from workloads.contracts.registry import spec_of
+from workloads.contracts.topics import dlq_topic
 from workloads.shared import metrics
 from workloads.shared.database import Connection, Pool, transaction
 from workloads.shared.messaging import inbox
+from workloads.shared.messaging.dead_letters import DeadLetter, carried_over, describe
 from workloads.shared.messaging.envelope import Envelope, PoisonMessageError, header_map
 from workloads.shared.messaging.kafka import KafkaSettings, create_consumer
 from workloads.shared.resiliency import Retry
@@ -294,19 +297,20 @@ class EventConsumer:
         return before_sleep
 
     async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], error: Exception) -> None:
-        dlq_topic = f"{record.topic}.dlq"
-        headers = [
-            *[(k, v) for k, v in record.headers or () if not k.startswith("dlq.")],
-            ("dlq.error", f"{type(error).__name__}: {error}"[:2000].encode()),
-            ("dlq.attempts", str(self._retry.max_attempts).encode()),
-            ("dlq.original_topic", record.topic.encode()),
-            ("dlq.original_partition", str(record.partition).encode()),
-            ("dlq.original_offset", str(record.offset).encode()),
-            ("dlq.consumer_group", self.group.encode()),
-            ("dlq.failed_at", datetime.now(UTC).isoformat().encode()),
-        ]
+        letter = DeadLetter(
+            error=describe(error),
+            attempts=self._retry.max_attempts,
+            original_topic=record.topic,
+            original_partition=record.partition,
+            original_offset=record.offset,
+            consumer_group=self.group,
+            failed_at=datetime.now(UTC),
+        )
         sent = await self._producer.send(
-            dlq_topic, value=record.value, key=record.key, headers=headers
+            dlq_topic(record.topic),
+            value=record.value,
+            key=record.key,
+            headers=[*carried_over(record.headers), *letter.to_headers()],
         )
         await sent  # the offset is committed only once the DLQ holds the record
         metrics.dlq_messages.labels(record.topic).inc()

@@ -1,5 +1,8 @@
 """Inspect and redrive dead-letter topics (`<topic>.dlq`).
 
+What each dead letter says (error, attempts, origin) is read from its headers by
+`dead_letters.DeadLetter`, the same record the consumer writes them with.
+
 A redrive republishes each pending dead letter to its original topic with its original key,
 value and event id, then commits the redrive group's offset on the DLQ. Every consumer group of
 the original topic sees the event again; those that already applied it skip it by its event id
@@ -16,6 +19,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from workloads.contracts.topics import DLQ_SUFFIX
+from workloads.shared.messaging.dead_letters import DeadLetter, carried_over, redriven_from
 from workloads.shared.messaging.envelope import header_map
 from workloads.shared.messaging.kafka import KafkaSettings, create_producer
 
@@ -24,7 +28,9 @@ READ_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True)
-class DeadLetter:
+class DeadLetterRecord:
+    """A record on a dead-letter topic: its coordinates there, key, headers and original value."""
+
     topic: str
     offset: int
     key: str | None
@@ -32,12 +38,21 @@ class DeadLetter:
     value: bytes
 
     @property
+    def letter(self) -> DeadLetter | None:
+        """What its headers say; None for a record no consumer dead-lettered (malformed)."""
+        try:
+            return DeadLetter.from_headers(self.headers)
+        except ValueError:
+            return None
+
+    @property
     def error(self) -> str:
-        return self.headers.get("dlq.error", "")
+        return self.letter.error if self.letter else ""
 
     @property
     def original_topic(self) -> str:
-        return self.headers.get("dlq.original_topic", self.topic.removesuffix(DLQ_SUFFIX))
+        """Where a redrive sends it: its recorded origin, else the topic the DLQ belongs to."""
+        return self.letter.original_topic if self.letter else self.topic.removesuffix(DLQ_SUFFIX)
 
 
 @dataclass(frozen=True)
@@ -98,7 +113,9 @@ async def summary(settings: KafkaSettings) -> list[QueueSummary]:
         await consumer.stop()
 
 
-async def read(settings: KafkaSettings, topic: str, *, pending_only: bool) -> list[DeadLetter]:
+async def read(
+    settings: KafkaSettings, topic: str, *, pending_only: bool
+) -> list[DeadLetterRecord]:
     """Every dead letter in `topic` (or only those not yet redriven)."""
     if not topic.endswith(DLQ_SUFFIX):
         raise ValueError(f"{topic} is not a dead-letter topic (it must end in {DLQ_SUFFIX})")
@@ -114,7 +131,7 @@ async def read(settings: KafkaSettings, topic: str, *, pending_only: bool) -> li
                 await consumer.seek_to_beginning(tp)
             else:
                 consumer.seek(tp, committed)
-        letters: list[DeadLetter] = []
+        letters: list[DeadLetterRecord] = []
         deadline = time.monotonic() + READ_TIMEOUT_S
         while [tp for tp in tps if await consumer.position(tp) < end[tp]]:
             if time.monotonic() > deadline:
@@ -124,7 +141,7 @@ async def read(settings: KafkaSettings, topic: str, *, pending_only: bool) -> li
                 for r in records:
                     if r.offset < end[TopicPartition(r.topic, r.partition)]:
                         letters.append(
-                            DeadLetter(
+                            DeadLetterRecord(
                                 r.topic,
                                 r.offset,
                                 r.key.decode() if r.key else None,
@@ -154,10 +171,8 @@ async def redrive(settings: KafkaSettings, topic: str, *, key: str | None = None
     try:
         sends = []
         for letter in letters:
-            headers = [
-                (k, v.encode()) for k, v in letter.headers.items() if not k.startswith("dlq.")
-            ]
-            headers.append(("dlq.redriven_from", f"{topic}@{letter.offset}".encode()))
+            own = carried_over((k, v.encode()) for k, v in letter.headers.items())
+            headers = [*own, redriven_from(topic, letter.offset)]
             sends.append(
                 await producer.send(
                     letter.original_topic,

@@ -9,7 +9,7 @@ from workloads.catalogue import BY_NAME, WORKLOADS, Workload
 from workloads.contracts.registry import spec_of
 from workloads.contracts.topics import DLQ_SUFFIX, TOPICS
 from workloads.inventory import consumers as inventory
-from workloads.notification import __main__ as notification
+from workloads.notification import consumers as notification
 from workloads.order import consumers as order
 from workloads.payment import consumers as payment
 from workloads.shared.messaging.consumer import Reads

@@ -12,7 +12,7 @@ from workloads.contracts.registry import MESSAGES
 from workloads.contracts.schemas import SCHEMA_DIR, load, render, rendered_files
 from workloads.contracts.topics import TOPICS
 from workloads.inventory.consumers import READS as INVENTORY
-from workloads.notification.__main__ import READS as NOTIFICATION
+from workloads.notification.consumers import READS as NOTIFICATION
 from workloads.order.consumers import READS as ORDER
 from workloads.payment.consumers import READS as PAYMENT
 from workloads.shared.messaging.consumer import Reads

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from workloads.contracts.topics import TOPICS, TopicSpec
+from workloads.contracts.topics import DLQ_SUFFIX, TOPICS, TopicSpec, dlq_topic
 
 
 def test_topic_names_are_unique_and_domain_dot_event() -> None:
@@ -22,3 +22,9 @@ def test_topic_configs_are_what_kafka_expects() -> None:
 def test_invalid_topic_declarations_are_refused(partitions: int, retention: int) -> None:
     with pytest.raises(ValueError, match=r"topic orders\.bad"):
         TopicSpec("orders.bad", partitions=partitions, key="k", retention_ms=retention)
+
+
+def test_every_topic_has_its_dead_letter_topic_named_by_dlq_topic() -> None:
+    names = {t.name for t in TOPICS}
+    originals = {n for n in names if not n.endswith(DLQ_SUFFIX)}
+    assert {dlq_topic(n) for n in originals} == names - originals

@@ -1,0 +1,84 @@
+"""The inventory service layer: each command's stock change and its reply commit together.
+
+Every handler runs in one transaction: the stock change (`stock.py`) and the event announcing it
+(outbox) commit together or not at all. Handlers called by the consumer run in its transaction
+with the inbox claim, so a redelivered command changes nothing; a failure rolls everything back
+and the consumer retries. Errors a client can act on are raised as `ProblemError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from workloads.contracts import events as ev
+from workloads.inventory import stock
+from workloads.inventory.schemas import PRODUCT_ID, StockIn, StockLevel, StockView
+from workloads.shared.database import Connection, Pool, transaction
+from workloads.shared.messaging import outbox
+from workloads.shared.messaging.envelope import Envelope
+from workloads.shared.problems import ProblemError
+
+log = logging.getLogger(__name__)
+
+
+async def get_stock(pool: Pool, product_id: str) -> StockView:
+    """The product's stock; 404 when it is unknown."""
+    async with pool.acquire() as conn:
+        row = await stock.level(conn, product_id)
+    if row is None:
+        raise ProblemError(404, "Product not found", f"No product {product_id}.")
+    return StockView(**dict(row))
+
+
+async def set_stock(
+    pool: Pool, product_id: str, level: StockIn, *, correlation_id: str
+) -> StockLevel:
+    """Set a product's stock and price, and announce it (`ProductStocked`); 422 for a bad id."""
+    if not re.fullmatch(PRODUCT_ID, product_id):
+        raise ProblemError(422, "Invalid product id", f"Product ids match {PRODUCT_ID}.")
+    async with transaction(pool) as conn:
+        await stock.set_level(
+            conn, product_id, available=level.available, price_cents=level.price_cents
+        )
+        stocked = ev.ProductStocked(
+            product_id=product_id, price_cents=level.price_cents, available=level.available
+        )
+        envelope = Envelope.wrap(stocked, correlation_id=correlation_id)
+        await outbox.append(conn, envelope, key=product_id)
+    return StockLevel(product_id=product_id, **level.model_dump())
+
+
+async def reserve(
+    conn: Connection, command: ev.ReserveInventory, *, cause: Envelope, ttl_s: float
+) -> None:
+    """Hold every line or none, and answer InventoryReserved or InventoryReservationFailed."""
+    reply = await stock.reserve(conn, command.order_id, command.items, ttl_s)
+    await outbox.append(conn, cause.follow_up(reply), key=command.order_id)
+
+
+async def release(conn: Connection, command: ev.ReleaseInventory, *, cause: Envelope) -> None:
+    """Give back what the order holds, and answer InventoryReleased."""
+    reply = await stock.release(conn, command.order_id)
+    await outbox.append(conn, cause.follow_up(reply), key=command.order_id)
+
+
+async def keep_for_confirmed(conn: Connection, order: ev.OrderConfirmedV1) -> None:
+    """A confirmed order's reservation stops expiring."""
+    await stock.commit(conn, order.order_id)
+
+
+async def release_expired(pool: Pool, *, limit: int = 100) -> int:
+    """Release the reservations of up to `limit` orders past their expiry; returns how many.
+
+    Reservations expire only far beyond the saga's step timeouts, i.e. for orders whose saga has
+    cancelled or never started; `FOR UPDATE SKIP LOCKED` lets every replica run this at once.
+    """
+    async with transaction(pool) as conn:
+        expired = await stock.claim_expired(conn, limit)
+        for order_id in expired:
+            reply = await stock.release(conn, order_id)
+            log.warning("reservation of order %s expired", order_id)
+            envelope = Envelope.wrap(reply, correlation_id=f"expiry-{order_id}")
+            await outbox.append(conn, envelope, key=order_id)
+    return len(expired)

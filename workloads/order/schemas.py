@@ -1,0 +1,80 @@
+"""The order service's HTTP shapes: what a client sends and what it gets back.
+
+Requests are strict (unknown fields are a 422); responses are built from the event store and the
+read model by the service layer (`handlers.py`), never by serialising storage rows directly.
+Timestamps are ISO 8601 strings as PostgreSQL's values render them (`+00:00`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class LineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    product_id: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(gt=0, le=1000)
+
+
+class PaymentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    card_token: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class OrderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    customer_id: str = Field(min_length=1, max_length=64)
+    items: list[LineIn] = Field(min_length=1, max_length=50)
+    payment: PaymentIn
+
+    @field_validator("items")
+    @classmethod
+    def _distinct_products(cls, items: list[LineIn]) -> list[LineIn]:
+        ids = [item.product_id for item in items]
+        if len(ids) != len(set(ids)):
+            raise ValueError("each product may appear once; add up the quantities")
+        return items
+
+
+class OrderAccepted(BaseModel):
+    """A placement or a cancellation was accepted; the saga goes on in the background."""
+
+    order_id: str
+    status: str
+
+
+class OrderLineView(BaseModel):
+    product_id: str
+    quantity: int
+    unit_price_cents: int
+
+
+class OrderView(BaseModel):
+    """The order as its read model has it now."""
+
+    order_id: str
+    customer_id: str
+    status: str
+    saga_step: str | None
+    items: list[OrderLineView]
+    total_cents: int
+    cancel_reason: str | None
+    version: int
+    created_at: str = Field(json_schema_extra={"format": "date-time"})
+    updated_at: str = Field(json_schema_extra={"format": "date-time"})
+
+
+class OrderEventView(BaseModel):
+    """One fact of the order's history; payment instruments come back as `[redacted]`."""
+
+    seq: int
+    type: str
+    data: dict[str, Any]
+    occurred_at: str = Field(json_schema_extra={"format": "date-time"})
+
+
+class OrderHistory(BaseModel):
+    order_id: str
+    events: list[OrderEventView]
