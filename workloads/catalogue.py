@@ -1,7 +1,7 @@
 """The workloads of Conveyor, one record each: every fact about a workload, said once.
 
 Each `Workload` says what it is for, what it owns (its own database), how it runs locally (its
-module and loopback port), and how it connects (ARCHITECTURE.md §3): the Kafka consumer groups
+module and loopback port), and how it connects (workloads/README.md): the Kafka consumer groups
 it reads with and the topics it reads and writes, whether it uses Redis, and whether it calls
 other workloads over HTTP (only the edge does). Everything else is derived from these records:
 the local runner creates one database per owner and starts each runnable workload; the operator

@@ -1,6 +1,6 @@
 """One NetworkPolicy per workload: deny everything, then allow only what the architecture needs.
 
-Ingress: HTTP from the gateway (the only synchronous caller, ARCHITECTURE.md §3), from anywhere
+Ingress: HTTP from the gateway (the only synchronous caller, workloads/README.md), from anywhere
 when the workload is `exposed` (the edge), and Prometheus scrapes from the monitoring namespace.
 Egress: DNS to kube-dns, the gateway to the workloads it calls, and the ports of Kafka,
 PostgreSQL and Redis for the workloads that use them. Those three are usually managed services

@@ -2,7 +2,7 @@
 
 The local runner creates these on `conveyor local up`; the MSK configuration and the operator read
 the same declaration, so a topic never differs between a laptop and a cluster. Keys are the
-aggregate id, which keeps per-aggregate ordering (ARCHITECTURE.md §3).
+aggregate id, which keeps per-aggregate ordering (docs/adr/0005).
 """
 
 from __future__ import annotations

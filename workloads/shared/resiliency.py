@@ -55,7 +55,7 @@ class Retry(_Wire):
     def attempts(self) -> int:
         """How many times a message is tried before the DLQ.
 
-        `maxRetries: 3` means three tries, as ARCHITECTURE.md's "a message that fails 3 times
+        `maxRetries: 3` means three tries, as the consumer's "a message that fails 3 times
         goes to the DLQ" and the CRD's default 3 intend; 0 and 1 both mean one try. (Dapr counts
         retries after the first try instead; see docs/adr/0013.)
         """
