@@ -15,9 +15,9 @@ from importlib import import_module
 
 from conveyor_platform.mocks import MOCK_PASSWORD, SECRET
 
+from policies.tagging import REQUIRED_TAGS
 from tests.integration.platform.graph import Graph, Resource
 
-REQUIRED_TAGS = ("project", "environment", "owner", "cost-center")
 OPEN = frozenset({"0.0.0.0/0", "::/0"})
 SECRET_INPUTS = frozenset({"password", "masterPassword", "authToken", "passwords", "secretString"})
 REQUIRED_OUTPUTS = (
