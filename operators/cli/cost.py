@@ -20,8 +20,8 @@ from operators.paths import BUILD_DIR, REPO_ROOT
 from policies.cost.answers import Answers, answer
 from policies.cost.capacity import orders_per_day_for_users
 from policies.cost.files import read_assumptions, read_graph, read_prices, write_json
-from policies.cost.graphs import GraphError
 from policies.cost.tables import PricingError
+from policies.synth_graph import GraphError
 
 SYNTH_DIR = BUILD_DIR / "synth"
 COST_DIR = BUILD_DIR / "cost"
