@@ -112,6 +112,10 @@ class Graph:
     def by_arn(self, value: object) -> Resource | None:
         return next((r for r in self.resources if r.arn is not None and r.arn == value), None)
 
+    def is_kms_key(self, arn: object) -> bool:
+        found = self.by_arn(arn)
+        return found is not None and found.type == "aws:kms/key:Key"
+
     def of_type(self, token: str) -> list[Resource]:
         return [r for r in self.resources if r.type == token]
 
