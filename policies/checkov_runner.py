@@ -5,7 +5,11 @@ checkov's pins clash with pulumi's, so it lives in `.venv-checkov` and runs as a
 `skips.yaml` with a reason, and every listed skip must still match a failure in the scanned
 environment: a stale skip fails the scan too, so the list never hides more than it says.
 Generic over frameworks: the synthesized graph is scanned as `terraform_plan`, rendered manifests
-as `kubernetes` (`scan([manifest_dir], framework="kubernetes")`).
+as `kubernetes` (`scan([manifest_dir], framework="kubernetes", repo_root=...)`).
+
+The repository root is the caller's to give (`repo_root`, keyword-only): checkov runs from
+`<repo_root>/.venv-checkov/bin/checkov` with the root as its working directory. This package
+never works out where the repository is (it may not import the tooling that knows).
 """
 
 from __future__ import annotations
@@ -20,8 +24,7 @@ from typing import Any
 from policies.skips import Skip
 from policies.skips import load as load_skips
 
-ROOT = Path(__file__).resolve().parent.parent
-CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
+CHECKOV_IN_ROOT = Path(".venv-checkov") / "bin" / "checkov"
 CUSTOM_CHECKS = Path(__file__).with_name("checkov")
 
 
@@ -98,19 +101,24 @@ def judge(
 
 
 def run_checkov(
-    paths: Sequence[Path], framework: str, *, external_checks: Path | None = CUSTOM_CHECKS
+    paths: Sequence[Path],
+    framework: str,
+    *,
+    repo_root: Path,
+    external_checks: Path | None = CUSTOM_CHECKS,
 ) -> dict[str, Any]:
     """checkov's JSON report for `paths` (files or directories), checks from no download."""
-    if not CHECKOV.exists():
+    checkov = repo_root / CHECKOV_IN_ROOT
+    if not checkov.exists():
         raise CheckovMissingError(
-            f"{CHECKOV} is missing: run `make setup` (it syncs .venv-checkov)"
+            f"{checkov} is missing: run `make setup` (it syncs .venv-checkov)"
         )
-    command = [str(CHECKOV), "--framework", framework, "--skip-download", "--output", "json"]
+    command = [str(checkov), "--framework", framework, "--skip-download", "--output", "json"]
     for path in paths:
         command += ["-d" if path.is_dir() else "-f", str(path)]
     if external_checks is not None:
         command += ["--external-checks-dir", str(external_checks)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=repo_root)
     # checkov exits 1 when a check fails; anything else, or no JSON, is checkov failing.
     if done.returncode not in (0, 1) or not done.stdout.strip().startswith(("{", "[")):
         raise CheckovRunError(f"checkov exited {done.returncode}: {done.stderr.strip()[-2000:]}")
@@ -124,11 +132,12 @@ def scan(
     paths: Sequence[Path],
     framework: str = "terraform_plan",
     *,
+    repo_root: Path,
     environment: str | None = None,
     skips: Sequence[Skip] | None = None,
     external_checks: Path | None = CUSTOM_CHECKS,
 ) -> ScanResult:
-    report = run_checkov(paths, framework, external_checks=external_checks)
+    report = run_checkov(paths, framework, repo_root=repo_root, external_checks=external_checks)
     return judge(report, framework, environment, load_skips() if skips is None else skips)
 
 
@@ -148,10 +157,13 @@ def scan_each(
     plans: dict[str, Path],
     framework: str = "terraform_plan",
     *,
+    repo_root: Path,
     skips: Sequence[Skip] | None = None,
     external_checks: Path | None = CUSTOM_CHECKS,
 ) -> dict[str, ScanResult]:
     """One checkov run over several environments' files (start-up costs seconds), judged apart."""
-    report = run_checkov(list(plans.values()), framework, external_checks=external_checks)
+    report = run_checkov(
+        list(plans.values()), framework, repo_root=repo_root, external_checks=external_checks
+    )
     chosen = load_skips() if skips is None else skips
     return {env: judge(_only(report, path), framework, env, chosen) for env, path in plans.items()}

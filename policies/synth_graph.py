@@ -1,4 +1,9 @@
-"""The synthesized resource graph (`build/synth/<env>.json`), as the policy checks read it.
+"""The synthesized resource graph (`build/synth/<env>.json`): the one reader of the artifact.
+
+`parse` validates the contract's shape (format 1; every resource with urn, type, name, custom)
+and raises `GraphError` naming the offending field; `Graph` and `Resource` give typed access to
+everything in the file. Read by the policy checks (checkov translation, CrossGuard), the cost
+model (attribution to components, resizing copies) and the platform's tests.
 
 The platform's `conveyor synth` writes it under Pulumi's mocks (contract: format 1). Every custom
 resource has a mock id and, for aws resources, an arn; the mocks also give fixed values to the
@@ -15,13 +20,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 SUPPORTED_FORMAT = 1
+STACK_TYPE = "pulumi:pulumi:Stack"
 _WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 Path_ = tuple[str | int, ...]
 
@@ -39,7 +45,7 @@ class Resource:
     custom: bool
     id: str | None
     inputs: dict[str, Any]
-    state: dict[str, Any]
+    state: dict[str, Any] = field(default_factory=dict)
     parent: str | None = None
     provider: str | None = None
     dependencies: tuple[str, ...] = ()
@@ -48,6 +54,10 @@ class Resource:
     def arn(self) -> str | None:
         value = self.state.get("arn")
         return value if isinstance(value, str) else None
+
+    def with_inputs(self, **changes: Any) -> Resource:
+        """A copy with some inputs replaced: how capacity resizes a resource for a load."""
+        return replace(self, inputs={**self.inputs, **changes})
 
     @property
     def type_words(self) -> set[str]:
@@ -84,9 +94,51 @@ def _outputs(state: Any, inputs: Any, path: Path_ = ()) -> Iterator[tuple[Path_,
 class Graph:
     project: str
     stack: str
-    resources: list[Resource]
+    resources: Sequence[Resource]
     config: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def _by_urn(self) -> dict[str, Resource]:
+        return {r.urn: r for r in self.resources}
+
+    def by_urn(self, urn: str) -> Resource | None:
+        return self._by_urn.get(urn)
+
+    def by_id(self, value: object) -> Resource | None:
+        """The custom resource whose (mock) physical id is `value`."""
+        return next((r for r in self.resources if r.custom and r.id == value), None)
+
+    def by_arn(self, value: object) -> Resource | None:
+        return next((r for r in self.resources if r.arn is not None and r.arn == value), None)
+
+    def is_kms_key(self, arn: object) -> bool:
+        found = self.by_arn(arn)
+        return found is not None and found.type == "aws:kms/key:Key"
+
+    def of_type(self, token: str) -> list[Resource]:
+        return [r for r in self.resources if r.type == token]
+
+    def one(self, token: str) -> Resource:
+        """The only resource of type `token`; LookupError when there are none or several."""
+        found = self.of_type(token)
+        if len(found) != 1:
+            raise LookupError(f"expected one {token}, found {len(found)}")
+        return found[0]
+
+    def outermost_component(self, resource: Resource) -> Resource | None:
+        """The outermost ComponentResource (below the stack) among the resource's ancestors."""
+        owner: Resource | None = None
+        current = self.by_urn(resource.parent) if resource.parent else None
+        while current is not None:
+            if not current.custom and current.type != STACK_TYPE:
+                owner = current
+            current = self.by_urn(current.parent) if current.parent else None
+        return owner
+
+    def replacing(self, resources: Mapping[str, Resource]) -> Graph:
+        """A copy with the resources of the given URNs replaced."""
+        return replace(self, resources=tuple(resources.get(r.urn, r) for r in self.resources))
 
     @cached_property
     def targets(self) -> dict[str, list[Target]]:
@@ -120,33 +172,41 @@ class Graph:
         return ranked[0] if ranked else None
 
 
-class GraphFormatError(ValueError):
+class GraphError(ValueError):
     """The file does not follow the synth contract this code was written against."""
 
 
-def parse(raw: dict[str, Any]) -> Graph:
+def _resource(index: int, item: Any) -> Resource:
+    try:
+        return Resource(
+            urn=str(item["urn"]),
+            type=str(item["type"]),
+            name=str(item["name"]),
+            custom=bool(item["custom"]),
+            id=item.get("id"),
+            inputs=dict(item.get("inputs") or {}),
+            state=dict(item.get("state") or {}),
+            parent=item.get("parent"),
+            provider=item.get("provider"),
+            dependencies=tuple(item.get("dependencies") or ()),
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise GraphError(f"resources[{index}] lacks {exc}") from exc
+
+
+def parse(raw: Mapping[str, Any]) -> Graph:
+    """Validate the contract's shape and build the graph; errors name the offending field."""
     if raw.get("format") != SUPPORTED_FORMAT:
-        raise GraphFormatError(f"synth format {raw.get('format')!r}, expected {SUPPORTED_FORMAT}")
+        raise GraphError(f"synth format {raw.get('format')!r}, expected {SUPPORTED_FORMAT}")
+    resources = raw.get("resources")
+    if not isinstance(resources, list):
+        raise GraphError("synth artifact has no `resources` list")
     return Graph(
-        project=raw["project"],
-        stack=raw["stack"],
+        project=str(raw.get("project", "")),
+        stack=str(raw.get("stack", "")),
         config=dict(raw.get("config") or {}),
         outputs=dict(raw.get("outputs") or {}),
-        resources=[
-            Resource(
-                urn=r["urn"],
-                type=r["type"],
-                name=r["name"],
-                custom=bool(r["custom"]),
-                id=r.get("id"),
-                inputs=dict(r.get("inputs") or {}),
-                state=dict(r.get("state") or {}),
-                parent=r.get("parent"),
-                provider=r.get("provider"),
-                dependencies=tuple(r.get("dependencies") or ()),
-            )
-            for r in raw["resources"]
-        ],
+        resources=[_resource(i, r) for i, r in enumerate(resources)],
     )
 
 

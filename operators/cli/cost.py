@@ -16,15 +16,15 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from operators.paths import REPO_ROOT
+from operators.paths import BUILD_DIR, REPO_ROOT
 from policies.cost.answers import Answers, answer
 from policies.cost.capacity import orders_per_day_for_users
 from policies.cost.files import read_assumptions, read_graph, read_prices, write_json
-from policies.cost.graphs import GraphError
 from policies.cost.tables import PricingError
+from policies.synth_graph import GraphError
 
-SYNTH_DIR = REPO_ROOT / "build" / "synth"
-COST_DIR = REPO_ROOT / "build" / "cost"
+SYNTH_DIR = BUILD_DIR / "synth"
+COST_DIR = BUILD_DIR / "cost"
 
 
 def cost(

@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from operators.paths import BUILD_DIR, REPO_ROOT
 from policies.checkov_runner import CheckovMissingError, CheckovRunError, ScanResult, scan_each
 from policies.crossguard.from_synth import Violation, evaluate
 from policies.synth_graph import Graph, load
@@ -24,8 +25,7 @@ from policies.terraform_plan import not_translated, translate
 from policies.terraform_types import UnmappedTypeError
 from policies.terraform_types import load as load_types
 
-ROOT = Path(__file__).resolve().parents[2]
-ENVIRONMENTS = ROOT / "environments"
+ENVIRONMENTS = REPO_ROOT / "environments"
 
 
 def _stacks() -> list[str]:
@@ -63,10 +63,8 @@ def policy(
     env: Annotated[
         list[str] | None, typer.Option("--env", help="stack name (repeatable); default: all")
     ] = None,
-    synth_dir: Annotated[Path, typer.Option(help="where <env>.json is")] = ROOT / "build" / "synth",
-    out: Annotated[Path, typer.Option(help="where <env>/plan.json goes")] = ROOT
-    / "build"
-    / "policy",
+    synth_dir: Annotated[Path, typer.Option(help="where <env>.json is")] = BUILD_DIR / "synth",
+    out: Annotated[Path, typer.Option(help="where <env>/plan.json goes")] = BUILD_DIR / "policy",
 ) -> None:
     """Run checkov (built-in + Conveyor's checks) and CrossGuard over build/synth/<env>.json."""
     console = Console(width=max(Console().width, 140))
@@ -88,7 +86,7 @@ def policy(
         plans[name].parent.mkdir(parents=True, exist_ok=True)
         plans[name].write_text(json.dumps(plan, indent=1, sort_keys=True))
     try:
-        results = scan_each(plans, "terraform_plan")
+        results = scan_each(plans, "terraform_plan", repo_root=REPO_ROOT)
     except (CheckovMissingError, CheckovRunError) as exc:
         console.print(str(exc))
         raise typer.Exit(2) from exc

@@ -14,8 +14,9 @@ from typing import Annotated
 
 import typer
 
-ROOT = Path(__file__).resolve().parents[2]
-ENVIRONMENTS = ROOT / "environments"
+from operators.paths import BUILD_DIR, REPO_ROOT
+
+ENVIRONMENTS = REPO_ROOT / "environments"
 
 
 def stacks(directory: Path = ENVIRONMENTS) -> list[str]:
@@ -30,7 +31,7 @@ def synth(
     env: Annotated[
         list[str] | None, typer.Option("--env", help="stack name (repeatable); default: all")
     ] = None,
-    out: Annotated[Path, typer.Option(help="where <env>.json goes")] = ROOT / "build" / "synth",
+    out: Annotated[Path, typer.Option(help="where <env>.json goes")] = BUILD_DIR / "synth",
 ) -> None:
     """Write build/synth/<env>.json: each stack's resources, inputs and parents, under mocks."""
     chosen = env or stacks()

@@ -1,5 +1,11 @@
 """In-cluster add-ons: load balancer controller, observability, the operator, one OrderPipeline.
 
+`Addons` composes one child component per concern — the IRSA roles (`irsa_roles`), the controller
+releases (`releases`), observability (`observability`), the operator (`operator_install`) and the
+connection secrets (`connection_secrets`) — and declares itself what ties them together: the
+namespaces and the OrderPipeline. The resources of the children were declared directly under
+`Addons` before; each carries an alias to it (`moved.py`), so an existing stack keeps them.
+
 Destroy order is the point of the dependency edges here. Pulumi deletes a resource before the
 resources it depends on, so:
 - the AWS Load Balancer Controller depends on the node groups, the core add-ons and the NAT
@@ -16,34 +22,28 @@ resources it depends on, so:
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from conveyor_platform import (
-    connections,
-    credentials,
-    iam_documents,
-    lb_controller,
-    manifests,
-    pipeline,
-)
+from conveyor_platform import manifests, pipeline
 from conveyor_platform.config import Addons as AddonsConfig
-from conveyor_platform.config import Chart
+from conveyor_platform.connection_secrets import ConnectionSecrets, ConnectionSecretsArgs
+from conveyor_platform.irsa_roles import IrsaRoles, IrsaRolesArgs
+from conveyor_platform.observability import (
+    MONITORING_NAMESPACE,
+    Observability,
+    ObservabilityArgs,
+)
+from conveyor_platform.operator_install import OperatorInstall, OperatorInstallArgs
+from conveyor_platform.releases import (
+    EXTERNAL_SECRETS_NAMESPACE,
+    ControllerReleases,
+    ControllerReleasesArgs,
+)
 from conveyor_platform.tags import Tagging
-
-MONITORING_NAMESPACE = "monitoring"
-TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-LB_CONTROLLER_ACCOUNT = "aws-load-balancer-controller"
-EXTERNAL_SECRETS_NAMESPACE = "external-secrets"
-
-
-def _spec_of(target: str, specs: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    return specs[target]
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,6 @@ class Addons(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AddonsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("conveyor:platform:Addons", name, None, opts)
-        self._args = args
         config, prefix = args.config, args.prefix
         child = pulumi.ResourceOptions(parent=self)
 
@@ -116,139 +115,97 @@ class Addons(pulumi.ComponentResource):
             )
         }
 
-        # The load balancer controller, with IRSA; everything that makes LBs depends on it.
-        lb_role = self._irsa_role(f"{prefix}-lb-controller", "kube-system", LB_CONTROLLER_ACCOUNT)
-        lb_policy = aws.iam.RolePolicy(
-            f"{prefix}-lb-controller-policy",
-            role=lb_role.id,
-            policy=pulumi.Output.all(args.cluster_name, args.vpc_id).apply(
-                lambda v: lb_controller.policy(v[0], args.region, v[1])
+        roles = IrsaRoles(
+            f"{name}-roles",
+            IrsaRolesArgs(
+                prefix=prefix,
+                tagging=args.tagging,
+                oidc_provider_arn=args.oidc_provider_arn,
+                oidc_issuer=args.oidc_issuer,
+                pipeline_namespace=config.pipeline_namespace,
+                monitoring_namespace=MONITORING_NAMESPACE,
             ),
+            formerly=self,
             opts=child,
         )
-        self.lb_controller = self._release(
-            "aws-load-balancer-controller",
-            config.aws_load_balancer_controller,
-            "kube-system",
-            {
-                "clusterName": args.cluster_name,
-                "region": args.region,
-                "vpcId": args.vpc_id,
-                # No WAF or Shield on our load balancers: the policy grants none of their writes.
-                "enableWaf": False,
-                "enableWafv2": False,
-                "enableShield": False,
-                "serviceAccount": {
-                    "create": True,
-                    "name": LB_CONTROLLER_ACCOUNT,
-                    "annotations": {"eks.amazonaws.com/role-arn": lb_role.arn},
-                },
-            },
-            # Its rights outlive it: destroy removes the controller (which deletes the ALBs and
-            # SGs it made) before the policy that lets it do so.
-            after=[*args.cluster_ready, lb_role, lb_policy],
-        )
-        after_lb: list[pulumi.Resource] = [self.lb_controller]
-        self._eso = self._release(
-            "external-secrets",
-            config.external_secrets,
-            EXTERNAL_SECRETS_NAMESPACE,
-            {"installCRDs": True, "serviceAccount": {"create": True, "name": "external-secrets"}},
-            after=[*args.cluster_ready, namespaces[EXTERNAL_SECRETS_NAMESPACE]],
-        )
-        grafana_admin = self._grafana_admin(namespaces[MONITORING_NAMESPACE])
+        self.workload_role = roles.workloads
+        self.secrets_reader_role = roles.secrets_reader
 
-        # Observability: Prometheus + Grafana (internal ALB), the OpenTelemetry Collector.
-        monitoring = namespaces[MONITORING_NAMESPACE]
-        dashboards = manifests.dashboards()
-        for file_name, body in dashboards.items():
-            k8s.core.v1.ConfigMap(
-                f"{prefix}-dashboard-{file_name.removesuffix('.json')}",
-                metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=f"dashboard-{file_name.removesuffix('.json')}",
-                    namespace=MONITORING_NAMESPACE,
-                    labels={"grafana_dashboard": "1"},
-                ),
-                data={file_name: body},
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[monitoring]),
-            )
-        self._release(
-            "kube-prometheus-stack",
-            config.kube_prometheus_stack,
-            MONITORING_NAMESPACE,
-            {
-                "grafana": {
-                    # The admin login comes from Secrets Manager, never the chart's default.
-                    "admin": {
-                        "existingSecret": connections.GRAFANA_ADMIN_SECRET,
-                        "userKey": connections.GRAFANA_USER_KEY,
-                        "passwordKey": connections.GRAFANA_PASSWORD_KEY,
-                    },
-                    "sidecar": {"dashboards": {"enabled": True, "label": "grafana_dashboard"}},
-                    "ingress": {
-                        "enabled": True,
-                        "ingressClassName": "alb",
-                        "hosts": [config.grafana_host],
-                        # TLS with the ACM certificate the controller discovers for the host;
-                        # an internal ALB that only the VPC may reach.
-                        "tls": [{"hosts": [config.grafana_host]}],
-                        "annotations": {
-                            "alb.ingress.kubernetes.io/scheme": "internal",
-                            "alb.ingress.kubernetes.io/target-type": "ip",
-                            "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]',
-                            "alb.ingress.kubernetes.io/inbound-cidrs": args.vpc_cidr,
-                            "alb.ingress.kubernetes.io/ssl-policy": TLS_POLICY,
-                        },
-                    },
-                },
-                "prometheus": {
-                    "prometheusSpec": {
-                        "retention": "15d",
-                        "serviceMonitorSelectorNilUsesHelmValues": False,
-                    }
-                },
-            },
-            after=[*after_lb, monitoring, grafana_admin],
+        # The load balancer controller and External Secrets; everything that makes LBs
+        # depends on the former.
+        controllers = ControllerReleases(
+            f"{name}-controllers",
+            ControllerReleasesArgs(
+                prefix=prefix,
+                region=args.region,
+                config=config,
+                cluster_name=args.cluster_name,
+                vpc_id=args.vpc_id,
+                cluster_ready=args.cluster_ready,
+                lb_controller_role=roles.lb_controller,
+                external_secrets_namespace=namespaces[EXTERNAL_SECRETS_NAMESPACE],
+            ),
+            formerly=self,
+            opts=child,
         )
-        self._release(
-            "opentelemetry-collector",
-            config.opentelemetry_collector,
-            MONITORING_NAMESPACE,
-            {
-                "mode": "deployment",
-                "image": {"repository": "otel/opentelemetry-collector-contrib"},
-                "presets": {"kubernetesAttributes": {"enabled": True}},
-            },
-            after=[*after_lb, monitoring],
+        self.lb_controller = controllers.lb_controller
+        after_lb: list[pulumi.Resource] = [self.lb_controller]
+
+        # Prometheus + Grafana (internal ALB) with its admin login, the OpenTelemetry Collector.
+        Observability(
+            f"{name}-observability",
+            ObservabilityArgs(
+                prefix=prefix,
+                region=args.region,
+                config=config,
+                tagging=args.tagging,
+                vpc_cidr=args.vpc_cidr,
+                admin_key_arn=args.admin_key_arn,
+                monitoring_namespace=namespaces[MONITORING_NAMESPACE],
+                admin_reader_role=roles.grafana_admin_reader,
+                external_secrets=controllers.external_secrets,
+                lb_controller=self.lb_controller,
+            ),
+            formerly=self,
+            opts=child,
         )
 
         # The operator: every CRD first (its own and kopf's peering), then the rest.
-        operator_ns = namespaces[config.operator_namespace]
-        crd_opts = pulumi.ResourceOptions(parent=self, depends_on=[*after_lb, operator_ns])
-        crds = [
-            manifests.declare(m, default_namespace=config.operator_namespace, opts=crd_opts)
-            for m in found
-            if m.kind == "CustomResourceDefinition"
-        ]
-        rest_opts = pulumi.ResourceOptions(parent=self, depends_on=[*crds, *after_lb, operator_ns])
-        operator = [
-            manifests.declare(
-                m,
-                default_namespace=config.operator_namespace,
-                opts=rest_opts,
-                cluster_scoped_custom=manifests.cluster_scoped_kinds(found),
-            )
-            for m in found
-            if m.kind != "CustomResourceDefinition"
-            and not (m.kind == "Namespace" and m.name in namespaces)
-        ]
+        operator = OperatorInstall(
+            f"{name}-operator",
+            OperatorInstallArgs(
+                found=found,
+                operator_namespace=config.operator_namespace,
+                namespace=namespaces[config.operator_namespace],
+                declared_namespaces=frozenset(namespaces),
+                lb_controller=self.lb_controller,
+            ),
+            formerly=self,
+            opts=child,
+        )
 
-        # The workloads' identity: a service account bound to an IAM role by IRSA. It holds no
-        # grants: the services authenticate with passwords External Secrets puts in Secrets
-        # (SCRAM to MSK, a Redis user, the RDS master secret), never with AWS credentials.
-        self.workload_role = self._irsa_role(f"{prefix}-workloads", config.pipeline_namespace, "*")
+        # The Secrets the OrderPipeline names, from Secrets Manager through External Secrets.
         pipeline_ns = namespaces[config.pipeline_namespace]
-        self.external_secrets = self._connection_secrets(namespaces)
+        self.external_secrets = ConnectionSecrets(
+            f"{name}-connection-secrets",
+            ConnectionSecretsArgs(
+                prefix=prefix,
+                region=args.region,
+                namespace=config.pipeline_namespace,
+                pipeline_namespace=pipeline_ns,
+                reader_role=roles.secrets_reader,
+                external_secrets=controllers.external_secrets,
+                redis_endpoint=args.redis_endpoint,
+                postgres_endpoints=args.postgres_endpoints,
+                postgres_secret_arns=args.postgres_secret_arns,
+                database_owners=args.database_owners,
+                kafka_secret_arn=args.kafka_secret_arn,
+                redis_secret_arn=args.redis_secret_arn,
+                secret_key_arns=args.secret_key_arns,
+            ),
+            formerly=self,
+            opts=child,
+        ).external_secrets
 
         # One OrderPipeline for this environment, wired to the stack's outputs.
         owners = sorted(args.postgres_endpoints)
@@ -292,8 +249,8 @@ class Addons(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=[
-                    *crds,
-                    *operator,
+                    *operator.crds,
+                    *operator.resources,
                     *after_lb,
                     pipeline_ns,
                     *self.external_secrets.values(),
@@ -301,185 +258,3 @@ class Addons(pulumi.ComponentResource):
             ),
         )
         self.register_outputs({"workloadRoleArn": self.workload_role.arn})
-
-    def _connection_secrets(
-        self, namespaces: dict[str, k8s.core.v1.Namespace]
-    ) -> dict[str, pulumi.CustomResource]:
-        """External Secrets and the ExternalSecrets that fill the Secrets the pipeline names."""
-        args, config, prefix = self._args, self._args.config, self._args.prefix
-        namespace = config.pipeline_namespace
-        release = self._eso
-        # The role only the pipeline namespace's reader account may assume; it reads these.
-        self.secrets_reader_role = self._irsa_role(
-            f"{prefix}-secrets-reader", namespace, connections.READER_ACCOUNT
-        )
-        secret_arns = [
-            args.kafka_secret_arn,
-            args.redis_secret_arn,
-            *(args.postgres_secret_arns[o] for o in sorted(args.postgres_secret_arns)),
-        ]
-        count = len(secret_arns)
-        reader_policy = aws.iam.RolePolicy(
-            f"{prefix}-secrets-reader-policy",
-            role=self.secrets_reader_role.id,
-            policy=pulumi.Output.all(*secret_arns, *args.secret_key_arns).apply(
-                lambda v: connections.reader_policy(list(v[:count]), list(v[count:]), args.region)
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        reader = k8s.core.v1.ServiceAccount(
-            f"{prefix}-secrets-reader-account",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=connections.READER_ACCOUNT,
-                namespace=namespace,
-                annotations={"eks.amazonaws.com/role-arn": self.secrets_reader_role.arn},
-            ),
-            automount_service_account_token=False,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[namespaces[namespace]]),
-        )
-        owners = sorted(args.postgres_endpoints)
-        wiring = pulumi.Output.all(
-            args.kafka_secret_arn,
-            args.redis_secret_arn,
-            args.redis_endpoint,
-            *(args.postgres_endpoints[o] for o in owners),
-            *(args.postgres_secret_arns[o] for o in owners),
-        ).apply(
-            lambda v: connections.ConnectionWiring(
-                namespace=namespace,
-                region=args.region,
-                kafka_secret_arn=v[0],
-                redis_secret_arn=v[1],
-                redis_endpoint=v[2],
-                postgres={
-                    workload: connections.PostgresSource(
-                        instance=instance,
-                        endpoint=v[3 + owners.index(instance)],
-                        secret_arn=v[3 + len(owners) + owners.index(instance)],
-                    )
-                    for workload in args.database_owners
-                    for instance in [workload if workload in owners else "shared"]
-                },
-                secret_names=dict(pipeline.SECRET_REFS),
-            )
-        )
-        store = k8s.apiextensions.CustomResource(
-            f"{prefix}-secret-store",
-            api_version=connections.API_VERSION,
-            kind="SecretStore",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=connections.STORE_NAME, namespace=namespace),
-            spec=wiring.apply(connections.secret_store),
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[release, reader, reader_policy, namespaces[namespace]]
-            ),
-        )
-        specs = wiring.apply(connections.external_secrets)
-        return {
-            target: k8s.apiextensions.CustomResource(
-                f"{prefix}-external-secret-{kind}",
-                api_version=connections.API_VERSION,
-                kind="ExternalSecret",
-                metadata=k8s.meta.v1.ObjectMetaArgs(name=target, namespace=namespace),
-                spec=specs.apply(functools.partial(_spec_of, target)),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[store, release]),
-            )
-            for kind, target in sorted(pipeline.SECRET_REFS.items())
-        }
-
-    def _grafana_admin(self, monitoring: k8s.core.v1.Namespace) -> pulumi.CustomResource:
-        """A generated admin credential, and the ExternalSecret that makes it Grafana's Secret.
-
-        Same pattern as the connection secrets: a reader account of the monitoring namespace,
-        an IRSA role that reads exactly this secret, a namespaced SecretStore.
-        """
-        args, prefix = self._args, self._args.prefix
-        credential = credentials.generated(
-            f"{prefix}-grafana-admin",
-            secret_name=f"{prefix}/grafana-admin",
-            username="admin",
-            description=f"{prefix}: Grafana admin login (grafana.admin.existingSecret)",
-            key_arn=args.admin_key_arn,
-            tagging=args.tagging,
-            parent=self,
-        )
-        role = self._irsa_role(
-            f"{prefix}-grafana-admin-reader", MONITORING_NAMESPACE, connections.READER_ACCOUNT
-        )
-        policy = aws.iam.RolePolicy(
-            f"{prefix}-grafana-admin-reader-policy",
-            role=role.id,
-            policy=pulumi.Output.all(credential.secret.arn, args.admin_key_arn).apply(
-                lambda v: connections.reader_policy([v[0]], [v[1]], args.region)
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        reader = k8s.core.v1.ServiceAccount(
-            f"{prefix}-grafana-admin-reader-account",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=connections.READER_ACCOUNT,
-                namespace=MONITORING_NAMESPACE,
-                annotations={"eks.amazonaws.com/role-arn": role.arn},
-            ),
-            automount_service_account_token=False,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[monitoring]),
-        )
-        store = k8s.apiextensions.CustomResource(
-            f"{prefix}-monitoring-secret-store",
-            api_version=connections.API_VERSION,
-            kind="SecretStore",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=connections.STORE_NAME, namespace=MONITORING_NAMESPACE
-            ),
-            spec=connections.store_spec(args.region),
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[self._eso, reader, policy, monitoring]
-            ),
-        )
-        return k8s.apiextensions.CustomResource(
-            f"{prefix}-external-secret-grafana-admin",
-            api_version=connections.API_VERSION,
-            kind="ExternalSecret",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=connections.GRAFANA_ADMIN_SECRET, namespace=MONITORING_NAMESPACE
-            ),
-            spec=credential.secret.arn.apply(
-                lambda arn: connections.grafana_admin(arn, connections.GRAFANA_ADMIN_SECRET)
-            ),
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[store, self._eso, credential.version]
-            ),
-        )
-
-    def _irsa_role(self, name: str, namespace: str, account: str) -> aws.iam.Role:
-        args = self._args
-        trust = pulumi.Output.all(args.oidc_provider_arn, args.oidc_issuer).apply(
-            lambda v: iam_documents.irsa_trust(v[0], v[1], namespace, account)
-        )
-        return aws.iam.Role(
-            name,
-            assume_role_policy=trust,
-            tags=args.tagging.of(name),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-
-    def _release(
-        self,
-        chart: str,
-        pinned: Chart,
-        namespace: str,
-        values: dict[str, object],
-        *,
-        after: list[pulumi.Resource],
-    ) -> k8s.helm.v3.Release:
-        return k8s.helm.v3.Release(
-            f"{self._args.prefix}-{chart}",
-            name=chart,
-            chart=chart,
-            version=pinned.version,
-            namespace=namespace,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=pinned.repository),
-            values=values,
-            atomic=True,
-            cleanup_on_fail=True,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=after),
-        )

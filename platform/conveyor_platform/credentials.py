@@ -19,6 +19,7 @@ secrets on the default `aws/secretsmanager` key).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -55,8 +56,13 @@ def generated(
     key_arn: pulumi.Input[str],
     tagging: Tagging,
     parent: pulumi.Resource,
+    aliases: Sequence[pulumi.Alias] = (),
 ) -> Credential:
-    """A KMS-encrypted secret holding `username` and a generated password, set once."""
+    """A KMS-encrypted secret holding `username` and a generated password, set once.
+
+    `aliases` go on the secret and its version (see `moved.py`), for a caller whose component
+    they moved out of.
+    """
     generator = aws.secretsmanager.get_random_password_output(
         password_length=PASSWORD_LENGTH,
         exclude_punctuation=True,
@@ -73,7 +79,7 @@ def generated(
         description=description,
         kms_key_id=key_arn,
         tags=tagging.of(name),
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(parent=parent, aliases=list(aliases)),
     )
     value: pulumi.Output[str] = pulumi.Output.all(username, password).apply(
         lambda v: pulumi.Output.secret(document(str(v[0]), str(v[1])))
@@ -82,6 +88,8 @@ def generated(
         f"{name}-value",
         secret_id=secret.id,
         secret_string=value,
-        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=["secretString"]),
+        opts=pulumi.ResourceOptions(
+            parent=parent, ignore_changes=["secretString"], aliases=list(aliases)
+        ),
     )
     return Credential(secret=secret, version=version, password=password)

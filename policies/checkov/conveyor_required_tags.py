@@ -1,67 +1,25 @@
 """CKV_CONVEYOR_1: every taggable resource carries project, environment, owner and cost-center.
 
 Cost reports and on-call routing group by these tags; a resource without them is nobody's.
-Loaded by checkov from `--external-checks-dir`; runs in `.venv-checkov`, not the project's venv.
+Loaded by checkov from `--external-checks-dir`; runs in `.venv-checkov`, not the project's venv,
+so it reads the tags and types from policies/tagging.json by path (a missing file or key fails
+the load, naming it).
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
-REQUIRED_TAGS = ("project", "environment", "owner", "cost-center")
-
-# The taggable Terraform types Conveyor declares (policies/terraform_types.json).
-TAGGABLE = (
-    "aws_acm_certificate",
-    "aws_cloudwatch_log_group",
-    "aws_cloudwatch_metric_alarm",
-    "aws_db_instance",
-    "aws_db_parameter_group",
-    "aws_db_subnet_group",
-    "aws_default_network_acl",
-    "aws_default_security_group",
-    "aws_ecr_repository",
-    "aws_eip",
-    "aws_eks_access_entry",
-    "aws_eks_addon",
-    "aws_eks_cluster",
-    "aws_eks_node_group",
-    "aws_eks_pod_identity_association",
-    "aws_elasticache_parameter_group",
-    "aws_elasticache_replication_group",
-    "aws_elasticache_subnet_group",
-    "aws_elasticache_user",
-    "aws_elasticache_user_group",
-    "aws_flow_log",
-    "aws_iam_instance_profile",
-    "aws_iam_openid_connect_provider",
-    "aws_iam_policy",
-    "aws_iam_role",
-    "aws_internet_gateway",
-    "aws_kms_key",
-    "aws_launch_template",
-    "aws_lb",
-    "aws_lb_listener",
-    "aws_lb_target_group",
-    "aws_msk_cluster",
-    "aws_nat_gateway",
-    "aws_network_acl",
-    "aws_route53_zone",
-    "aws_route_table",
-    "aws_s3_bucket",
-    "aws_secretsmanager_secret",
-    "aws_security_group",
-    "aws_sns_topic",
-    "aws_ssm_parameter",
-    "aws_subnet",
-    "aws_vpc",
-    "aws_vpc_endpoint",
-    "aws_vpc_security_group_egress_rule",
-    "aws_vpc_security_group_ingress_rule",
-)
+# The tags and the taggable Terraform types, shared with policies/tagging.py (CrossGuard): one
+# file, read by path because this module cannot import the project.
+_FACTS = json.loads((Path(__file__).resolve().parent.parent / "tagging.json").read_text("utf-8"))
+REQUIRED_TAGS = tuple(_FACTS["required_tags"])
+TAGGABLE = tuple(_FACTS["taggable_terraform_types"])
 
 
 class RequiredTags(BaseResourceCheck):  # type: ignore[misc]

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from policies.cost.capacity import Estimate, estimate, for_users
-from policies.cost.graphs import SynthGraph
 from policies.cost.lines import CostReport
 from policies.cost.model import price
 from policies.cost.reference import Comparison, compare
 from policies.cost.tables import AssumptionFile, PriceTable
+from policies.synth_graph import Graph
 
 BRIEF_USERS = (100_000, 500_000)
 
@@ -74,7 +74,7 @@ def _estimate(e: Estimate, *, lines: bool = True) -> dict[str, Any]:
 
 
 def answer(
-    graph: SynthGraph,
+    graph: Graph,
     prices: PriceTable,
     a: AssumptionFile,
     *,

@@ -20,10 +20,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from policies.cost.graphs import Resource, SynthGraph
 from policies.cost.lines import CostReport
 from policies.cost.model import price
 from policies.cost.tables import AssumptionFile, PriceTable, PricingError
+from policies.synth_graph import Graph, Resource
 
 SECONDS_PER_DAY = 86_400
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -67,8 +67,8 @@ def _peaks(orders_per_day: float, a: AssumptionFile) -> tuple[float, float]:
 
 
 def size_for_load(
-    graph: SynthGraph, prices: PriceTable, a: AssumptionFile, orders_per_day: float
-) -> tuple[SynthGraph, LoadPlan]:
+    graph: Graph, prices: PriceTable, a: AssumptionFile, orders_per_day: float
+) -> tuple[Graph, LoadPlan]:
     """The graph resized (never below its own sizes) for `orders_per_day`, and the reasons."""
     sagas, events = _peaks(orders_per_day, a)
     per_vcpu = a.benchmark.sagas_per_second / a.benchmark.cores
@@ -162,7 +162,7 @@ def _class_with_vcpu(prices: PriceTable, current: str, vcpu: float, *, resource:
 
 
 def estimate(
-    graph: SynthGraph,
+    graph: Graph,
     prices: PriceTable,
     a: AssumptionFile,
     *,
@@ -177,7 +177,7 @@ def estimate(
 
 
 def for_users(
-    users: float, graph: SynthGraph, prices: PriceTable, a: AssumptionFile, env: str
+    users: float, graph: Graph, prices: PriceTable, a: AssumptionFile, env: str
 ) -> Estimate:
     orders = orders_per_day_for_users(users, a)
     return estimate(graph, prices, a, env=env, orders_per_day=orders, label=f"{users:,.0f} users")

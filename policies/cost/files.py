@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
-from policies.cost.graphs import SynthGraph, parse_graph
 from policies.cost.tables import AssumptionFile, PriceTable, parse_assumptions, parse_prices
+from policies.synth_graph import Graph, parse
 
 HERE = Path(__file__).resolve().parent
 PRICES = HERE / "prices.yaml"
@@ -27,9 +27,9 @@ def read_assumptions(path: Path = ASSUMPTIONS) -> AssumptionFile:
     return parse_assumptions(yaml.safe_load(path.read_text()))
 
 
-def read_graph(path: Path) -> SynthGraph:
+def read_graph(path: Path) -> Graph:
     data: Any = json.loads(path.read_text())
-    return parse_graph(data)
+    return parse(data)
 
 
 def write_json(path: Path, data: Any) -> None:

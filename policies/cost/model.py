@@ -8,13 +8,14 @@ resources (custom = false) are groupings, not cloud resources, and are skipped.
 
 from __future__ import annotations
 
-from policies.cost.graphs import SynthGraph
+from policies.cost.components import component_of
 from policies.cost.lines import CostReport, FreeResource, LineItem
 from policies.cost.pricers import PRICERS, Context, price_resource
 from policies.cost.tables import EnvAssumptions, PriceTable, PricingError
+from policies.synth_graph import Graph
 
 
-def price(graph: SynthGraph, prices: PriceTable, assumptions: EnvAssumptions) -> CostReport:
+def price(graph: Graph, prices: PriceTable, assumptions: EnvAssumptions) -> CostReport:
     """Line items for every priced resource, in graph order, and the free ones with reasons."""
     context = Context(graph=graph, prices=prices, assumptions=assumptions)
     lines: list[LineItem] = []
@@ -30,7 +31,7 @@ def price(graph: SynthGraph, prices: PriceTable, assumptions: EnvAssumptions) ->
         if reason is None:
             unknown.append(f"{resource.type} ({resource.name})")
         else:
-            component = graph.component_of(resource)
+            component = component_of(graph, resource)
             free.append(FreeResource(component, resource.name, resource.type, reason))
     if unknown:
         raise PricingError(
@@ -45,7 +46,7 @@ def price(graph: SynthGraph, prices: PriceTable, assumptions: EnvAssumptions) ->
     )
 
 
-def unpriced_types(graph: SynthGraph, prices: PriceTable) -> list[str]:
+def unpriced_types(graph: Graph, prices: PriceTable) -> list[str]:
     """Custom resource types that are neither priced nor free (what `price` would refuse)."""
     return sorted(
         {

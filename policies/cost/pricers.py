@@ -12,9 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from policies.cost.graphs import Resource, SynthGraph
+from policies.cost.components import component_of
 from policies.cost.lines import LineItem
 from policies.cost.tables import EnvAssumptions, PriceTable, PricingError
+from policies.synth_graph import Graph, Resource
 
 EKS_DEFAULT_INSTANCE = "t3.medium"  # the EKS API's default when a node group names none
 EKS_DEFAULT_DISK_GB = 20
@@ -25,7 +26,7 @@ PI_DAYS_PER_MONTH = 30.5  # PI counts 31 days as one month and 731 days as 24
 
 @dataclass(frozen=True)
 class Context:
-    graph: SynthGraph
+    graph: Graph
     prices: PriceTable
     assumptions: EnvAssumptions
 
@@ -37,8 +38,8 @@ class Context:
         """How many resources of this type (in this component) split a usage figure."""
         peers = self.graph.of_type(resource.type)
         if same_component:
-            mine = self.graph.component_of(resource)
-            peers = [p for p in peers if self.graph.component_of(p) == mine]
+            mine = component_of(self.graph, resource)
+            peers = [p for p in peers if component_of(self.graph, p) == mine]
         return max(1, len(peers))
 
 
@@ -253,7 +254,7 @@ def _internet_gateway(r: Resource, c: Context) -> list[Charge]:
 
 
 def _log_group(r: Resource, c: Context) -> list[Charge]:
-    component = c.graph.component_of(r)
+    component = component_of(c.graph, r)
     growth = c.assumptions.usage.log_ingest_gb.get(component)
     if growth is None:
         raise PricingError(f"{r.name}: assumptions.yaml has no `log_ingest_gb.{component}`")
@@ -379,7 +380,7 @@ INSTANCE_SECTIONS = frozenset({"ec2", "rds", "elasticache", "msk"})
 
 def price_resource(r: Resource, c: Context) -> list[LineItem]:
     """The resource's line items; an unknown class or rate raises `PricingError` naming it."""
-    component = c.graph.component_of(r)
+    component = component_of(c.graph, r)
     lines = []
     for item, quantity, unit, section, key in PRICERS[r.type](r, c):
         if section in INSTANCE_SECTIONS and unit == "hour":

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from policies.cost.capacity import Estimate, cost_per_1000_orders, estimate
-from policies.cost.graphs import Resource, SynthGraph
 from policies.cost.lines import CostReport
 from policies.cost.model import price
 from policies.cost.tables import AssumptionFile, PriceTable
+from policies.synth_graph import Graph, Resource
 
 DATA_TIER = ("database", "cache", "streaming")
 
@@ -56,7 +56,7 @@ class Comparison:
         ]
 
 
-def reference_graph(a: AssumptionFile) -> SynthGraph:
+def reference_graph(a: AssumptionFile) -> Graph:
     """Only the three resources the brief names, as the synth would have declared them."""
     ref = a.reference_case
     stack = "urn:pulumi:reference::conveyor::pulumi:pulumi:Stack::reference"
@@ -86,7 +86,14 @@ def reference_graph(a: AssumptionFile) -> SynthGraph:
 
     db, cache, streaming = component("Database"), component("Cache"), component("Streaming")
     resources = (
-        Resource(stack, "pulumi:pulumi:Stack", "reference", False, None, {}, None),
+        Resource(
+            urn=stack,
+            type="pulumi:pulumi:Stack",
+            name="reference",
+            custom=False,
+            id=None,
+            inputs={},
+        ),
         db,
         cache,
         streaming,
@@ -123,10 +130,10 @@ def reference_graph(a: AssumptionFile) -> SynthGraph:
             },
         ),
     )
-    return SynthGraph(stack="reference", config={}, resources=resources)
+    return Graph(project="conveyor", stack="reference", config={}, resources=resources)
 
 
-def compare(prod: SynthGraph, prices: PriceTable, a: AssumptionFile, env: str) -> Comparison:
+def compare(prod: Graph, prices: PriceTable, a: AssumptionFile, env: str) -> Comparison:
     orders = a.reference_case.orders_per_day
     reference = price(reference_graph(a), prices, a.for_env(env, orders_per_day=orders))
     ours = estimate(

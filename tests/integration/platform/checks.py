@@ -7,6 +7,7 @@ is proven able to fail.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import warnings
@@ -15,9 +16,9 @@ from importlib import import_module
 
 from conveyor_platform.mocks import MOCK_PASSWORD, SECRET
 
-from tests.integration.platform.graph import Graph, Resource
+from policies.synth_graph import Graph, Resource
+from policies.tagging import REQUIRED_TAGS
 
-REQUIRED_TAGS = ("project", "environment", "owner", "cost-center")
 OPEN = frozenset({"0.0.0.0/0", "::/0"})
 SECRET_INPUTS = frozenset({"password", "masterPassword", "authToken", "passwords", "secretString"})
 REQUIRED_OUTPUTS = (
@@ -33,6 +34,10 @@ REQUIRED_OUTPUTS = (
 )
 
 
+def _type_of(resource: Resource | None) -> str | None:
+    return resource.type if resource is not None else None
+
+
 def encryption(graph: Graph) -> list[str]:
     return [
         *_rds_encryption(graph),
@@ -45,85 +50,85 @@ def encryption(graph: Graph) -> list[str]:
 def _rds_encryption(graph: Graph) -> list[str]:
     problems: list[str] = []
     for db in graph.of_type("aws:rds/instance:Instance"):
-        i = db["inputs"]
+        i = db.inputs
         if i.get("storageEncrypted") is not True or not graph.is_kms_key(i.get("kmsKeyId")):
-            problems.append(f"{db['name']}: storage not encrypted with our KMS key")
+            problems.append(f"{db.name}: storage not encrypted with our KMS key")
         if not graph.is_kms_key(i.get("performanceInsightsKmsKeyId")):
-            problems.append(f"{db['name']}: Performance Insights not on our KMS key")
+            problems.append(f"{db.name}: Performance Insights not on our KMS key")
         if i.get("manageMasterUserPassword") is not True or "password" in i:
-            problems.append(f"{db['name']}: master password not managed by Secrets Manager")
+            problems.append(f"{db.name}: master password not managed by Secrets Manager")
         group = next(
             (
                 p
                 for p in graph.of_type("aws:rds/parameterGroup:ParameterGroup")
-                if p["inputs"].get("name") == i.get("parameterGroupName")
+                if p.inputs.get("name") == i.get("parameterGroupName")
             ),
             None,
         )
         forced = group is not None and {"name": "rds.force_ssl", "value": "1"} in [
-            {"name": p["name"], "value": p["value"]} for p in group["inputs"].get("parameters", [])
+            {"name": p["name"], "value": p["value"]} for p in group.inputs.get("parameters", [])
         ]
         if not forced:
-            problems.append(f"{db['name']}: parameter group does not force SSL")
+            problems.append(f"{db.name}: parameter group does not force SSL")
     return problems
 
 
 def _redis_encryption(graph: Graph) -> list[str]:
     problems: list[str] = []
     for rg in graph.of_type("aws:elasticache/replicationGroup:ReplicationGroup"):
-        i = rg["inputs"]
+        i = rg.inputs
         if i.get("atRestEncryptionEnabled") is not True or not graph.is_kms_key(i.get("kmsKeyId")):
-            problems.append(f"{rg['name']}: not encrypted at rest with our KMS key")
+            problems.append(f"{rg.name}: not encrypted at rest with our KMS key")
         if (
             i.get("transitEncryptionEnabled") is not True
             or i.get("transitEncryptionMode") != "required"
         ):
-            problems.append(f"{rg['name']}: TLS not required")
+            problems.append(f"{rg.name}: TLS not required")
         if not i.get("userGroupIds") and not i.get("authToken"):
-            problems.append(f"{rg['name']}: no authentication")
+            problems.append(f"{rg.name}: no authentication")
     return problems
 
 
 def _msk_encryption(graph: Graph) -> list[str]:
     problems: list[str] = []
     for msk in graph.of_type("aws:msk/cluster:Cluster"):
-        i = msk["inputs"]
+        i = msk.inputs
         info = i.get("encryptionInfo", {})
         transit = info.get("encryptionInTransit", {})
         if transit.get("clientBroker") != "TLS" or transit.get("inCluster") is not True:
-            problems.append(f"{msk['name']}: not TLS in transit")
+            problems.append(f"{msk.name}: not TLS in transit")
         if not graph.is_kms_key(info.get("encryptionAtRestKmsKeyArn")):
-            problems.append(f"{msk['name']}: not encrypted at rest with our KMS key")
+            problems.append(f"{msk.name}: not encrypted at rest with our KMS key")
         auth = i.get("clientAuthentication", {})
         if auth.get("unauthenticated") is not False or not (
             auth.get("sasl", {}).get("iam") or auth.get("sasl", {}).get("scram")
         ):
-            problems.append(f"{msk['name']}: clients need not authenticate with IAM/SCRAM")
+            problems.append(f"{msk.name}: clients need not authenticate with IAM/SCRAM")
     return problems
 
 
 def _eks_and_logs_encryption(graph: Graph) -> list[str]:
     problems: list[str] = []
     for eks in graph.of_type("aws:eks/cluster:Cluster"):
-        configs = eks["inputs"].get("encryptionConfig", {})
+        configs = eks.inputs.get("encryptionConfig", {})
         if "secrets" not in configs.get("resources", []) or not graph.is_kms_key(
             configs.get("provider", {}).get("keyArn")
         ):
-            problems.append(f"{eks['name']}: Kubernetes secrets not envelope-encrypted")
+            problems.append(f"{eks.name}: Kubernetes secrets not envelope-encrypted")
     for group in graph.of_type("aws:cloudwatch/logGroup:LogGroup"):
-        if not graph.is_kms_key(group["inputs"].get("kmsKeyId")):
-            problems.append(f"{group['name']}: log group not encrypted with our KMS key")
-        if not group["inputs"].get("retentionInDays"):
-            problems.append(f"{group['name']}: log group keeps logs forever")
+        if not graph.is_kms_key(group.inputs.get("kmsKeyId")):
+            problems.append(f"{group.name}: log group not encrypted with our KMS key")
+        if not group.inputs.get("retentionInDays"):
+            problems.append(f"{group.name}: log group keeps logs forever")
     for key in graph.of_type("aws:kms/key:Key"):
-        if key["inputs"].get("enableKeyRotation") is not True:
-            problems.append(f"{key['name']}: key rotation off")
-    vpc_ids = {v["id"] for v in graph.of_type("aws:ec2/vpc:Vpc")}
+        if key.inputs.get("enableKeyRotation") is not True:
+            problems.append(f"{key.name}: key rotation off")
+    vpc_ids = {str(v.id) for v in graph.of_type("aws:ec2/vpc:Vpc")}
     logged = {
-        f["inputs"].get("vpcId")
+        f.inputs.get("vpcId")
         for f in graph.of_type("aws:ec2/flowLog:FlowLog")
-        if f["inputs"].get("trafficType") == "ALL"
-        and (graph.by_arn(f["inputs"].get("logDestination")) or {}).get("type")
+        if f.inputs.get("trafficType") == "ALL"
+        and _type_of(graph.by_arn(f.inputs.get("logDestination")))
         == "aws:cloudwatch/logGroup:LogGroup"
     }
     problems += [f"{vpc}: no flow logs of all traffic" for vpc in sorted(vpc_ids - logged)]
@@ -133,33 +138,33 @@ def _eks_and_logs_encryption(graph: Graph) -> list[str]:
 def exposure(graph: Graph) -> list[str]:
     problems: list[str] = []
     for db in graph.of_type("aws:rds/instance:Instance"):
-        if db["inputs"].get("publiclyAccessible") is not False:
-            problems.append(f"{db['name']}: publicly accessible")
+        if db.inputs.get("publiclyAccessible") is not False:
+            problems.append(f"{db.name}: publicly accessible")
     for msk in graph.of_type("aws:msk/cluster:Cluster"):
-        access = msk["inputs"]["brokerNodeGroupInfo"].get("connectivityInfo", {})
+        access = msk.inputs["brokerNodeGroupInfo"].get("connectivityInfo", {})
         if access.get("publicAccess", {}).get("type") != "DISABLED":
-            problems.append(f"{msk['name']}: brokers publicly reachable")
+            problems.append(f"{msk.name}: brokers publicly reachable")
     wanted_public = graph.config["cluster"]["endpointPublicAccess"]
     for eks in graph.of_type("aws:eks/cluster:Cluster"):
-        vpc = eks["inputs"]["vpcConfig"]
+        vpc = eks.inputs["vpcConfig"]
         if vpc.get("endpointPrivateAccess") is not True:
-            problems.append(f"{eks['name']}: no private endpoint")
+            problems.append(f"{eks.name}: no private endpoint")
         if vpc.get("endpointPublicAccess") is not wanted_public:
-            problems.append(f"{eks['name']}: public endpoint is not as the stack config says")
+            problems.append(f"{eks.name}: public endpoint is not as the stack config says")
         if vpc.get("endpointPublicAccess") and OPEN & set(
             vpc.get("publicAccessCidrs", ["0.0.0.0/0"])
         ):
-            problems.append(f"{eks['name']}: public endpoint open to the internet")
-        if eks["inputs"].get("accessConfig", {}).get("authenticationMode") != "API":
-            problems.append(f"{eks['name']}: aws-auth ConfigMap instead of access entries")
+            problems.append(f"{eks.name}: public endpoint open to the internet")
+        if eks.inputs.get("accessConfig", {}).get("authenticationMode") != "API":
+            problems.append(f"{eks.name}: aws-auth ConfigMap instead of access entries")
     return problems + _subnet_exposure(graph)
 
 
 def _subnet_exposure(graph: Graph) -> list[str]:
     problems: list[str] = []
     for subnet in graph.of_type("aws:ec2/subnet:Subnet"):
-        if subnet["inputs"].get("mapPublicIpOnLaunch") is not False:
-            problems.append(f"{subnet['name']}: gives public IPs on launch")
+        if subnet.inputs.get("mapPublicIpOnLaunch") is not False:
+            problems.append(f"{subnet.name}: gives public IPs on launch")
     data_subnets = {
         sid
         for token, path in (
@@ -168,11 +173,11 @@ def _subnet_exposure(graph: Graph) -> list[str]:
             ("aws:msk/cluster:Cluster", ("brokerNodeGroupInfo", "clientSubnets")),
         )
         for r in graph.of_type(token)
-        for sid in _dig(r["inputs"], path)
+        for sid in _dig(r.inputs, path)
     }
     for sid in sorted(str(s) for s in data_subnets):
         found = graph.by_id(sid)
-        if found is None or found["inputs"].get("tags", {}).get("tier") != "isolated":
+        if found is None or found.inputs.get("tags", {}).get("tier") != "isolated":
             problems.append(f"{sid}: a data store in a subnet that is not isolated")
     return problems
 
@@ -192,14 +197,14 @@ def ingress(graph: Graph) -> list[str]:
     """No ingress from the internet; data stores only from the cluster, on their ports only."""
     problems: list[str] = []
     for rule in _ingress_rules(graph):
-        i = rule["inputs"]
+        i = rule.inputs
         if i.get("cidrIpv4") in OPEN or i.get("cidrIpv6") in OPEN or i.get("ipProtocol") == "-1":
-            problems.append(f"{rule['name']}: open ingress")
+            problems.append(f"{rule.name}: open ingress")
     for group in graph.of_type("aws:ec2/securityGroup:SecurityGroup"):
-        for inline in group["inputs"].get("ingress", []):
-            problems.append(f"{group['name']}: inline ingress rule {inline}")
+        for inline in group.inputs.get("ingress", []):
+            problems.append(f"{group.name}: inline ingress rule {inline}")
     cluster_sg = {
-        e["state"]["vpcConfig"]["clusterSecurityGroupId"]
+        e.state["vpcConfig"]["clusterSecurityGroupId"]
         for e in graph.of_type("aws:eks/cluster:Cluster")
     }
     stores = {
@@ -214,19 +219,17 @@ def ingress(graph: Graph) -> list[str]:
     }
     for (token, path), ports in stores.items():
         for store in graph.of_type(token):
-            groups = set(_dig(store["inputs"], path))
+            groups = set(_dig(store.inputs, path))
             if not groups:
-                problems.append(f"{store['name']}: no security group")
+                problems.append(f"{store.name}: no security group")
             for rule in _ingress_rules(graph):
-                i = rule["inputs"]
+                i = rule.inputs
                 if i.get("securityGroupId") not in groups:
                     continue
                 if i.get("referencedSecurityGroupId") not in cluster_sg or i.get("cidrIpv4"):
-                    problems.append(f"{store['name']}: {rule['name']} admits more than the cluster")
+                    problems.append(f"{store.name}: {rule.name} admits more than the cluster")
                 if i.get("fromPort") != i.get("toPort") or i.get("fromPort") not in ports:
-                    problems.append(
-                        f"{store['name']}: {rule['name']} opens ports beyond {sorted(ports)}"
-                    )
+                    problems.append(f"{store.name}: {rule.name} opens ports beyond {sorted(ports)}")
     return problems
 
 
@@ -253,14 +256,14 @@ def tags(graph: Graph) -> list[str]:
     }
     problems: list[str] = []
     for r in graph.resources:
-        if not r["custom"] or not r["type"].startswith("aws:") or not _taggable(r["type"]):
+        if not r.custom or not r.type.startswith("aws:") or not _taggable(r.type):
             continue
-        have = r["inputs"].get("tags", {})
+        have = r.inputs.get("tags", {})
         wrong = {k: have.get(k) for k in REQUIRED_TAGS if have.get(k) != expected[k]}
         if wrong:
-            problems.append(f"{r['name']}: tags {wrong}")
+            problems.append(f"{r.name}: tags {wrong}")
     provider = graph.one("pulumi:providers:aws")
-    defaults = provider["inputs"].get("defaultTags", {})
+    defaults = provider.inputs.get("defaultTags", {})
     if isinstance(defaults, str):  # providers get their inputs JSON-encoded
         defaults = json.loads(defaults)
     if defaults.get("tags") != expected:
@@ -277,15 +280,15 @@ def resilience(graph: Graph) -> list[str]:
         problems.append(f"{nats} NAT gateways for natGateways={config['network']['natGateways']}")
     for tier in ("public", "private", "isolated"):
         found = {
-            s["inputs"]["availabilityZone"]
+            s.inputs["availabilityZone"]
             for s in graph.of_type("aws:ec2/subnet:Subnet")
-            if s["inputs"]["tags"].get("tier") == tier
+            if s.inputs["tags"].get("tier") == tier
         }
         if len(found) != zones:
             problems.append(f"{tier} subnets span {len(found)} zones, not {zones}")
     db = config["database"]
     for r in graph.of_type("aws:rds/instance:Instance"):
-        i = r["inputs"]
+        i = r.inputs
         expected = {
             "multiAz": db["multiAz"],
             "deletionProtection": db["deletionProtection"],
@@ -295,34 +298,30 @@ def resilience(graph: Graph) -> list[str]:
             "performanceInsightsEnabled": True,
         }
         problems += [
-            f"{r['name']}: {k}={i.get(k)!r}, want {v!r}"
-            for k, v in expected.items()
-            if i.get(k) != v
+            f"{r.name}: {k}={i.get(k)!r}, want {v!r}" for k, v in expected.items() if i.get(k) != v
         ]
     cache_cfg = config["cache"]
     for r in graph.of_type("aws:elasticache/replicationGroup:ReplicationGroup"):
-        i = r["inputs"]
+        i = r.inputs
         expected = {
             "multiAzEnabled": cache_cfg["multiAz"],
             "automaticFailoverEnabled": cache_cfg["automaticFailover"],
             "numCacheClusters": cache_cfg["numCacheClusters"],
         }
         problems += [
-            f"{r['name']}: {k}={i.get(k)!r}, want {v!r}"
-            for k, v in expected.items()
-            if i.get(k) != v
+            f"{r.name}: {k}={i.get(k)!r}, want {v!r}" for k, v in expected.items() if i.get(k) != v
         ]
     streaming = config["streaming"]
     for r in graph.of_type("aws:msk/cluster:Cluster"):
-        if r["inputs"]["numberOfBrokerNodes"] != streaming["brokerCount"]:
-            problems.append(f"{r['name']}: broker count differs from the config")
+        if r.inputs["numberOfBrokerNodes"] != streaming["brokerCount"]:
+            problems.append(f"{r.name}: broker count differs from the config")
         if (
-            r["inputs"]["numberOfBrokerNodes"] % zones
-            or len(r["inputs"]["brokerNodeGroupInfo"]["clientSubnets"]) != zones
+            r.inputs["numberOfBrokerNodes"] % zones
+            or len(r.inputs["brokerNodeGroupInfo"]["clientSubnets"]) != zones
         ):
-            problems.append(f"{r['name']}: brokers not spread over every zone")
+            problems.append(f"{r.name}: brokers not spread over every zone")
     for r in graph.of_type("aws:msk/configuration:Configuration"):
-        props = dict(line.split("=", 1) for line in r["inputs"]["serverProperties"].splitlines())
+        props = dict(line.split("=", 1) for line in r.inputs["serverProperties"].splitlines())
         if props.get("auto.create.topics.enable") != "false":
             problems.append("topics may be auto-created")
         if props.get("min.insync.replicas") != str(streaming["minInsyncReplicas"]):
@@ -351,11 +350,11 @@ def secrets(graph: Graph) -> list[str]:
     a Pulumi secret (recorded as `[secret]` by the synth), so it is encrypted in state and no
     literal in code could be one; and no resource mentions the mock generator's value."""
     problems = [
-        f"{r['name']}: input {path} is not a Pulumi secret"
+        f"{r.name}: input {path} is not a Pulumi secret"
         for r in graph.resources
-        for path in _clear_secret_inputs(r["inputs"], "")
+        for path in _clear_secret_inputs(r.inputs, "")
     ]
-    if MOCK_PASSWORD in json.dumps(graph.data):
+    if MOCK_PASSWORD in json.dumps(dataclasses.asdict(graph)):
         problems.append("a generated password is in the graph")
     return problems
 

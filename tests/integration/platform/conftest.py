@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from operators.paths import REPO_ROOT
-from tests.integration.platform.graph import Graph
+from policies.synth_graph import Graph, parse
 
 STACKS = ("dev", "staging", "prod")
 PER_SERVICE = "perservice"
@@ -66,7 +66,7 @@ def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def graphs(synth_dir: Path) -> dict[str, Graph]:
     return {
-        stack: Graph(json.loads((synth_dir / f"{stack}.json").read_text(encoding="utf-8")))
+        stack: parse(json.loads((synth_dir / f"{stack}.json").read_text(encoding="utf-8")))
         for stack in STACKS
     }
 
@@ -78,4 +78,4 @@ def graph(request: pytest.FixtureRequest, graphs: dict[str, Graph]) -> Graph:
 
 @pytest.fixture(scope="session")
 def per_service(synth_dir: Path) -> Graph:
-    return Graph(json.loads((synth_dir / f"{PER_SERVICE}.json").read_text(encoding="utf-8")))
+    return parse(json.loads((synth_dir / f"{PER_SERVICE}.json").read_text(encoding="utf-8")))

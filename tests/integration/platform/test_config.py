@@ -234,7 +234,7 @@ def test_the_pulumi_entry_point_declares_what_synth_records(graphs: dict[str, An
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
-    synthesized = [r["urn"] for r in graphs["dev"].resources if r["type"] != "pulumi:pulumi:Stack"]
+    synthesized = [r.urn for r in graphs["dev"].resources if r.type != "pulumi:pulumi:Stack"]
     assert yaml.safe_load(result.stdout) == synthesized
 
 

@@ -16,8 +16,8 @@ from conveyor_platform import connections
 
 from operators.pipeline import pods
 from operators.pipeline.spec import OrderPipeline
+from policies.synth_graph import Graph, Resource
 from tests.integration.platform import checks
-from tests.integration.platform.graph import Graph, Resource
 from workloads.catalogue import WORKLOADS, database_name
 
 EXTERNAL_SECRET = "kubernetes:external-secrets.io/v1:ExternalSecret"
@@ -25,16 +25,16 @@ SECRET = "aws:secretsmanager/secret:Secret"
 
 
 def _credential(graph: Graph, part: str) -> Resource:
-    return next(s for s in graph.of_type(SECRET) if part in s["name"])
+    return next(s for s in graph.of_type(SECRET) if part in s.name)
 
 
 def _external_secrets(graph: Graph) -> dict[str, Resource]:
     """The pipeline namespace's ExternalSecrets (monitoring has Grafana's admin login)."""
     namespace = graph.config["addons"]["pipelineNamespace"]
     return {
-        r["inputs"]["metadata"]["name"]: r
+        r.inputs["metadata"]["name"]: r
         for r in graph.of_type(EXTERNAL_SECRET)
-        if r["inputs"]["metadata"]["namespace"] == namespace
+        if r.inputs["metadata"]["namespace"] == namespace
     }
 
 
@@ -42,13 +42,13 @@ def _reader_statements(graph: Graph) -> list[dict[str, Any]]:
     policy = next(
         r
         for r in graph.of_type("aws:iam/rolePolicy:RolePolicy")
-        if r["name"].endswith("-secrets-reader-policy")
+        if r.name.endswith("-secrets-reader-policy")
     )
-    return list(json.loads(policy["inputs"]["policy"])["Statement"])
+    return list(json.loads(policy.inputs["policy"])["Statement"])
 
 
 def test_msk_admits_scram_and_iam_over_tls_only(graph: Graph) -> None:
-    msk = graph.one("aws:msk/cluster:Cluster")["inputs"]
+    msk = graph.one("aws:msk/cluster:Cluster").inputs
     assert msk["clientAuthentication"] == {
         "sasl": {"iam": True, "scram": True},
         "unauthenticated": False,
@@ -59,7 +59,7 @@ def test_msk_admits_scram_and_iam_over_tls_only(graph: Graph) -> None:
     }
     assert (
         graph.outputs["kafkaBootstrapBrokers"]
-        == graph.one("aws:msk/cluster:Cluster")["state"]["bootstrapBrokersSaslScram"]
+        == graph.one("aws:msk/cluster:Cluster").state["bootstrapBrokersSaslScram"]
     )
     assert {hp.rsplit(":", 1)[1] for hp in graph.outputs["kafkaBootstrapBrokers"].split(",")} == {
         "9096"
@@ -68,35 +68,37 @@ def test_msk_admits_scram_and_iam_over_tls_only(graph: Graph) -> None:
 
 def test_the_scram_secret_is_msk_named_on_our_key_and_associated(graph: Graph) -> None:
     secret = _credential(graph, "-kafka-credential")
-    assert secret["inputs"]["name"].startswith("AmazonMSK_")
-    assert graph.by_arn(secret["inputs"]["kmsKeyId"])["name"].endswith("-msk-key")  # type: ignore[index]
-    association = graph.one("aws:msk/scramSecretAssociation:ScramSecretAssociation")["inputs"]
-    assert association["secretArnLists"] == [secret["state"]["arn"]]
-    assert association["clusterArn"] == graph.one("aws:msk/cluster:Cluster")["state"]["arn"]
+    assert secret.inputs["name"].startswith("AmazonMSK_")
+    key = graph.by_arn(secret.inputs["kmsKeyId"])
+    assert key is not None
+    assert key.name.endswith("-msk-key")
+    association = graph.one("aws:msk/scramSecretAssociation:ScramSecretAssociation").inputs
+    assert association["secretArnLists"] == [secret.state["arn"]]
+    assert association["clusterArn"] == graph.one("aws:msk/cluster:Cluster").state["arn"]
 
 
 def test_every_credential_is_generated_encrypted_and_only_a_pulumi_secret(graph: Graph) -> None:
     secrets = graph.of_type(SECRET)
     assert len(secrets) == 3  # Kafka, Redis, Grafana's admin (test_grafana_admin.py)
     for secret in secrets:
-        assert graph.is_kms_key(secret["inputs"].get("kmsKeyId")), secret["name"]
+        assert graph.is_kms_key(secret.inputs.get("kmsKeyId")), secret.name
     versions = graph.of_type("aws:secretsmanager/secretVersion:SecretVersion")
-    assert {v["inputs"]["secretId"] for v in versions} == {s["id"] for s in secrets}
-    assert all(v["inputs"]["secretString"] == "[secret]" for v in versions)
+    assert {v.inputs["secretId"] for v in versions} == {s.id for s in secrets}
+    assert all(v.inputs["secretString"] == "[secret]" for v in versions)
     assert checks.secrets(graph) == []
 
 
 def test_redis_app_user_has_a_secret_password_and_default_is_off(graph: Graph) -> None:
-    users = {
-        u["inputs"]["userName"]: u["inputs"] for u in graph.of_type("aws:elasticache/user:User")
-    }
+    users = {u.inputs["userName"]: u.inputs for u in graph.of_type("aws:elasticache/user:User")}
     assert users["default"]["accessString"].startswith("off")
     app_name = graph.outputs["redisUser"]
     assert users[app_name]["authenticationMode"] == {"type": "password", "passwords": ["[secret]"]}
-    group = graph.one("aws:elasticache/replicationGroup:ReplicationGroup")["inputs"]
+    group = graph.one("aws:elasticache/replicationGroup:ReplicationGroup").inputs
     assert (group["transitEncryptionEnabled"], group["transitEncryptionMode"]) == (True, "required")
     secret = _credential(graph, "-redis-credential")
-    assert graph.by_arn(secret["inputs"]["kmsKeyId"])["name"].endswith("-redis-key")  # type: ignore[index]
+    key = graph.by_arn(secret.inputs["kmsKeyId"])
+    assert key is not None
+    assert key.name.endswith("-redis-key")
 
 
 def test_the_reader_role_reads_exactly_the_connection_secrets(graph: Graph) -> None:
@@ -118,27 +120,25 @@ def test_the_reader_role_reads_exactly_the_connection_secrets(graph: Graph) -> N
 
 
 def test_only_the_pipeline_namespaces_reader_account_may_assume_it(graph: Graph) -> None:
-    role = next(
-        r for r in graph.of_type("aws:iam/role:Role") if r["name"].endswith("-secrets-reader")
-    )
-    (statement,) = json.loads(role["inputs"]["assumeRolePolicy"])["Statement"]
+    role = next(r for r in graph.of_type("aws:iam/role:Role") if r.name.endswith("-secrets-reader"))
+    (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
     (subject,) = statement["Condition"]["StringLike"].values()
     namespace = graph.config["addons"]["pipelineNamespace"]
     assert subject == f"system:serviceaccount:{namespace}:{connections.READER_ACCOUNT}"
     (store,) = [
-        s["inputs"]
+        s.inputs
         for s in graph.of_type("kubernetes:external-secrets.io/v1:SecretStore")
-        if s["inputs"]["metadata"]["namespace"] == namespace
+        if s.inputs["metadata"]["namespace"] == namespace
     ]
     assert store["spec"]["provider"]["aws"]["auth"] == {
         "jwt": {"serviceAccountRef": {"name": connections.READER_ACCOUNT}}
     }
-    assert graph.outputs["secretsReaderRoleArn"] == role["state"]["arn"]
+    assert graph.outputs["secretsReaderRoleArn"] == role.state["arn"]
 
 
 def test_external_secrets_build_every_key_the_operator_reads(graph: Graph) -> None:
     resource = graph.one("kubernetes:conveyor.dev/v1alpha1:OrderPipeline")
-    spec = OrderPipeline.model_validate(resource["inputs"]).spec
+    spec = OrderPipeline.model_validate(resource.inputs).spec
     wanted: dict[str, set[str]] = {}
     for workload in spec.workloads:
         for secret, key in pods.secret_refs(spec, workload).values():
@@ -155,24 +155,23 @@ def test_external_secrets_build_every_key_the_operator_reads(graph: Graph) -> No
     assert set(wanted) <= set(built)
     wanted.setdefault(spec.redis.secret_ref.name, set()).add(spec.redis.secret_ref.key)
     for name, keys in wanted.items():
-        target = built[name]["inputs"]["spec"]["target"]
+        target = built[name].inputs["spec"]["target"]
         template = target.get("template", {}).get("data")
         produced = (
             set(template)
             if template
-            else {d["secretKey"] for d in built[name]["inputs"]["spec"]["data"]}
+            else {d["secretKey"] for d in built[name].inputs["spec"]["data"]}
         )
         assert keys <= produced, name
         assert target["name"] == name
         assert (
-            built[name]["inputs"]["metadata"]["namespace"]
-            == resource["inputs"]["metadata"]["namespace"]
+            built[name].inputs["metadata"]["namespace"] == resource.inputs["metadata"]["namespace"]
         )
 
 
 def test_connection_urls_point_at_the_stacks_endpoints(graph: Graph) -> None:
     built = _external_secrets(graph)
-    redis = built["conveyor-redis"]["inputs"]["spec"]
+    redis = built["conveyor-redis"].inputs["spec"]
     assert redis["target"]["template"]["data"]["url"] == (
         "rediss://{{ .username | urlquery }}:{{ .password | urlquery }}"
         f"@{graph.outputs['redisPrimaryEndpoint']}:6379"
@@ -180,13 +179,13 @@ def test_connection_urls_point_at_the_stacks_endpoints(graph: Graph) -> None:
     assert {d["remoteRef"]["key"] for d in redis["data"]} == {
         graph.outputs["redisCredentialSecretArn"]
     }
-    kafka = built["conveyor-kafka"]["inputs"]["spec"]["data"]
+    kafka = built["conveyor-kafka"].inputs["spec"]["data"]
     assert {(d["secretKey"], d["remoteRef"]["property"]) for d in kafka} == {
         ("username", "username"),
         ("password", "password"),
     }
     assert {d["remoteRef"]["key"] for d in kafka} == {graph.outputs["kafkaCredentialSecretArn"]}
-    urls = built["conveyor-postgres"]["inputs"]["spec"]["target"]["template"]["data"]
+    urls = built["conveyor-postgres"].inputs["spec"]["target"]["template"]["data"]
     endpoint = graph.outputs["databaseEndpoints"]["shared"]
     for workload in (w.name for w in WORKLOADS if w.owns_database):
         assert urls[workload].endswith(f"@{endpoint}/{database_name(workload)}?sslmode=require")
@@ -195,7 +194,7 @@ def test_connection_urls_point_at_the_stacks_endpoints(graph: Graph) -> None:
 def test_per_service_instances_give_each_workload_its_own_instances_secret(
     per_service: Graph,
 ) -> None:
-    spec = _external_secrets(per_service)["conveyor-postgres"]["inputs"]["spec"]
+    spec = _external_secrets(per_service)["conveyor-postgres"].inputs["spec"]
     sources = {d["secretKey"]: d["remoteRef"]["key"] for d in spec["data"]}
     arns = per_service.outputs["databaseSecretArns"]
     endpoints = per_service.outputs["databaseEndpoints"]
@@ -209,19 +208,19 @@ def test_destroy_removes_the_pipeline_before_its_secrets_and_those_before_eso(gr
     release = next(
         r
         for r in graph.of_type("kubernetes:helm.sh/v3:Release")
-        if r["inputs"]["chart"] == "external-secrets"
+        if r.inputs["chart"] == "external-secrets"
     )
     namespace = graph.config["addons"]["pipelineNamespace"]
     (store,) = [
         s
         for s in graph.of_type("kubernetes:external-secrets.io/v1:SecretStore")
-        if s["inputs"]["metadata"]["namespace"] == namespace
+        if s.inputs["metadata"]["namespace"] == namespace
     ]
-    assert release["urn"] in store["dependencies"]
+    assert release.urn in store.dependencies
     for external in _external_secrets(graph).values():
-        assert external["urn"] in pipeline["dependencies"], external["name"]
-        assert {store["urn"], release["urn"]} <= set(external["dependencies"])
-    assert release["inputs"]["version"] == graph.config["addons"]["externalSecrets"]["version"]
+        assert external.urn in pipeline.dependencies, external.name
+        assert {store.urn, release.urn} <= set(external.dependencies)
+    assert release.inputs["version"] == graph.config["addons"]["externalSecrets"]["version"]
 
 
 def test_outputs_carry_secret_arns_and_never_a_value(graph: Graph) -> None:
@@ -233,16 +232,16 @@ def test_outputs_carry_secret_arns_and_never_a_value(graph: Graph) -> None:
 
 @pytest.mark.parametrize("where", ["secretVersion", "redisUser"])
 def test_a_password_in_the_clear_is_reported(graphs: dict[str, Graph], where: str) -> None:
-    broken = Graph(copy.deepcopy(graphs["prod"].data))
+    broken = copy.deepcopy(graphs["prod"])
     if where == "secretVersion":
-        broken.of_type("aws:secretsmanager/secretVersion:SecretVersion")[0]["inputs"][
+        broken.of_type("aws:secretsmanager/secretVersion:SecretVersion")[0].inputs[
             "secretString"
         ] = '{"username": "u", "password": "hunter2"}'
     else:
         user = next(
             u
             for u in broken.of_type("aws:elasticache/user:User")
-            if u["inputs"]["authenticationMode"]["type"] == "password"
+            if u.inputs["authenticationMode"]["type"] == "password"
         )
-        user["inputs"]["authenticationMode"]["passwords"] = ["hunter2hunter2hunter2"]
+        user.inputs["authenticationMode"]["passwords"] = ["hunter2hunter2hunter2"]
     assert checks.secrets(broken) != []

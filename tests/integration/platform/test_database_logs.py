@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from tests.integration.platform.graph import Graph
+from policies.synth_graph import Graph
 
 
 def _check(graph: Graph) -> None:
-    groups = {g["inputs"]["name"]: g for g in graph.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    groups = {g.inputs["name"]: g for g in graph.of_type("aws:cloudwatch/logGroup:LogGroup")}
     retention = graph.config["cluster"]["logRetentionDays"]
     instances = graph.of_type("aws:rds/instance:Instance")
     assert instances
     for db in instances:
-        exports = db["inputs"]["enabledCloudwatchLogsExports"]
+        exports = db.inputs["enabledCloudwatchLogsExports"]
         assert exports
         for export in exports:
-            name = f"/aws/rds/instance/{db['inputs']['identifier']}/{export}"
+            name = f"/aws/rds/instance/{db.inputs['identifier']}/{export}"
             assert name in groups, f"{name} would be created by RDS: no retention, no CMK"
             group = groups[name]
-            assert group["inputs"]["retentionInDays"] == retention
-            assert graph.is_kms_key(group["inputs"]["kmsKeyId"])
-            assert graph.by_arn(group["inputs"]["kmsKeyId"])["name"].endswith("-logs-key")  # type: ignore[index]
-            assert group["urn"] in db["dependencies"], f"{db['name']} before {name}"
+            assert group.inputs["retentionInDays"] == retention
+            assert graph.is_kms_key(group.inputs["kmsKeyId"])
+            key = graph.by_arn(group.inputs["kmsKeyId"])
+            assert key is not None
+            assert key.name.endswith("-logs-key")
+            assert group.urn in db.dependencies, f"{db.name} before {name}"
 
 
 def test_every_exported_rds_log_has_a_declared_encrypted_group(graph: Graph) -> None:

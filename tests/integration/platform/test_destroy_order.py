@@ -7,7 +7,7 @@ are not dependencies of their users, `pulumi destroy` may delete them first and 
 
 from __future__ import annotations
 
-from tests.integration.platform.graph import Graph, Resource
+from policies.synth_graph import Graph, Resource
 
 ACCESS = (
     "aws:eks/accessEntry:AccessEntry",
@@ -16,7 +16,7 @@ ACCESS = (
 
 
 def _depends_on(resource: Resource, other: Resource) -> bool:
-    return other["urn"] in resource["dependencies"]
+    return other.urn in resource.dependencies
 
 
 def _attachments_of(graph: Graph, role: Resource) -> list[Resource]:
@@ -24,17 +24,16 @@ def _attachments_of(graph: Graph, role: Resource) -> list[Resource]:
         a
         for a in graph.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
         + graph.of_type("aws:iam/rolePolicy:RolePolicy")
-        if a["inputs"]["role"]
-        in (role["id"], role["state"].get("name"), role["inputs"].get("name"))
+        if a.inputs["role"] in (role.id, role.state.get("name"), role.inputs.get("name"))
     ]
-    assert attached, f"role {role['name']} has no policy"
+    assert attached, f"role {role.name} has no policy"
     return attached
 
 
 def _role_by_arn(graph: Graph, arn: object) -> Resource:
     role = graph.by_arn(arn)
     assert role is not None, arn
-    assert role["type"] == "aws:iam/role:Role", arn
+    assert role.type == "aws:iam/role:Role", arn
     return role
 
 
@@ -44,39 +43,39 @@ def test_the_kubernetes_provider_and_every_addon_outlive_cluster_access(graph: G
     provider = graph.one("pulumi:providers:kubernetes")
     namespaces = graph.of_type("kubernetes:core/v1:Namespace")
     for grant in access:
-        assert _depends_on(provider, grant), f"k8s provider must depend on {grant['name']}"
+        assert _depends_on(provider, grant), f"k8s provider must depend on {grant.name}"
         for namespace in namespaces:
-            assert _depends_on(namespace, grant), f"{namespace['name']} before {grant['name']}"
+            assert _depends_on(namespace, grant), f"{namespace.name} before {grant.name}"
 
 
 def test_the_lb_controller_is_removed_before_its_permissions(graph: Graph) -> None:
     controller = next(
         r
         for r in graph.of_type("kubernetes:helm.sh/v3:Release")
-        if r["inputs"]["chart"] == "aws-load-balancer-controller"
+        if r.inputs["chart"] == "aws-load-balancer-controller"
     )
     policy = next(
-        p for p in graph.of_type("aws:iam/rolePolicy:RolePolicy") if "lb-controller" in p["name"]
+        p for p in graph.of_type("aws:iam/rolePolicy:RolePolicy") if "lb-controller" in p.name
     )
     assert _depends_on(controller, policy)
 
 
 def test_eks_and_its_node_groups_wait_for_their_roles_policies(graph: Graph) -> None:
     eks = graph.one("aws:eks/cluster:Cluster")
-    for grant in _attachments_of(graph, _role_by_arn(graph, eks["inputs"]["roleArn"])):
-        assert _depends_on(eks, grant), grant["name"]
+    for grant in _attachments_of(graph, _role_by_arn(graph, eks.inputs["roleArn"])):
+        assert _depends_on(eks, grant), grant.name
     for group in graph.of_type("aws:eks/nodeGroup:NodeGroup"):
-        for grant in _attachments_of(graph, _role_by_arn(graph, group["inputs"]["nodeRoleArn"])):
-            assert _depends_on(group, grant), f"{group['name']} -> {grant['name']}"
+        for grant in _attachments_of(graph, _role_by_arn(graph, group.inputs["nodeRoleArn"])):
+            assert _depends_on(group, grant), f"{group.name} -> {grant.name}"
 
 
 def test_irsa_addons_and_the_flow_log_wait_for_their_roles_policies(graph: Graph) -> None:
     users = [
-        a for a in graph.of_type("aws:eks/addon:Addon") if a["inputs"].get("serviceAccountRoleArn")
+        a for a in graph.of_type("aws:eks/addon:Addon") if a.inputs.get("serviceAccountRoleArn")
     ]
     users += graph.of_type("aws:ec2/flowLog:FlowLog")
     assert len(users) >= 2
     for user in users:
-        role_arn = user["inputs"].get("serviceAccountRoleArn") or user["inputs"]["iamRoleArn"]
+        role_arn = user.inputs.get("serviceAccountRoleArn") or user.inputs["iamRoleArn"]
         for grant in _attachments_of(graph, _role_by_arn(graph, role_arn)):
-            assert _depends_on(user, grant), f"{user['name']} -> {grant['name']}"
+            assert _depends_on(user, grant), f"{user.name} -> {grant.name}"

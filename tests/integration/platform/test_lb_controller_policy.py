@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.integration.platform.graph import Graph, Resource
+from policies.synth_graph import Graph, Resource
 
 UNTAGGED = [
     "ec2:AuthorizeSecurityGroupIngress",
@@ -44,15 +44,15 @@ def _controller(graph: Graph) -> Resource:
     return next(
         r
         for r in graph.of_type("kubernetes:helm.sh/v3:Release")
-        if r["inputs"]["chart"] == "aws-load-balancer-controller"
+        if r.inputs["chart"] == "aws-load-balancer-controller"
     )
 
 
 def _statements(graph: Graph) -> list[dict[str, Any]]:
     policy = next(
-        p for p in graph.of_type("aws:iam/rolePolicy:RolePolicy") if "lb-controller" in p["name"]
+        p for p in graph.of_type("aws:iam/rolePolicy:RolePolicy") if "lb-controller" in p.name
     )
-    return list(json.loads(policy["inputs"]["policy"])["Statement"])
+    return list(json.loads(policy.inputs["policy"])["Statement"])
 
 
 def _granting(statements: list[dict[str, Any]], action: str) -> list[dict[str, Any]]:
@@ -72,7 +72,7 @@ def test_actions_on_untagged_resources_are_granted_without_a_tag_condition(graph
 
 
 def test_ingress_on_any_group_is_limited_to_the_stacks_vpc(graph: Graph) -> None:
-    vpc_id = graph.one("aws:ec2/vpc:Vpc")["id"]
+    vpc_id = graph.one("aws:ec2/vpc:Vpc").id
     for statement in _granting(_statements(graph), "ec2:AuthorizeSecurityGroupIngress"):
         assert statement["Resource"] != "*"
         assert statement["Condition"]["ArnLike"]["ec2:Vpc"].endswith(f":vpc/{vpc_id}")
@@ -86,7 +86,7 @@ def test_reads_the_controller_makes_are_granted(graph: Graph) -> None:
 
 def test_deletes_and_creates_need_this_clusters_tag(graph: Graph) -> None:
     statements = _statements(graph)
-    cluster = graph.one("aws:eks/cluster:Cluster")["inputs"]["name"]
+    cluster = graph.one("aws:eks/cluster:Cluster").inputs["name"]
     for action in TAG_SCOPED:
         granting = _granting(statements, action)
         assert granting, action
@@ -96,7 +96,7 @@ def test_deletes_and_creates_need_this_clusters_tag(graph: Graph) -> None:
 
 
 def test_waf_and_shield_integrations_are_off_and_ungranted(graph: Graph) -> None:
-    values = _controller(graph)["inputs"]["values"]
+    values = _controller(graph).inputs["values"]
     assert (values["enableWaf"], values["enableWafv2"], values["enableShield"]) == (
         False,
         False,

@@ -5,17 +5,22 @@ One checkov run covers every variant (several `-f` files), as each run costs sec
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from operators.paths import REPO_ROOT
 from policies.checkov_runner import judge, run_checkov
 from policies.skips import Skip
 from policies.synth_graph import parse
+from policies.tagging import REQUIRED_TAGS, TAGGABLE_TF_TYPES
 from policies.terraform_plan import translate
 from policies.terraform_types import load
+from tests.support.policy_graphs import small_raw
 from tests.support.policy_variants import VARIANTS
 
 # The small graph's own accepted findings (the real stacks' are in policies/skips.yaml).
@@ -28,15 +33,39 @@ SMALL_SKIPS = [
 ]
 
 
+def _without_tag(tag: str) -> dict[str, Any]:
+    """The small graph with `tag` dropped from every resource that has tags."""
+    raw = small_raw()
+    for resource in raw["resources"]:
+        tags = resource["inputs"].get("tags")
+        if isinstance(tags, dict):
+            resource["inputs"]["tags"] = {k: v for k, v in tags.items() if k != tag}
+    return raw
+
+
+# One variant per required tag (policies/tagging.json), scanned in the same checkov run.
+TAG_VARIANTS: dict[str, Callable[[], dict[str, Any]]] = {
+    f"without_{tag}": functools.partial(_without_tag, tag) for tag in REQUIRED_TAGS
+}
+
+
+def _taggable_addresses(raw: dict[str, Any]) -> list[str]:
+    return [
+        r["address"]
+        for r in translate(parse(raw), load())["planned_values"]["root_module"]["resources"]
+        if r["type"] in TAGGABLE_TF_TYPES
+    ]
+
+
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """checkov's report for each variant, split out of one run."""
     directory = tmp_path_factory.mktemp("plans")
     files = {}
-    for name, make in VARIANTS.items():
+    for name, make in {**VARIANTS, **TAG_VARIANTS}.items():
         files[name] = directory / f"{name}.json"
         files[name].write_text(json.dumps(translate(parse(make()), load())))
-    report = run_checkov(list(files.values()), "terraform_plan")
+    report = run_checkov(list(files.values()), "terraform_plan", repo_root=REPO_ROOT)
     split: dict[str, dict[str, Any]] = {}
     for name, path in files.items():
         results = {
@@ -105,6 +134,21 @@ def test_a_custom_check_fails_its_bad_variant_and_passes_the_good_graph(
     good = "good" if variant not in ("lb_open_22", "cluster_ssh_open") else "lb_open_443"
     if good == "good":
         assert _outcome(reports["good"], check_id, resource) == {"passed_checks"}
+
+
+@pytest.mark.parametrize("tag", REQUIRED_TAGS)
+def test_the_tag_check_flags_every_taggable_resource_missing_a_required_tag(
+    reports: dict[str, dict[str, Any]], tag: str
+) -> None:
+    # The check reads policies/tagging.json: every taggable type there is checked, every tag there
+    # is required, and the same resources pass with all their tags.
+    taggable = _taggable_addresses(small_raw())
+    assert len({a.split(".")[0] for a in taggable}) > 5
+    for address in taggable:
+        assert _outcome(reports[f"without_{tag}"], "CKV_CONVEYOR_1", address) == {
+            "failed_checks"
+        }, address
+        assert _outcome(reports["good"], "CKV_CONVEYOR_1", address) == {"passed_checks"}, address
 
 
 def test_web_ports_open_to_the_internet_are_allowed_only_into_the_public_lb(

@@ -12,7 +12,9 @@ DEPLOY = REPO_ROOT / "operators" / "deploy"
 
 @pytest.fixture(scope="module")
 def result() -> ScanResult:
-    return scan([DEPLOY], framework="kubernetes", environment="operator-deploy")
+    return scan(
+        [DEPLOY], framework="kubernetes", repo_root=REPO_ROOT, environment="operator-deploy"
+    )
 
 
 def test_the_operators_manifests_fail_no_unlisted_check(result: ScanResult) -> None:

@@ -45,7 +45,7 @@ def results(
     for env, graph in graphs.items():
         files[env] = out / f"{env}.json"
         files[env].write_text(json.dumps(translate(graph, load_types())))
-    return scan_each(files, "terraform_plan", skips=load_skips())
+    return scan_each(files, "terraform_plan", repo_root=REPO_ROOT, skips=load_skips())
 
 
 def test_there_are_stacks_to_check() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from operators.paths import REPO_ROOT
 from policies.checkov_runner import ScanResult, scan
 from tests.unit.operators.pipeline.rendering import children
 
@@ -25,7 +26,7 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> ScanResult:
         for child in children(name):
             path = folder / f"{child['kind'].lower()}-{child['metadata']['name']}.yaml"
             path.write_text(yaml.safe_dump(child, sort_keys=False), encoding="utf-8")
-    return scan([root], framework="kubernetes", environment=SCAN_NAME)
+    return scan([root], framework="kubernetes", repo_root=REPO_ROOT, environment=SCAN_NAME)
 
 
 def test_rendered_manifests_fail_no_unlisted_check(result: ScanResult) -> None:

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from policies import checkov_runner
 from policies.checkov_runner import CheckovMissingError, judge, scan
 from policies.skips import Skip, SkipsFileError, load, parse
 
@@ -64,9 +63,6 @@ def test_the_skips_file_parses_and_gives_each_skip_a_reason() -> None:
     assert all(s.reason and s.framework in ("terraform_plan", "kubernetes") for s in skips)
 
 
-def test_missing_checkov_names_the_command_that_installs_it(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setattr(checkov_runner, "CHECKOV", tmp_path / "no-checkov")
+def test_missing_checkov_names_the_command_that_installs_it(tmp_path: Path) -> None:
     with pytest.raises(CheckovMissingError, match="make setup"):
-        scan([tmp_path], "kubernetes")
+        scan([tmp_path], "kubernetes", repo_root=tmp_path)

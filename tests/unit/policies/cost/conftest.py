@@ -12,8 +12,8 @@ import pytest
 
 from operators.paths import REPO_ROOT
 from policies.cost.files import read_assumptions, read_graph, read_prices
-from policies.cost.graphs import SynthGraph
 from policies.cost.tables import AssumptionFile, PriceTable, parse_assumptions
+from policies.synth_graph import Graph
 
 SMALL = REPO_ROOT / "tests" / "fixtures" / "cost-synth-small.json"
 
@@ -64,5 +64,5 @@ def assumptions(real_assumptions: AssumptionFile) -> AssumptionFile:
 
 
 @pytest.fixture
-def small() -> SynthGraph:
+def small() -> Graph:
     return read_graph(SMALL)

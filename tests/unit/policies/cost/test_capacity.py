@@ -10,10 +10,10 @@ from policies.cost.capacity import (
     orders_per_day_for_users,
     size_for_load,
 )
-from policies.cost.graphs import SynthGraph
 from policies.cost.model import price
 from policies.cost.reference import compare, reference_graph
 from policies.cost.tables import AssumptionFile, PriceTable, PricingError
+from policies.synth_graph import Graph
 
 
 def test_users_map_to_orders_per_day(real_assumptions: AssumptionFile) -> None:
@@ -59,7 +59,7 @@ def test_reference_case_priced_with_our_table(
 
 
 def test_comparison_puts_ours_next_to_the_reference(
-    small: SynthGraph, prices: PriceTable, real_assumptions: AssumptionFile
+    small: Graph, prices: PriceTable, real_assumptions: AssumptionFile
 ) -> None:
     comparison = compare(small, prices, real_assumptions, "prod")
 
@@ -70,7 +70,7 @@ def test_comparison_puts_ours_next_to_the_reference(
 
 
 def test_sizing_never_goes_below_the_configured_floor(
-    small: SynthGraph, prices: PriceTable, assumptions: AssumptionFile
+    small: Graph, prices: PriceTable, assumptions: AssumptionFile
 ) -> None:
     sized, _ = size_for_load(small, prices, assumptions, orders_per_day=1)
 
@@ -80,7 +80,7 @@ def test_sizing_never_goes_below_the_configured_floor(
 
 
 def test_heavy_load_grows_brokers_by_az_and_the_database_within_its_family(
-    small: SynthGraph, prices: PriceTable, real_assumptions: AssumptionFile
+    small: Graph, prices: PriceTable, real_assumptions: AssumptionFile
 ) -> None:
     # 1M orders/day x peak 10 / 86,400 = 115.7 sagas/s. Database: 115.7 / 49.65 per vCPU / 0.6
     # = 3.9 vCPU → db.t4g.xlarge (4). Kafka: 115.7 x 7.2068 x 60 = 50,046 events/min x RF 3 /
@@ -96,14 +96,14 @@ def test_heavy_load_grows_brokers_by_az_and_the_database_within_its_family(
 
 
 def test_no_class_large_enough_is_an_error(
-    small: SynthGraph, prices: PriceTable, real_assumptions: AssumptionFile
+    small: Graph, prices: PriceTable, real_assumptions: AssumptionFile
 ) -> None:
     with pytest.raises(PricingError, match=r"no db\.t4g\.\* class"):
         size_for_load(small, prices, real_assumptions, orders_per_day=100_000_000)
 
 
 def test_more_users_cost_more_but_less_per_order(
-    small: SynthGraph, prices: PriceTable, real_assumptions: AssumptionFile
+    small: Graph, prices: PriceTable, real_assumptions: AssumptionFile
 ) -> None:
     lower, higher = (
         estimate(

@@ -13,9 +13,10 @@ from dataclasses import replace
 
 import pytest
 
-from policies.cost.graphs import Resource, SynthGraph
+from policies.cost.components import component_of
 from policies.cost.model import price, unpriced_types
 from policies.cost.tables import AssumptionFile, PriceTable, PricingError
+from policies.synth_graph import Graph, Resource
 
 DAYS = 730 / 24
 
@@ -48,7 +49,7 @@ OBSERVABILITY = 0.40 + 10_000 / 10_000 * 0.05  # a secret and its API calls
 
 
 def test_small_config_costs_the_hand_computed_figures(
-    small: SynthGraph, prices: PriceTable, assumptions: AssumptionFile
+    small: Graph, prices: PriceTable, assumptions: AssumptionFile
 ) -> None:
     report = price(small, prices, assumptions.for_env("small"))
 
@@ -76,7 +77,7 @@ def test_small_config_costs_the_hand_computed_figures(
 
 
 def test_multi_az_database_is_two_instances_and_two_volumes(
-    small: SynthGraph, prices: PriceTable, assumptions: AssumptionFile
+    small: Graph, prices: PriceTable, assumptions: AssumptionFile
 ) -> None:
     lines = [
         line
@@ -92,13 +93,13 @@ def test_multi_az_database_is_two_instances_and_two_volumes(
     assert lines[0].source == "https://aws.amazon.com/rds/postgresql/pricing/"
 
 
-def _with(graph: SynthGraph, name: str, **inputs: object) -> SynthGraph:
+def _with(graph: Graph, name: str, **inputs: object) -> Graph:
     target = next(r for r in graph.resources if r.name == name)
     return graph.replacing({target.urn: target.with_inputs(**inputs)})
 
 
 def test_unknown_instance_class_is_an_error_naming_it(
-    small: SynthGraph, prices: PriceTable, assumptions: AssumptionFile
+    small: Graph, prices: PriceTable, assumptions: AssumptionFile
 ) -> None:
     broken = _with(small, "conveyor-small-db", instanceClass="db.x9.huge")
 
@@ -107,7 +108,7 @@ def test_unknown_instance_class_is_an_error_naming_it(
 
 
 def test_unknown_node_type_of_every_priced_service_is_an_error(
-    small: SynthGraph, prices: PriceTable, assumptions: AssumptionFile
+    small: Graph, prices: PriceTable, assumptions: AssumptionFile
 ) -> None:
     cases: list[tuple[str, dict[str, object]]] = [
         ("conveyor-small-general", {"instanceTypes": ["z9.large"]}),
@@ -120,7 +121,7 @@ def test_unknown_node_type_of_every_priced_service_is_an_error(
 
 
 def test_unknown_resource_type_is_an_error_never_zero(
-    small: SynthGraph, prices: PriceTable, assumptions: AssumptionFile
+    small: Graph, prices: PriceTable, assumptions: AssumptionFile
 ) -> None:
     table = Resource(
         urn="urn:pulumi:small::conveyor::aws:dynamodb/table:Table::orders",
@@ -131,7 +132,9 @@ def test_unknown_resource_type_is_an_error_never_zero(
         inputs={},
         parent=None,
     )
-    broken = SynthGraph(stack="small", config={}, resources=(*small.resources, table))
+    broken = Graph(
+        project="conveyor", stack="small", config={}, resources=(*small.resources, table)
+    )
 
     assert unpriced_types(broken, prices) == ["aws:dynamodb/table:Table"]
     with pytest.raises(PricingError, match=r"aws:dynamodb/table:Table \(orders\)"):
@@ -139,7 +142,7 @@ def test_unknown_resource_type_is_an_error_never_zero(
 
 
 def test_a_missing_rate_is_an_error_naming_the_key(
-    small: SynthGraph, prices: PriceTable, assumptions: AssumptionFile
+    small: Graph, prices: PriceTable, assumptions: AssumptionFile
 ) -> None:
     broken = _with(small, "conveyor-small-db", storageType="io1", iops=3000)
 
@@ -148,7 +151,7 @@ def test_a_missing_rate_is_an_error_naming_the_key(
 
 
 def test_performance_insights_beyond_seven_days_is_priced_per_vcpu(
-    small: SynthGraph, prices: PriceTable, assumptions: AssumptionFile
+    small: Graph, prices: PriceTable, assumptions: AssumptionFile
 ) -> None:
     longer = _with(small, "conveyor-small-db", performanceInsightsRetentionPeriod=31)
 
@@ -159,7 +162,7 @@ def test_performance_insights_beyond_seven_days_is_priced_per_vcpu(
 
 
 def test_free_resources_are_listed_with_their_reason(
-    small: SynthGraph, prices: PriceTable, assumptions: AssumptionFile
+    small: Graph, prices: PriceTable, assumptions: AssumptionFile
 ) -> None:
     report = price(small, prices, assumptions.for_env("small"))
     free = {f.type: f.reason for f in report.free}
@@ -172,7 +175,7 @@ def test_free_resources_are_listed_with_their_reason(
 
 
 def test_the_report_is_deterministic(
-    small: SynthGraph, prices: PriceTable, assumptions: AssumptionFile
+    small: Graph, prices: PriceTable, assumptions: AssumptionFile
 ) -> None:
     first = price(small, prices, assumptions.for_env("small")).to_dict()
     second = price(small, prices, assumptions.for_env("small")).to_dict()
@@ -180,8 +183,8 @@ def test_the_report_is_deterministic(
     assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
 
 
-def test_components_group_by_the_outermost_parent_component(small: SynthGraph) -> None:
-    components = {small.component_of(r) for r in small.resources if r.custom}
+def test_components_group_by_the_outermost_parent_component(small: Graph) -> None:
+    components = {component_of(small, r) for r in small.resources if r.custom}
 
     assert components == {
         "network",
@@ -195,11 +198,13 @@ def test_components_group_by_the_outermost_parent_component(small: SynthGraph) -
 
 
 def test_usage_is_shared_not_multiplied_by_resource_count(
-    small: SynthGraph, prices: PriceTable, assumptions: AssumptionFile
+    small: Graph, prices: PriceTable, assumptions: AssumptionFile
 ) -> None:
     nat = next(r for r in small.resources if r.name == "conveyor-small-nat-0")
     twin = replace(nat, urn=nat.urn + "-twin", name="conveyor-small-nat-1", id="nat-1-id")
-    doubled = SynthGraph(stack="small", config={}, resources=(*small.resources, twin))
+    doubled = Graph(
+        project="conveyor", stack="small", config={}, resources=(*small.resources, twin)
+    )
 
     lines = price(doubled, prices, assumptions.for_env("small")).lines
     processed = [line.quantity for line in lines if line.item == "NAT data processed"]
