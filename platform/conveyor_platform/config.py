@@ -25,9 +25,9 @@ from conveyor_platform.instance_types import (
     MSK_BROKER_TYPES,
     RDS_INSTANCE_CLASSES,
 )
+from conveyor_platform.paths import ENVIRONMENTS_DIR
 
 PROJECT = "conveyor"
-ENVIRONMENTS_DIR = Path(__file__).resolve().parents[2] / "environments"
 REQUIRED_ADDONS = ("vpc-cni", "coredns", "kube-proxy", "eks-pod-identity-agent")
 CLOUDWATCH_RETENTION_DAYS = frozenset({1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545})
 

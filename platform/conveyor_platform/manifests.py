@@ -18,7 +18,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from conveyor_platform.paths import REPO_ROOT
+
 CRDS_DIR = REPO_ROOT / "operators" / "crds"
 DEPLOY_DIR = REPO_ROOT / "operators" / "deploy"
 DASHBOARDS_DIR = REPO_ROOT / "observability" / "dashboards"

@@ -22,9 +22,10 @@ from pulumi.runtime.sync_await import _sync_await
 from conveyor_platform import config as stack_config
 from conveyor_platform import program
 from conveyor_platform.mocks import RecordingMocks, RecordingMonitor, Registration
+from conveyor_platform.paths import BUILD_DIR, ENVIRONMENTS_DIR
 
 FORMAT = 1
-DEFAULT_OUT = stack_config.ENVIRONMENTS_DIR.parent / "build" / "synth"
+DEFAULT_OUT = BUILD_DIR / "synth"
 
 
 def _plain(value: Any) -> Any:
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", required=True)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--environments", type=Path, default=stack_config.ENVIRONMENTS_DIR)
+    parser.add_argument("--environments", type=Path, default=ENVIRONMENTS_DIR)
     options = parser.parse_args(argv)
     try:
         values = stack_config.read_stack_file(options.env, options.environments)
