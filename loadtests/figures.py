@@ -17,12 +17,20 @@ from typing import Any
 Figures = Mapping[str, Any]
 
 
+def _tidy(value: float, *, counts: bool) -> float:
+    """Counts stay whole numbers when they are; other figures are rounded to 0.1."""
+    if counts and value == int(value):
+        return int(value)
+    return round(float(value), 1)
+
+
 def median(values: Sequence[float | None]) -> float | None:
     """The median of the values that are present, rounded to 0.1; None when none are."""
     present = [v for v in values if v is not None]
     if not present:
         return None
-    return round(float(statistics.median(present)), 1)
+    counts = all(isinstance(v, int) for v in present)
+    return _tidy(statistics.median(present), counts=counts)
 
 
 def spread(values: Sequence[float | None]) -> dict[str, float] | None:
@@ -30,7 +38,8 @@ def spread(values: Sequence[float | None]) -> dict[str, float] | None:
     present = [v for v in values if v is not None]
     if not present:
         return None
-    return {"min": round(float(min(present)), 1), "max": round(float(max(present)), 1)}
+    counts = all(isinstance(v, int) for v in present)
+    return {"min": _tidy(min(present), counts=counts), "max": _tidy(max(present), counts=counts)}
 
 
 def _numeric(value: Any) -> bool:

@@ -65,5 +65,5 @@ def provenance() -> dict[str, Any]:
             "memory_gib": memory_gib(_read("/proc/meminfo")),
         },
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": shlex.join([sys.executable, *sys.argv]),
+        "command": shlex.join(sys.orig_argv),
     }

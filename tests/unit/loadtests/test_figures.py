@@ -17,6 +17,14 @@ def test_missing_values_are_left_out_and_all_missing_is_none() -> None:
     assert spread([None]) is None
 
 
+def test_counts_stay_whole_numbers_when_their_median_is_whole() -> None:
+    assert median([0, 2, 0]) == 0
+    assert isinstance(median([0, 2, 0]), int)
+    assert median([1, 2]) == 1.5
+    assert spread([0, 3]) == {"min": 0, "max": 3}
+    assert median([1.0, 2.0, 3.0]) == 2.0
+
+
 def test_spread_is_min_and_max() -> None:
     assert spread([3.0, 9.5, 5.0]) == {"min": 3.0, "max": 9.5}
 
@@ -37,7 +45,7 @@ def test_aggregate_gives_medians_spreads_and_nested_medians_per_name() -> None:
 
 def test_aggregate_keeps_text_figures_from_the_first_run() -> None:
     medians, spreads = aggregate([{"note": "a", "n": 1}, {"note": "b", "n": 3}])
-    assert medians == {"note": "a", "n": 2.0}
+    assert medians == {"note": "a", "n": 2}
     assert "note" not in spreads
 
 
