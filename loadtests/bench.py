@@ -84,9 +84,13 @@ def _read_against_limits(saga: dict[str, Any], machine: dict[str, float]) -> Tab
         f"{saga.get('target_rate_per_s')}", f"{driver:.0f}",
         f"{(saga.get('target_rate_per_s') or 0) / driver:.0%}" if driver else "-",
     )  # fmt: skip
+    commits = (saga.get("postgres_commits") or 0) / accepted if accepted else 0.0
+    postgres = machine.get("postgres_commits_per_second") or 0.0
     table.add_row(
-        "PostgreSQL commits/s", "-", f"{machine.get('postgres_commits_per_second', 0):.0f}", "-"
-    )
+        f"PostgreSQL commits/s ({commits:.1f} per order x {rate}/s)",
+        f"{commits * rate:.0f}", f"{postgres:.0f}",
+        f"{commits * rate / postgres:.0%}" if postgres else "-",
+    )  # fmt: skip
     return table
 
 

@@ -2,9 +2,11 @@
 
 Figures: completed sagas per second over the sending window plus drain, accept→CONFIRMED latency
 percentiles, Kafka events per minute (records appended to the event topics during the run),
-oversold units, lost orders, double charges, each workload replica's peak RSS (VmHWM), and
-CPU seconds per 1,000 accepted orders of every process of the stack and of the driver
-(loadtests/cpu.py), counted from the first order sent to the last saga finished.
+PostgreSQL commits in the services' databases (pg_stat_database.xact_commit, which backends
+flush up to about a second late), oversold units, lost orders, double charges, each workload
+replica's peak RSS (VmHWM), and CPU seconds per 1,000 accepted orders of every process of the
+stack and of the driver (loadtests/cpu.py), counted from the first order sent to the last saga
+finished.
 """
 
 from __future__ import annotations
@@ -33,6 +35,19 @@ async def _event_count(stack: LocalStack) -> int:
         return sum((await consumer.end_offsets(tps)).values())
     finally:
         await consumer.stop()
+
+
+async def _commits(stack: LocalStack) -> int:
+    """Transactions committed so far in the services' databases (pg_stat_database)."""
+    conn = await asyncpg.connect(stack.postgres.admin_dsn())
+    try:
+        value = await conn.fetchval(
+            "SELECT coalesce(sum(xact_commit), 0) FROM pg_stat_database"
+            " WHERE datname LIKE 'conveyor\\_%'"
+        )
+    finally:
+        await conn.close()
+    return int(value)
 
 
 async def _integrity(stack: LocalStack, outcome: Outcome, plan: Plan) -> dict[str, int]:
@@ -89,11 +104,13 @@ def watched(stack: LocalStack) -> cpu.Watched:
 async def run(stack: LocalStack, plan: Plan, progress: Progress) -> dict[str, Any]:
     """Drive one run and read back its figures."""
     before = await _event_count(stack)
+    commits_before = await _commits(stack)
     processes = watched(stack)
     cpu_before = cpu.snapshot(processes)
     outcome = await drive(stack, plan, progress)
     cpu_after = cpu.snapshot(processes)
     events = await _event_count(stack) - before
+    commits = await _commits(stack) - commits_before
     minutes = (outcome.send_seconds + outcome.drain_seconds) / 60
     completed = sum(outcome.counts.get(s, 0) for s in ("CONFIRMED", "CANCELLED"))
     return {
@@ -109,6 +126,7 @@ async def run(stack: LocalStack, plan: Plan, progress: Progress) -> dict[str, An
         "p99_confirm_ms": outcome.percentile("CONFIRMED", 0.99),
         "events_per_minute": round(events / minutes),
         "kafka_events": events,
+        "postgres_commits": commits,
         "lost": outcome.lost,
         **await _integrity(stack, outcome, plan),
         "peak_rss_mb": _peak_rss_mb(stack),
