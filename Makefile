@@ -13,7 +13,7 @@ export UV_CACHE_DIR := $(CACHE)/uv-cache
 # The pinned uv, for the test that builds each deployable's environment as its image would.
 export CONVEYOR_UV := $(UV)
 
-.PHONY: help setup up down status demo test unit lint format lock clean bench schemas kube-up kube-down bench-operator
+.PHONY: help setup up down status demo test unit lint format lock clean bench schemas kube-up kube-down bench-operator bench-sweep
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -64,8 +64,15 @@ kube-down: setup ## stop the local Kubernetes API server
 test: lint up kube-up ## set everything up and run every test against the real stack
 	$(BIN)/pytest
 
-bench: up ## the saga benchmark (60 s at 100 orders/s): build/bench/saga.json
-	$(BIN)/python -m loadtests.bench $(BENCH_ARGS)
+# Each run starts its own fresh stack (stopped, state deleted, started again), so no `up` here.
+RUNS ?= 3
+RATES ?= 40,60,80,100,120,150
+bench: setup ## saga benchmark, RUNS (3) fresh runs of 60 s at 100/s, + machine limits: build/bench/
+	$(BIN)/python -m loadtests.bench --runs $(RUNS) $(BENCH_ARGS)
+
+# One run per rate unless RUNS is given on the command line or in the environment.
+bench-sweep: setup ## the knee: highest of RATES whose p99 < 1 s and that keeps up (build/bench/sweep.json)
+	$(BIN)/python -m loadtests.sweep --rates $(RATES) $(if $(filter-out file,$(origin RUNS)),--runs $(RUNS)) $(BENCH_ARGS)
 
 bench-operator: kube-up ## operator latency: apply → all children, deletion → repair (build/bench/operator.json)
 	$(BIN)/python -m loadtests.operator_bench $(BENCH_ARGS)

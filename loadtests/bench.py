@@ -1,10 +1,12 @@
-"""`make bench`: the saga benchmark on the local stack; prints and writes build/bench/saga.json.
+"""`make bench`: the saga benchmark, RUNS times on fresh state, next to this machine's limits.
 
-Figures: completed sagas per second over the sending window plus drain, accept→CONFIRMED
-latency percentiles, Kafka events per minute (records appended to the event topics during the
-run), oversold units, lost orders, double charges, and each workload process's peak RSS (VmHWM).
-Targets on a 2-core laptop: 100 orders/s, p99 confirmation < 2 s (aim 500 ms), 36,000
-events/min, and zero oversold, lost and double-charged.
+Each run starts from a fresh stack (loadtests/fresh.py: stopped, state deleted, started as
+`conveyor local up` does) and drives the same plan (loadtests/run.py). The top-level figures of
+`build/bench/saga.json` are the medians over the runs, `spread` holds each figure's min and max,
+`runs` each run's own figures, and the commit, machine, date and command line say where they came
+from (loadtests/machine.py). After the runs, on the last run's stack, the raw limits
+(loadtests/limits.py) go to `build/bench/limits.json`, and the summary reads the saga as a
+fraction of them. A stack that cannot start stops the benchmark with the command that shows why.
 """
 
 from __future__ import annotations
@@ -12,109 +14,113 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from rich.console import Console
+from rich.status import Status
+from rich.table import Table
 
-from loadtests.saga import Outcome, Plan, drive
+from loadtests import limits
+from loadtests.figures import aggregate
+from loadtests.fresh import StackStartError, fresh_stack
+from loadtests.machine import provenance
+from loadtests.run import run
+from loadtests.saga import Plan
 from operators.local.stack import LocalStack
 from operators.paths import REPO_ROOT
-from workloads.contracts.topics import DLQ_SUFFIX, TOPICS
 
 console = Console()
+OUT_DIR = REPO_ROOT / "build" / "bench"
 
 
-async def _event_count(stack: LocalStack) -> int:
-    consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka.bootstrap_servers)
-    await consumer.start()
-    try:
-        tps = [
-            TopicPartition(t.name, p)
-            for t in TOPICS if not t.name.endswith(DLQ_SUFFIX)
-            for p in range(t.partitions)
-        ]  # fmt: skip
-        return sum((await consumer.end_offsets(tps)).values())
-    finally:
-        await consumer.stop()
+def fresh_runs(plan: Plan, runs: int, *, label: str) -> tuple[list[dict[str, Any]], LocalStack]:
+    """`runs` runs of `plan`, each on a fresh stack; returns their figures and the last stack."""
+    results: list[dict[str, Any]] = []
+    stack: LocalStack | None = None
+    for n in range(1, runs + 1):
+        console.rule(f"{label}: run {n}/{runs} — fresh stack")
+        stack = fresh_stack(console)
+        prefix = f"{label}: run {n}/{runs}"
+        with console.status(f"{prefix} starting…") as status:
 
+            def progress(text: str, *, prefix: str = prefix, status: Status = status) -> None:
+                status.update(f"{prefix}, {text}")
 
-async def _integrity(stack: LocalStack, outcome: Outcome, plan: Plan) -> dict[str, int]:
-    order_db = await asyncpg.connect(stack.postgres.dsn("order"))
-    payment_db = await asyncpg.connect(stack.postgres.dsn("payment"))
-    inventory_db = await asyncpg.connect(stack.postgres.dsn("inventory"))
-    try:
-        sold = await order_db.fetch(
-            "SELECT line->>'product_id' AS product, sum((line->>'quantity')::int) AS units"
-            " FROM orders, jsonb_array_elements(snapshot->'lines') AS line"
-            " WHERE order_id = ANY($1) AND status = 'CONFIRMED' GROUP BY 1",
-            outcome.accepted,
+            result = asyncio.run(run(stack, plan, progress))
+        console.print(
+            f"  run {n}: {result['orders_per_second']} completed/s, "
+            f"p99 {result['p99_confirm_ms']} ms, lost {result['lost']}"
         )
-        oversold = 0
-        for row in sold:
-            available = await inventory_db.fetchval(
-                "SELECT available FROM products WHERE product_id = $1", row["product"]
-            )
-            oversold += max(0, row["units"] + available - plan.stock_per_product) + max(
-                0, -available
-            )
-            oversold += max(0, row["units"] - plan.stock_per_product)
-        doubled = await payment_db.fetchval(
-            "SELECT count(*) FROM (SELECT order_id FROM ledger WHERE kind = 'charge'"
-            " AND order_id = ANY($1) GROUP BY order_id HAVING count(*) > 1) d",
-            outcome.accepted,
-        )
-    finally:
-        for conn in (order_db, payment_db, inventory_db):
-            await conn.close()
-    return {"oversold": oversold, "duplicates_charged": int(doubled)}
+        results.append(result)
+    if stack is None:
+        raise ValueError("at least one run")
+    return results, stack
 
 
-def _peak_rss_mb(stack: LocalStack) -> dict[str, float]:
-    peaks: dict[str, float] = {}
-    for replica in stack.workloads.status():
-        pid = replica.pid
-        if pid is None:
-            continue
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                peaks[f"{replica.name}-{replica.replica}"] = round(int(line.split()[1]) / 1024, 1)
-    return peaks
+def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """saga.json's body: provenance, the medians at the top level, spread and every run."""
+    medians, spread = aggregate(runs)
+    return {**provenance(), "run_count": len(runs), **medians, "spread": spread, "runs": runs}
 
 
-async def run(plan: Plan) -> dict[str, Any]:
-    stack = LocalStack()
-    before = await _event_count(stack)
-    with console.status("benchmark starting…") as status:
-        outcome = await drive(stack, plan, status.update)
-    events = await _event_count(stack) - before
-    minutes = (outcome.send_seconds + outcome.drain_seconds) / 60
-    completed = sum(outcome.counts.get(s, 0) for s in ("CONFIRMED", "CANCELLED"))
-    result: dict[str, Any] = {
-        "orders_sent": plan.orders,
-        "target_rate_per_s": plan.rate_per_s,
-        "accepted": len(outcome.accepted),
-        "rejected": outcome.rejected,
-        "confirmed": outcome.counts.get("CONFIRMED", 0),
-        "cancelled": outcome.counts.get("CANCELLED", 0),
-        "orders_per_second": round(completed / (minutes * 60), 1),
-        "p50_confirm_ms": outcome.percentile("CONFIRMED", 0.5),
-        "p95_confirm_ms": outcome.percentile("CONFIRMED", 0.95),
-        "p99_confirm_ms": outcome.percentile("CONFIRMED", 0.99),
-        "events_per_minute": round(events / minutes),
-        "lost": outcome.lost,
-        **await _integrity(stack, outcome, plan),
-        "peak_rss_mb": _peak_rss_mb(stack),
-        "send_seconds": round(outcome.send_seconds, 1),
-        "drain_seconds": round(outcome.drain_seconds, 1),
-    }
-    return result
+def _read_against_limits(saga: dict[str, Any], machine: dict[str, float]) -> Table:
+    table = Table(title="saga figures (median) as a fraction of this machine's limits")
+    for column in ("figure", "saga", "limit", "fraction"):
+        table.add_column(column)
+    rate = saga.get("orders_per_second") or 0.0
+    accepted = saga.get("accepted") or 0
+    per_order = (saga.get("kafka_events") or 0) / accepted if accepted else 0.0
+    kafka = machine.get("kafka_messages_per_second") or 0.0
+    driver = machine.get("driver_requests_per_second") or 0.0
+    table.add_row(
+        f"Kafka messages/s ({per_order:.1f} per order x {rate}/s)",
+        f"{per_order * rate:.0f}", f"{kafka:.0f}",
+        f"{per_order * rate / kafka:.0%}" if kafka else "-",
+    )  # fmt: skip
+    table.add_row(
+        "driver requests/s (orders offered)",
+        f"{saga.get('target_rate_per_s')}", f"{driver:.0f}",
+        f"{(saga.get('target_rate_per_s') or 0) / driver:.0%}" if driver else "-",
+    )  # fmt: skip
+    commits = (saga.get("postgres_commits") or 0) / accepted if accepted else 0.0
+    postgres = machine.get("postgres_commits_per_second") or 0.0
+    table.add_row(
+        f"PostgreSQL commits/s ({commits:.1f} per order x {rate}/s)",
+        f"{commits * rate:.0f}", f"{postgres:.0f}",
+        f"{commits * rate / postgres:.0%}" if postgres else "-",
+    )  # fmt: skip
+    return table
+
+
+def _print_summary(saga: dict[str, Any]) -> None:
+    table = Table(title=f"saga benchmark, median of {saga['run_count']} runs (min-max)")
+    table.add_column("figure")
+    table.add_column("median")
+    table.add_column("spread")
+    for key in ("orders_per_second", "p50_confirm_ms", "p95_confirm_ms", "p99_confirm_ms",
+                "events_per_minute", "lost", "oversold", "duplicates_charged"):  # fmt: skip
+        span = saga["spread"].get(key)
+        table.add_row(key, str(saga.get(key)), f"{span['min']}-{span['max']}" if span else "-")
+    console.print(table)
+    cpu = Table(title="CPU seconds per 1,000 accepted orders (median)")
+    cpu.add_column("process")
+    cpu.add_column("seconds")
+    for name, value in sorted(saga.get("cpu_seconds_per_1000_orders", {}).items()):
+        cpu.add_row(name, str(value))
+    console.print(cpu)
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    console.print(f"written to {path}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3, help="runs, each on a fresh stack")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument(
@@ -123,15 +129,27 @@ def main() -> None:
         default=50,
         help="distinct products ordered (few products = hot rows = serialised reservations)",
     )
-    parser.add_argument("--out", type=Path, default=REPO_ROOT / "build" / "bench" / "saga.json")
+    parser.add_argument("--limits-seconds", type=float, default=10.0, help="time per limit")
+    parser.add_argument("--out-dir", type=Path, default=OUT_DIR)
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
     plan = Plan(orders=int(args.seconds * args.rate), rate_per_s=args.rate, max_in_flight=128,
                 products=args.products, drain_timeout_s=120)  # fmt: skip
-    result = asyncio.run(run(plan))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    console.print_json(data=result)
-    console.print(f"written to {args.out}")
+    try:
+        runs, stack = fresh_runs(plan, args.runs, label="saga")
+    except StackStartError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(1)
+    saga = summarise(runs)
+    write_json(args.out_dir / "saga.json", saga)
+    with console.status("limits: starting…") as status:
+        machine = asyncio.run(
+            limits.measure(stack, seconds=args.limits_seconds, progress=status.update)
+        )
+    write_json(args.out_dir / "limits.json", {**provenance(), **machine})
+    _print_summary(saga)
+    console.print(_read_against_limits(saga, machine))
 
 
 if __name__ == "__main__":
