@@ -82,17 +82,17 @@ def test_sizing_never_goes_below_the_configured_floor(
 def test_heavy_load_grows_brokers_by_az_and_the_database_within_its_family(
     small: Graph, prices: PriceTable, real_assumptions: AssumptionFile
 ) -> None:
-    # 1M orders/day x peak 10 / 86,400 = 115.7 sagas/s. Database: 115.7 / 49.65 per vCPU / 0.6
-    # = 3.9 vCPU → db.t4g.xlarge (4). Kafka: 115.7 x 7.2068 x 60 = 50,046 events/min x RF 3 /
-    # (42,938 x 2/2 vCPU x 0.6 = 25,763 per broker) = 5.8 → 3 per AZ x 2 AZs = 6 brokers.
+    # 1M orders/day x peak 10 / 86,400 = 115.7 sagas/s. Database: 115.7 / 37.45 per vCPU / 0.6
+    # = 5.2 vCPU → db.t4g.2xlarge (8). Kafka: 115.7 x 7.2045 x 60 = 50,031 events/min x RF 3 /
+    # (32,377 x 2/2 vCPU x 0.6 = 19,426 per broker) = 7.7 → 4 per AZ x 2 AZs = 8 brokers.
     sized, plan = size_for_load(small, prices, real_assumptions, orders_per_day=1_000_000)
     by_name = {r.name: r for r in sized.resources}
 
     assert plan.peak_sagas_per_second == pytest.approx(115.74, abs=0.01)
-    assert by_name["conveyor-small-db"].inputs["instanceClass"] == "db.t4g.xlarge"
-    assert by_name["conveyor-small-kafka"].inputs["numberOfBrokerNodes"] == 6
-    # nodes: 3.9 vCPU + 2 for add-ons = 5.9 → 3 x t3.medium (2 vCPU)
-    assert by_name["conveyor-small-general"].inputs["scalingConfig"]["desiredSize"] == 3
+    assert by_name["conveyor-small-db"].inputs["instanceClass"] == "db.t4g.2xlarge"
+    assert by_name["conveyor-small-kafka"].inputs["numberOfBrokerNodes"] == 8
+    # nodes: 5.2 vCPU + 2 for add-ons = 7.2 → 4 x t3.medium (2 vCPU)
+    assert by_name["conveyor-small-general"].inputs["scalingConfig"]["desiredSize"] == 4
 
 
 def test_no_class_large_enough_is_an_error(
