@@ -11,9 +11,12 @@ from typing import Any
 import pytest
 
 from operators.paths import REPO_ROOT
-from policies.cost.files import read_assumptions, read_graph, read_prices
-from policies.cost.tables import AssumptionFile, PriceTable, parse_assumptions
+from policies.cost.files import read_graph
+from policies.cost.tables import AssumptionFile, parse_assumptions
 from policies.synth_graph import Graph
+from tests.support.cost_tables import prices, real_assumptions
+
+__all__ = ["prices", "real_assumptions"]
 
 SMALL = REPO_ROOT / "tests" / "fixtures" / "cost-synth-small.json"
 
@@ -34,16 +37,6 @@ def small_usage() -> dict[str, Any]:
         "load_balancer_lcu": 1,
         "bucket_gb": 5,
     }
-
-
-@pytest.fixture(scope="session")
-def prices() -> PriceTable:
-    return read_prices()
-
-
-@pytest.fixture(scope="session")
-def real_assumptions() -> AssumptionFile:
-    return read_assumptions()
 
 
 @pytest.fixture
