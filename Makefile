@@ -61,8 +61,15 @@ kube-up: setup ## build (once) and start the local Kubernetes API server for the
 kube-down: setup ## stop the local Kubernetes API server
 	$(BIN)/conveyor kube down
 
-test: lint up kube-up ## set everything up and run every test against the real stack
+test: lint slo-test up kube-up ## set everything up and run every test against the real stack
 	$(BIN)/pytest
+
+.PHONY: slo-test
+slo-test: setup ## SLO rules: drift from observability/slos/, promtool check rules, promtool test rules
+	@command -v promtool >/dev/null || { echo "promtool is missing: sudo apt-get install prometheus" >&2; exit 1; }
+	$(BIN)/conveyor slo check
+	promtool check rules observability/rules/*.yaml
+	promtool test rules observability/rules/tests/*.yaml
 
 # Each run starts its own fresh stack (stopped, state deleted, started again), so no `up` here.
 RUNS ?= 3

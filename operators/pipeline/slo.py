@@ -1,12 +1,14 @@
-"""SLO rules for a pipeline: multi-window, multi-burn-rate alerts from the spec's targets.
+"""A pipeline's PrometheusRule: the SLO specs of observability/slos/, scoped to this pipeline.
 
-Error ratio = 5xx responses / all responses of `conveyor_http_requests_total` (workloads/shared/
-metrics.py), recorded per workload over the windows the alerts use. The alert pairs follow the
-Google SRE workbook (a 30-day budget): page when 2 % of the budget burns in 1 h (14.4x, with a
-5 m window to stop paging once it recovers) or 5 % in 6 h (6x, 30 m); ticket at 10 % in 3 days
-(1x over 3 d and 6 h) or 3x over 1 d and 2 h. Latency: the p99 of the request histogram against
-the workload's target, sustained for 10 m. Series are selected by namespace and Service (the
-`job` label a ServiceMonitor sets), so two pipelines never mix.
+Rendered by the same generator as the committed rule files (operators/pipeline/slos/rules.py),
+so the operator and `conveyor slo generate` cannot disagree on a record or an alert. Scoping:
+every selector is narrowed to the pipeline's namespace and the workload's Service (the `job`
+label a ServiceMonitor sets), so two pipelines never mix. Targets: an SLO declared for each
+workload (`workload: "*"`) takes that workload's availability from the OrderPipeline spec's `slo`
+section; an SLO of one workload (checkout) keeps its spec's objective and is rendered only if the
+pipeline runs that workload. Besides the SLOs, each workload gets a p99 latency alert against the
+spec's `latencyP99Ms`, sustained for 10 m (a threshold, not a budget: the target need not be a
+bucket boundary). A spec that does not validate fails the render with the field named.
 """
 
 from __future__ import annotations
@@ -14,78 +16,96 @@ from __future__ import annotations
 from typing import Any
 
 from operators.pipeline.objects import Owner, child_name
+from operators.pipeline.slos.files import bundled
+from operators.pipeline.slos.model import SloFile
+from operators.pipeline.slos.rules import RUNBOOKS, slo_rules
 from operators.pipeline.spec import OrderPipelineSpec
 
-WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
-# (severity, [(long window, short window, burn rate)]) per alert.
-BURN_ALERTS: tuple[tuple[str, str, tuple[tuple[str, str, float], ...]], ...] = (
-    ("ConveyorErrorBudgetBurnFast", "page", (("1h", "5m", 14.4), ("6h", "30m", 6.0))),
-    ("ConveyorErrorBudgetBurnSlow", "ticket", (("1d", "2h", 3.0), ("3d", "6h", 1.0))),
-)
+LATENCY_ALERT = "ConveyorLatencyP99High"
 
 
 def _number(value: float) -> str:
     return f"{value:.6g}"
 
 
-def _ratio_record(window: str) -> str:
-    return f"conveyor:http_error_ratio:rate{window}"
-
-
-def workload_group(owner: Owner, spec: OrderPipelineSpec, workload: str) -> dict[str, Any]:
-    """Recording and alerting rules for one workload's SLO."""
-    availability, latency_ms = spec.slo.target(workload)
-    budget = (100.0 - availability) / 100.0
+def _latency_alert(owner: Owner, spec: OrderPipelineSpec, workload: str) -> dict[str, Any]:
+    latency_ms = spec.slo.target(workload)[1]
     match = f'namespace="{owner.namespace}",job="{child_name(owner, workload)}"'
-    series = f'workload="{workload}",pipeline="{owner.name}",namespace="{owner.namespace}"'
-    labels = {"workload": workload, "pipeline": owner.name, "namespace": owner.namespace}
-    rules: list[dict[str, Any]] = [
-        {
-            "record": _ratio_record(window),
-            "expr": (
-                f'sum(rate(conveyor_http_requests_total{{{match},status=~"5.."}}[{window}]))'
-                f" / sum(rate(conveyor_http_requests_total{{{match}}}[{window}]))"
-            ),
-            "labels": labels,
-        }
-        for window in WINDOWS
-    ]
-    for alert, severity, pairs in BURN_ALERTS:
-        expr = " or ".join(
-            f"({_ratio_record(long)}{{{series}}} > {_number(rate * budget)}"
-            f" and {_ratio_record(short)}{{{series}}} > {_number(rate * budget)})"
-            for long, short, rate in pairs
-        )
-        rules.append(
-            {
-                "alert": alert,
-                "expr": expr,
-                "labels": {**labels, "severity": severity},
-                "annotations": {
-                    "summary": f"{workload} is burning its error budget ({availability}% SLO)",
-                },
-            }
-        )
     p99 = (
         "histogram_quantile(0.99, sum by (le) "
         f"(rate(conveyor_http_request_duration_seconds_bucket{{{match}}}[5m])))"
     )
-    rules.append(
-        {
-            "alert": "ConveyorLatencyP99High",
-            "expr": f"{p99} > {_number(latency_ms / 1000)}",
-            "for": "10m",
-            "labels": {**labels, "severity": "ticket"},
-            "annotations": {"summary": f"{workload} p99 latency above {latency_ms} ms"},
-        }
-    )
+    return {
+        "alert": LATENCY_ALERT,
+        "expr": f"{p99} > {_number(latency_ms / 1000)}",
+        "for": "10m",
+        "labels": {
+            "workload": workload,
+            "pipeline": owner.name,
+            "namespace": owner.namespace,
+            "severity": "ticket",
+        },
+        "annotations": {
+            "summary": f"{workload} p99 latency above {latency_ms} ms",
+            "runbook_url": f"{RUNBOOKS}/{LATENCY_ALERT}.md",
+        },
+    }
+
+
+def _scope(owner: Owner, workload: str) -> dict[str, str]:
+    return {"namespace": owner.namespace, "job": child_name(owner, workload)}
+
+
+def workload_group(
+    owner: Owner, spec: OrderPipelineSpec, workload: str, files: tuple[SloFile, ...]
+) -> dict[str, Any]:
+    """The SLOs declared for every workload, for this one, and its p99 latency alert."""
+    availability = spec.slo.target(workload)[0]
+    rules = [
+        rule
+        for file in files
+        for slo in file.slos
+        if slo.workload == "*"
+        for rule in slo_rules(
+            file,
+            slo,
+            scope=_scope(owner, workload),
+            objective=availability,
+            extra_labels={"workload": workload, "pipeline": owner.name},
+        )
+    ]
+    rules.append(_latency_alert(owner, spec, workload))
     return {"name": f"conveyor-slo-{owner.name}-{workload}", "rules": rules}
 
 
-def prometheus_rule(owner: Owner, spec: OrderPipelineSpec) -> dict[str, Any]:
+def service_groups(
+    owner: Owner, spec: OrderPipelineSpec, files: tuple[SloFile, ...]
+) -> list[dict[str, Any]]:
+    """The SLOs of one workload (checkout), for the workloads this pipeline runs."""
+    return [
+        {
+            "name": f"conveyor-slo-{owner.name}-{file.service}-{slo.name}",
+            "rules": slo_rules(
+                file,
+                slo,
+                scope=_scope(owner, slo.workload),
+                extra_labels={"workload": slo.workload, "pipeline": owner.name},
+            ),
+        }
+        for file in files
+        for slo in file.slos
+        if slo.workload != "*" and slo.workload in spec.workloads and slo.sli.missing is None
+    ]
+
+
+def prometheus_rule(
+    owner: Owner, spec: OrderPipelineSpec, *, files: tuple[SloFile, ...] | None = None
+) -> dict[str, Any]:
+    specs = bundled() if files is None else files
+    groups = [workload_group(owner, spec, name, specs) for name in sorted(spec.workloads)]
     return {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "PrometheusRule",
         "metadata": {"name": child_name(owner, "slo")},
-        "spec": {"groups": [workload_group(owner, spec, name) for name in sorted(spec.workloads)]},
+        "spec": {"groups": [*groups, *service_groups(owner, spec, specs)]},
     }
