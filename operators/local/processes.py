@@ -55,6 +55,19 @@ def _reap(pid: int) -> None:
         del _children[pid]
 
 
+def reap_exited() -> dict[int, int]:
+    """Collect every child this interpreter started that has exited: {pid: exit status}.
+
+    A long-lived parent (the supervisor) must call this regularly: a child it started may be
+    stopped by another process (`conveyor local restart`, a test), which removes the pid file, so
+    no later liveness check of that file would ever reap it and it would stay a zombie.
+    """
+    exited = {pid: code for pid, child in _children.items() if (code := child.poll()) is not None}
+    for pid in exited:
+        del _children[pid]
+    return exited
+
+
 @dataclass(frozen=True)
 class ManagedProcess:
     """One long-running server process and the files that track it."""

@@ -2,7 +2,9 @@
 
 Run as its own process by `conveyor local up` (and stopped first by `down`). It never exits on a
 workload failure: it logs it, waits a back-off that doubles up to 10 s while a replica keeps
-crashing, and tries again.
+crashing, and tries again. Every tick it also reaps each child it started that has exited, whoever
+stopped it (itself, `conveyor local restart`, a test's kill), so none stays a zombie for longer
+than a tick.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import time
 from types import FrameType
 
 from operators.local.plan import MAX_REPLICAS
-from operators.local.processes import Liveness
+from operators.local.processes import Liveness, reap_exited
 from operators.local.settings import LocalStackSettings
 from operators.local.workloads import Workloads
 
@@ -39,6 +41,8 @@ def run(settings: LocalStackSettings) -> None:
     signal.signal(signal.SIGINT, stop)
     log.info("supervising %s", ", ".join(w.name for w in workloads.runnable()))
     while running:
+        for pid, code in reap_exited().items():
+            log.info("reaped pid %d (exit status %d)", pid, code)
         desired = workloads.desired()
         base_env = json.loads(env_file.read_text())  # re-read: a later `up` may change it
         now = time.monotonic()

@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from workloads.inventory import handlers
 from workloads.inventory.schemas import StockIn, StockLevel, StockView
 from workloads.shared.auth import require_token
+from workloads.shared.inputs import ProductIdInPath
 from workloads.shared.problems import problem_responses
 from workloads.shared.runtime import RuntimeDep
 from workloads.shared.telemetry import correlation_id
@@ -28,11 +29,13 @@ def routers(admin_token: str) -> list[APIRouter]:
     )
 
     @public.get("/{product_id}", responses=problem_responses(404))
-    async def get_stock(product_id: str, runtime: RuntimeDep) -> StockView:
+    async def get_stock(product_id: ProductIdInPath, runtime: RuntimeDep) -> StockView:
         return await handlers.get_stock(runtime.pool, product_id)
 
     @admin.put("/{product_id}", responses=problem_responses(400, 413))
-    async def set_stock(product_id: str, body: StockIn, runtime: RuntimeDep) -> StockLevel:
+    async def set_stock(
+        product_id: ProductIdInPath, body: StockIn, runtime: RuntimeDep
+    ) -> StockLevel:
         return await handlers.set_stock(
             runtime.pool, product_id, body, correlation_id=correlation_id.get()
         )

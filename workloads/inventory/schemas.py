@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-PRODUCT_ID = r"^[A-Za-z0-9._-]{1,64}$"
+from workloads.shared import inputs
+
+PRODUCT_ID = inputs.PRODUCT_ID  # defined once for every service; handlers.py checks it
 
 
 class StockIn(BaseModel):

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 
 from workloads.notification import handlers
 from workloads.notification.schemas import OrderNotifications
+from workloads.shared.inputs import OrderIdInPath
 from workloads.shared.problems import problem_responses
 from workloads.shared.runtime import RuntimeDep
 
@@ -19,5 +20,5 @@ router = APIRouter(
 
 
 @router.get("/{order_id}")
-async def for_order(order_id: str, runtime: RuntimeDep) -> OrderNotifications:
-    return await handlers.for_order(runtime.pool, order_id)
+async def for_order(order_id: OrderIdInPath, runtime: RuntimeDep) -> OrderNotifications:
+    return await handlers.for_order(runtime.pool, str(order_id))

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Header, Request, Response
 from workloads.order import handlers
 from workloads.order.schemas import OrderAccepted, OrderHistory, OrderIn, OrderView
 from workloads.order.settings import OrderSettings
+from workloads.shared.inputs import OrderIdInPath
 from workloads.shared.problems import problem_responses
 from workloads.shared.runtime import RuntimeDep
 from workloads.shared.telemetry import correlation_id
@@ -47,20 +48,22 @@ async def place_order(
 
 
 @router.get("/{order_id}", responses=problem_responses(404))
-async def get_order(order_id: str, runtime: RuntimeDep) -> OrderView:
-    return await handlers.get_order(runtime.pool, order_id)
+async def get_order(order_id: OrderIdInPath, runtime: RuntimeDep) -> OrderView:
+    return await handlers.get_order(runtime.pool, str(order_id))
 
 
 @router.get("/{order_id}/events", responses=problem_responses(404))
-async def get_order_events(order_id: str, runtime: RuntimeDep) -> OrderHistory:
-    return await handlers.order_history(runtime.pool, order_id)
+async def get_order_events(order_id: OrderIdInPath, runtime: RuntimeDep) -> OrderHistory:
+    return await handlers.order_history(runtime.pool, str(order_id))
 
 
 @router.post("/{order_id}/cancel", status_code=202, responses=problem_responses(404, 409))
-async def cancel_order(order_id: str, runtime: RuntimeDep, request: Request) -> OrderAccepted:
+async def cancel_order(
+    order_id: OrderIdInPath, runtime: RuntimeDep, request: Request
+) -> OrderAccepted:
     return await handlers.cancel_order(
         runtime.pool,
-        order_id,
+        str(order_id),
         correlation_id=correlation_id.get(),
         step_timeout_s=_step_timeout_s(request),
     )

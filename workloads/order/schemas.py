@@ -11,10 +11,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from workloads.shared.inputs import ProductId, Text
+
 
 class LineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    product_id: str = Field(min_length=1, max_length=64)
+    product_id: ProductId
     quantity: int = Field(gt=0, le=1000)
 
 
@@ -25,7 +27,7 @@ class PaymentIn(BaseModel):
 
 class OrderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    customer_id: str = Field(min_length=1, max_length=64)
+    customer_id: Text = Field(min_length=1, max_length=64)
     items: list[LineIn] = Field(min_length=1, max_length=50)
     payment: PaymentIn
 

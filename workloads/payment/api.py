@@ -10,6 +10,7 @@ from fastapi import APIRouter
 
 from workloads.payment import handlers
 from workloads.payment.schemas import LedgerSummary, PaymentView
+from workloads.shared.inputs import OrderIdInPath
 from workloads.shared.problems import problem_responses
 from workloads.shared.runtime import RuntimeDep
 
@@ -22,5 +23,5 @@ async def ledger_summary(runtime: RuntimeDep) -> LedgerSummary:
 
 
 @router.get("/{order_id}", responses=problem_responses(404))
-async def get_payment(order_id: str, runtime: RuntimeDep) -> PaymentView:
-    return await handlers.get_payment(runtime.pool, order_id)
+async def get_payment(order_id: OrderIdInPath, runtime: RuntimeDep) -> PaymentView:
+    return await handlers.get_payment(runtime.pool, str(order_id))

@@ -2,7 +2,7 @@
 
 Validation errors are 422 (400 for JSON that does not parse), oversized bodies 413, and anything
 unexpected a 500 that says nothing about internals; the full error goes to the log with the
-correlation id, so the two can be matched.
+correlation id, so the two can be matched (the edge middleware, `edge.py`, does that part).
 
 Routes declare the problems they may answer with `responses=problem_responses(...)`; the shape is
 `ProblemDetails`, added to each app's OpenAPI components by `install`.
@@ -106,6 +106,8 @@ def install(app: FastAPI) -> None:
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:
         return problem(exc.status_code, str(exc.detail), "")
 
+    # The edge middleware (edge.py) answers unexpected errors inside the request's correlation
+    # scope; this is the last resort for an error escaping the edge itself.
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)

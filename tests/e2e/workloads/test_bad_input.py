@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 
 from operators.local.stack import LocalStack
@@ -54,6 +55,72 @@ async def test_invalid_orders_are_problems_and_write_nothing(
     await _assert_nothing_written(stack, key)
 
 
+# PostgreSQL refuses U+0000 in text: each such field must be refused at the edge, by name.
+NUL_FIELDS: dict[str, tuple[Callable[[str], dict[str, Any]], str]] = {
+    "customer_id": (lambda p: _order(p, customer_id="a\x00b"), "body.customer_id"),
+    "product_id": (
+        lambda p: _order(p, items=[{"product_id": f"{p}\x00", "quantity": 1}]),
+        "body.items.0.product_id",
+    ),
+    "card_token": (
+        lambda p: _order(p, payment={"card_token": "tok\x00visa"}),
+        "body.payment.card_token",
+    ),
+}
+
+
+@pytest.mark.parametrize("field", NUL_FIELDS)
+async def test_a_nul_character_in_a_json_string_is_a_422_naming_the_field(
+    client: SagaClient, stack: LocalStack, field: str
+) -> None:
+    product = await client.seed(available=5)
+    build, location = NUL_FIELDS[field]
+    key = str(uuid.uuid4())
+    response = await client.http.post(
+        client.url("order", "/v1/orders"), json=build(product), headers={"Idempotency-Key": key}
+    )
+    _assert_problem(response, 422)
+    assert location in [e["location"] for e in response.json()["errors"]], response.text
+    await _assert_nothing_written(stack, key)
+
+
+# Every route with an id in its path: (workload, method, path template, the parameter's name).
+ID_ROUTES = [
+    ("order", "GET", "/v1/orders/{}", "order_id"),
+    ("order", "GET", "/v1/orders/{}/events", "order_id"),
+    ("order", "POST", "/v1/orders/{}/cancel", "order_id"),
+    ("inventory", "GET", "/v1/inventory/{}", "product_id"),
+    ("inventory", "PUT", "/v1/admin/inventory/{}", "product_id"),
+    ("payment", "GET", "/v1/payments/{}", "order_id"),
+    ("notification", "GET", "/v1/notifications/{}", "order_id"),
+]
+ODD_IDS = {
+    "nul": "%00",
+    "nul inside": "sku-a%00b",
+    "invalid utf-8": "%ff%fe",
+    "encoded surrogate": "%ED%A0%80",
+    "newline": "sku-a%0Ab",
+}
+
+
+@pytest.mark.parametrize(
+    "route", ID_ROUTES, ids=[f"{m} {p.format('id')}" for _, m, p, _ in ID_ROUTES]
+)
+@pytest.mark.parametrize("odd", ODD_IDS, ids=list(ODD_IDS))
+async def test_an_odd_id_in_a_path_is_a_422_naming_the_parameter(
+    client: SagaClient, stack: LocalStack, route: tuple[str, str, str, str], odd: str
+) -> None:
+    workload, method, template, parameter = route
+    response = await client.http.request(
+        method,
+        client.url(workload, template.format(ODD_IDS[odd])),
+        json={"available": 1, "price_cents": 1} if method == "PUT" else None,
+        headers={"Authorization": f"Bearer {stack.admin_token()}"},
+    )
+    _assert_problem(response, 422)
+    assert f"path.{parameter}" in [e["location"] for e in response.json()["errors"]], response.text
+
+
 async def test_malformed_json_oversized_body_and_missing_key_are_4xx(
     client: SagaClient, stack: LocalStack
 ) -> None:
@@ -98,6 +165,14 @@ async def test_admin_endpoints_need_the_token(client: SagaClient) -> None:
         headers={"Authorization": "Bearer nope"},
     )
     assert wrong.status_code == 401
+
+
+def _assert_problem(response: httpx.Response, status: int) -> None:
+    assert response.status_code == status, f"{response.status_code}: {response.text}"
+    assert response.headers["content-type"] == "application/problem+json", response.text
+    problem = response.json()
+    assert problem["status"] == status
+    assert problem["correlation_id"] == response.headers["x-correlation-id"]
 
 
 async def _assert_nothing_written(stack: LocalStack, key: str) -> None:
