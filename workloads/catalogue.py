@@ -107,7 +107,7 @@ WORKLOADS: tuple[Workload, ...] = (
         module="workloads.inventory",
         http_port=18002,
         consumer_groups=("inventory",),
-        reads=("inventory.commands", "orders.confirmed"),
+        reads=("inventory.commands", "orders.confirmed", "orders.failed"),
         writes=(
             "inventory.reserved",
             "inventory.reservation_failed",

@@ -1,1 +1,1 @@
-"""The inventory service: stock per product, reservations that expire, never an oversell."""
+"""The inventory service: stock per product, reservations that expire only for cancelled orders."""

@@ -1,7 +1,14 @@
-"""What inventory consumes: the saga's commands, and confirmations that make holds permanent.
+"""What inventory consumes: the saga's commands, and the saga's outcomes as they affect holds.
 
 Each handler runs in the consumer's transaction with its inbox claim
 (`workloads.shared.messaging.consumer`); replies go out through the outbox in the same commit.
+`OrderConfirmed` makes a hold permanent; `OrderCancelled` is what lets an expired hold be released
+(nothing else does: `handlers.release_expired`).
+
+A batch of records of one partition is applied in one transaction, and batches of different
+partitions run at once; so before a batch, `lock_batch` locks every product its commands will
+change in product id order, in one statement. Without it two batches taking the same hot products
+in different orders deadlock, and PostgreSQL rolls one back.
 """
 
 from __future__ import annotations
@@ -19,7 +26,31 @@ from workloads.shared.runtime import Runtime
 RESERVE = Reads("ReserveInventory", frozenset({1}), ev.ReserveInventory)
 RELEASE = Reads("ReleaseInventory", frozenset({1}), ev.ReleaseInventory)
 CONFIRMED = Reads("OrderConfirmed", frozenset({1, 2}), ev.OrderConfirmedV1)
-READS = {"inventory": [RESERVE, RELEASE, CONFIRMED]}
+CANCELLED = Reads("OrderCancelled", frozenset({1}), ev.OrderCancelled)
+READS = {"inventory": [RESERVE, RELEASE, CONFIRMED, CANCELLED]}
+
+
+def touched(envelopes: Sequence[Envelope]) -> tuple[set[str], set[str]]:
+    """What a batch will change: the products its reservations take, the orders it releases.
+
+    A payload that does not read raises here, and the batch falls back to one record at a time,
+    as it would without this look-ahead.
+    """
+    products: set[str] = set()
+    releasing: set[str] = set()
+    for envelope in envelopes:
+        if envelope.event_type == RESERVE.message_type:
+            command = envelope.read_as(ev.ReserveInventory)
+            products.update(line.product_id for line in command.items)
+        elif envelope.event_type == RELEASE.message_type:
+            releasing.add(envelope.read_as(ev.ReleaseInventory).order_id)
+    return products, releasing
+
+
+async def lock_batch(conn: Connection, envelopes: Sequence[Envelope]) -> None:
+    products, releasing = touched(envelopes)
+    if products or releasing:
+        await handlers.lock_for_batch(conn, products=products, releasing=releasing)
 
 
 def build(runtime: Runtime) -> Sequence[EventConsumer]:
@@ -37,6 +68,9 @@ def build(runtime: Runtime) -> Sequence[EventConsumer]:
     async def on_confirmed(conn: Connection, envelope: Envelope) -> None:
         await handlers.keep_for_confirmed(conn, envelope.read_as(ev.OrderConfirmedV1))
 
+    async def on_cancelled(conn: Connection, envelope: Envelope) -> None:
+        await handlers.note_cancelled(conn, envelope.read_as(ev.OrderCancelled))
+
     return [
         runtime.consumer(
             "inventory",
@@ -44,6 +78,8 @@ def build(runtime: Runtime) -> Sequence[EventConsumer]:
                 Subscription(RESERVE, on_reserve),
                 Subscription(RELEASE, on_release),
                 Subscription(CONFIRMED, on_confirmed),
+                Subscription(CANCELLED, on_cancelled),
             ],
+            before_batch=lock_batch,
         )
     ]

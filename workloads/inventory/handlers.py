@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 
 from workloads.contracts import events as ev
 from workloads.inventory import stock
@@ -68,17 +69,42 @@ async def keep_for_confirmed(conn: Connection, order: ev.OrderConfirmedV1) -> No
     await stock.commit(conn, order.order_id)
 
 
-async def release_expired(pool: Pool, *, limit: int = 100) -> int:
-    """Release the reservations of up to `limit` orders past their expiry; returns how many.
+async def note_cancelled(conn: Connection, order: ev.OrderCancelled) -> None:
+    """The order's saga cancelled it: whatever it still holds may be released when it expires."""
+    await stock.note_cancelled(conn, order.order_id, order.reason)
 
-    Reservations expire only far beyond the saga's step timeouts, i.e. for orders whose saga has
-    cancelled or never started; `FOR UPDATE SKIP LOCKED` lets every replica run this at once.
+
+async def lock_for_batch(
+    conn: Connection, *, products: Iterable[str], releasing: Iterable[str]
+) -> None:
+    """Before a batch of commands: lock every product it will change, in one global order."""
+    await stock.lock_products(conn, products, releasing=releasing)
+
+
+async def release_expired(pool: Pool, *, limit: int = 100) -> int:
+    """Release the expired reservations of up to `limit` orders seen cancelled; returns how many.
+
+    Only an order whose saga inventory has seen cancel (`OrderCancelled`) is released here: any
+    other order may be paid and confirmed in a confirmation not applied yet, and releasing it would
+    sell its units twice; those are `overdue`, reported and kept. Products are locked in id order
+    before the reservations (`stock` says why), and `FOR UPDATE SKIP LOCKED` lets every replica
+    run this at once.
     """
     async with transaction(pool) as conn:
-        expired = await stock.claim_expired(conn, limit)
+        due = await stock.cancelled_past_expiry(conn, limit)
+        if not due:
+            return 0
+        await stock.lock_products(conn, (), releasing=due)
+        expired = await stock.claim_expired(conn, due)
         for order_id in expired:
             reply = await stock.release(conn, order_id)
-            log.warning("reservation of order %s expired", order_id)
+            log.warning("reservation of cancelled order %s expired and was released", order_id)
             envelope = Envelope.wrap(reply, correlation_id=f"expiry-{order_id}")
             await outbox.append(conn, envelope, key=order_id)
     return len(expired)
+
+
+async def overdue(pool: Pool, *, limit: int = 100) -> stock.Overdue:
+    """Orders holding stock past expiry that inventory has not seen cancelled (kept, reported)."""
+    async with pool.acquire() as conn:
+        return await stock.overdue(conn, limit)

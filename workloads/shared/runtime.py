@@ -29,7 +29,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workloads.shared.database import DatabaseSettings, Pool, create_pool
 from workloads.shared.edge import EdgeMiddleware
-from workloads.shared.messaging.consumer import EventConsumer, Faults, RetryPolicy, Subscription
+from workloads.shared.messaging.consumer import (
+    BatchHook,
+    EventConsumer,
+    Faults,
+    RetryPolicy,
+    Subscription,
+)
 from workloads.shared.messaging.kafka import KafkaSettings, create_producer
 from workloads.shared.messaging.outbox import OutboxRelay
 from workloads.shared.migrations import migrate
@@ -87,7 +93,13 @@ class Runtime:
         task.add_done_callback(_crash_on_failure)
         self.tasks.append(task)
 
-    def consumer(self, group: str, subscriptions: Sequence[Subscription]) -> EventConsumer:
+    def consumer(
+        self,
+        group: str,
+        subscriptions: Sequence[Subscription],
+        *,
+        before_batch: BatchHook | None = None,
+    ) -> EventConsumer:
         """A consumer wired to this service's pool, producer, Kafka and fault flags."""
         return EventConsumer(
             group=group,
@@ -97,6 +109,7 @@ class Runtime:
             kafka=self.kafka,
             retry=RetryPolicy.from_spec(self.settings.resiliency.target("kafka").retry),
             faults=self.settings.faults(),
+            before_batch=before_batch,
         )
 
     async def readiness(self) -> dict[str, bool]:

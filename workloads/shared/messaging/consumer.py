@@ -20,7 +20,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,6 +53,9 @@ from workloads.shared.telemetry import handling
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Connection, Envelope], Awaitable[None]]
+# Runs in a batch's transaction before its records: the service locks what they will change, in
+# one global order, so batches of different partitions cannot deadlock.
+BatchHook = Callable[[Connection, Sequence[Envelope]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,7 @@ class EventConsumer:
         kafka: KafkaSettings,
         retry: RetryPolicy | None = None,
         faults: Faults | None = None,
+        before_batch: BatchHook | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,  # tests pass fake time
     ) -> None:
         self.group = group
@@ -167,6 +171,7 @@ class EventConsumer:
         self._kafka = kafka
         self._retry = retry or RetryPolicy()
         self._faults = faults or Faults()
+        self._before_batch = before_batch
         self._sleep = sleep
         self._tracker = _JoinTracker()
 
@@ -211,27 +216,46 @@ class EventConsumer:
         Anything unusual — a record that does not decode, an injected fault, a handler error, a
         deadlock — rolls the whole batch back and returns False, and the caller handles the
         records one by one with retries and the DLQ. So batching changes the cost, never the
-        outcome: each record's inbox claim and effect still commit together.
+        outcome: each record's inbox claim and effect still commit together. Every fallback is
+        logged at WARNING with its reason (`deadlock_detected` for a deadlock).
         """
         began = time.perf_counter()
         try:
             envelopes = [Envelope.from_value(record.value) for record in records]
-        except PoisonMessageError:
-            return False
+        except PoisonMessageError as exc:
+            return self._fall_back(records, "poison_message", exc)
         if self._faults.fail_event_types or self._faults.crash_after_apply:
-            return False
+            return self._fall_back(records, "fault_injection", None)
         outcomes: list[str] = []
         try:
             async with transaction(self._pool) as conn:
+                if self._before_batch is not None:
+                    await self._before_batch(conn, envelopes)
                 for record, envelope in zip(records, envelopes, strict=True):
                     outcomes.append(await self._apply_in(conn, record, envelope))
-        except Exception:
-            return False
+        except Exception as exc:
+            reason = "deadlock_detected" if getattr(exc, "sqlstate", None) == "40P01" else "error"
+            return self._fall_back(records, reason, exc)
         elapsed = (time.perf_counter() - began) / len(records)
         for record, outcome in zip(records, outcomes, strict=True):
             metrics.messages_handled.labels(self.group, record.topic, outcome).inc()
             metrics.message_latency.labels(self.group, record.topic).observe(elapsed)
         return True
+
+    def _fall_back(
+        self, records: list[ConsumerRecord[bytes, bytes]], reason: str, error: Exception | None
+    ) -> bool:
+        first = records[0]
+        log.warning(
+            "batch of %d records from %s[%d]@%d rolled back (%s: %r); applying them one by one",
+            len(records),
+            first.topic,
+            first.partition,
+            first.offset,
+            reason,
+            error,
+        )
+        return False
 
     async def _apply_in(
         self, conn: Connection, record: ConsumerRecord[bytes, bytes], envelope: Envelope
