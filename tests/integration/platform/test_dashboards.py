@@ -45,6 +45,8 @@ def test_grafanas_sidecar_watches_the_label_the_dashboards_carry(graph: Graph) -
     sidecar = _sidecar(graph)
     assert sidecar["enabled"] is True
     assert sidecar["label"] == "grafana_dashboard"
-    for config_map in _dashboard_config_maps(graph).values():
-        annotations = config_map.inputs["metadata"]["annotations"]
-        assert annotations[str(sidecar["folderAnnotation"])] == "Conveyor"
+    folder = str(sidecar.get("folderAnnotation"))
+    provisioned = _dashboard_config_maps(graph)
+    assert provisioned
+    for config_map in provisioned.values():
+        assert config_map.inputs["metadata"].get("annotations", {}).get(folder) == "Conveyor"
