@@ -13,7 +13,7 @@ export UV_CACHE_DIR := $(CACHE)/uv-cache
 # The pinned uv, for the test that builds each deployable's environment as its image would.
 export CONVEYOR_UV := $(UV)
 
-.PHONY: help setup up down status demo test unit lint format lock clean bench schemas kube-up kube-down bench-operator bench-sweep
+.PHONY: help setup up down status demo test unit lint format lock clean bench schemas dashboards kube-up kube-down bench-operator bench-sweep
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -86,6 +86,10 @@ bench-operator: kube-up ## operator latency: apply â†’ all children, deletion â†
 
 schemas: setup ## re-render the message JSON Schemas from the models
 	$(BIN)/conveyor schemas write
+
+# A unit test fails on drift; `make test` also validates them against Grafana's schema (npm).
+dashboards: setup ## re-render the Grafana dashboards (observability/dashboards/*.json) from the code
+	$(BIN)/conveyor dashboards generate
 
 ENV ?= dev
 .PHONY: cost
