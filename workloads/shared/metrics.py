@@ -40,7 +40,8 @@ outbox_dead_letters = Counter(
     ["topic"],
 )
 outbox_parked = Gauge(
-    "conveyor_outbox_dead_letters", "Outbox rows parked in outbox_dead_letters, not yet resolved"
+    "conveyor_outbox_dead_letter_rows",
+    "Outbox rows parked in outbox_dead_letters, not yet resolved",
 )
 outbox_relay_retries = Counter(
     "conveyor_outbox_relay_retries_total",

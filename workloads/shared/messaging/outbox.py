@@ -16,8 +16,8 @@ Failures:
   or the topic does not exist — the broker answered and named no such topic after the producer's
   bounded metadata wait): the row can never be sent, so it is *parked*: moved to
   `outbox_dead_letters` with its error, in one statement with its delete, counted in
-  `conveyor_outbox_dead_letters_total` (the gauge `conveyor_outbox_dead_letters` holds how many are
-  parked), logged as a WARNING; the rows after it go on in order.
+  `conveyor_outbox_dead_letters_total` (the gauge `conveyor_outbox_dead_letter_rows` holds how
+  many are parked), logged as a WARNING; the rows after it go on in order.
 Of a batch, the rows acknowledged are deleted unless a row with the same key before them failed
 (that one may be re-sent later, and its successor must not overtake it: such rows are re-sent,
 which the inbox absorbs).
@@ -56,6 +56,12 @@ PERMANENT: tuple[type[KafkaError], ...] = (
     RecordListTooLargeError,
     RecordTooLargeError,
     InvalidTopicError,
+)
+# What ends a round of the relay but never the relay: a lost database or broker.
+_RETRIED: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    *UNREACHABLE,
 )
 _PARK = """
 WITH moved AS (DELETE FROM outbox WHERE id = $1 RETURNING *)
@@ -119,7 +125,7 @@ class OutboxRelay:
             while True:
                 try:
                     await self._run_once()
-                except (asyncpg.PostgresError, asyncpg.InterfaceError, *UNREACHABLE) as exc:
+                except _RETRIED as exc:
                     cause = "kafka" if isinstance(exc, KafkaError) else "database"
                     await self._back_off(cause, exc)
         finally:

@@ -144,7 +144,7 @@ async def test_rows_kafka_can_never_accept_are_parked_and_the_rest_arrive_in_ord
         assert "MessageSizeTooLargeError" in parked[2]["error"]
         arrived = list(dict.fromkeys(await _read(settings, topic, 4)))  # first arrivals
         assert arrived == [b"good-1", b"good-2", b"good-3", b"good-4"]
-        assert REGISTRY.get_sample_value("conveyor_outbox_dead_letters") == len(parked)
+        assert REGISTRY.get_sample_value("conveyor_outbox_dead_letter_rows") == len(parked)
         _alive(task)
     finally:
         task.cancel()
