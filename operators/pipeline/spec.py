@@ -49,6 +49,26 @@ Quantity = Annotated[str, StringConstraints(pattern=QUANTITY_PATTERN, max_length
 Percent = Annotated[str, StringConstraints(pattern=PERCENT_PATTERN)]
 IntOrPercent = Annotated[int, Field(ge=0, le=100)] | Percent
 
+# Failure injection: switched on by these environment variables (any in env, secretEnv or
+# featureFlags), which a production pipeline refuses unless `allowFailureInjection` is true.
+FAILURE_INJECTION_PREFIX = "FAULT_"
+FAILURE_INJECTION_ENV: tuple[str, ...] = (
+    "CONVEYOR_TEST_HOOKS",
+    "PAYMENT_FAILURE_RATE",
+    "PAYMENT_LATENCY_MS",
+)
+FAILURE_INJECTION_REFUSED = (
+    "a production pipeline refuses failure injection (FAULT_*, CONVEYOR_TEST_HOOKS, "
+    "PAYMENT_FAILURE_RATE, PAYMENT_LATENCY_MS in env, secretEnv or featureFlags) unless "
+    "allowFailureInjection is true"
+)
+
+
+def injects_failures(name: str) -> bool:
+    """Whether an environment variable of a workload switches failure injection on."""
+    return name.startswith(FAILURE_INJECTION_PREFIX) or name in FAILURE_INJECTION_ENV
+
+
 # Environment the operator sets itself (connections, identity); a spec may not override them.
 RESERVED_ENV: tuple[str, ...] = (
     "DATABASE_URL",
@@ -159,6 +179,19 @@ class WorkloadSpec(_Model):
         if set(self.secret_env) & set(self.feature_flags):
             raise ValueError("env, secretEnv and featureFlags must not share names")
         return self
+
+    def failure_injection(self) -> list[str]:
+        """`field.NAME` for each variable that injects failures, e.g. `featureFlags.FAULT_X`."""
+        return [
+            f"{field}.{name}"
+            for field, names in (
+                ("env", self.env),
+                ("secretEnv", self.secret_env),
+                ("featureFlags", self.feature_flags),
+            )
+            for name in sorted(names)
+            if injects_failures(name)
+        ]
 
 
 class TopicDefaults(_Model):
@@ -317,6 +350,9 @@ class MonitoringSpec(_Model):
 class OrderPipelineSpec(_Model):
     paused: bool = False
     replicas: int = Field(default=1, ge=1, le=20)  # scale units, see the module docstring
+    # Production by default, so a pipeline that forgets to say cannot inject failures.
+    environment: Literal["development", "staging", "production"] = "production"
+    allow_failure_injection: bool = False  # a deliberate game day in production
     workloads: dict[str, WorkloadSpec] = Field(min_length=1, max_length=16)
     kafka: KafkaSpec | None = None
     postgres: PostgresSpec | None = None
@@ -349,6 +385,11 @@ class OrderPipelineSpec(_Model):
         for component, (configured, users) in needs.items():
             if configured is None and names & users:
                 raise ValueError(f"{component} must be set: {sorted(names & users)} use it")
+        if self.environment == "production" and not self.allow_failure_injection:
+            for name, workload in sorted(self.workloads.items()):
+                injected = workload.failure_injection()
+                if injected:
+                    raise ValueError(f"workloads.{name}.{injected[0]}: {FAILURE_INJECTION_REFUSED}")
         stray = sorted(set(self.slo.workloads) - names)
         if stray:
             raise ValueError(f"slo.workloads names workloads not in the pipeline: {stray}")

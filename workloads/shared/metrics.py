@@ -34,6 +34,20 @@ dlq_messages = Counter(
 )
 outbox_backlog = Gauge("conveyor_outbox_backlog", "Outbox rows not yet published")
 outbox_published = Counter("conveyor_outbox_published_total", "Outbox rows published", ["topic"])
+outbox_dead_letters = Counter(
+    "conveyor_outbox_dead_letters_total",
+    "Outbox rows parked in outbox_dead_letters because Kafka can never accept them",
+    ["topic"],
+)
+outbox_parked = Gauge(
+    "conveyor_outbox_dead_letter_rows",
+    "Outbox rows parked in outbox_dead_letters, not yet resolved",
+)
+outbox_relay_retries = Counter(
+    "conveyor_outbox_relay_retries_total",
+    "Outbox relay rounds that failed on a transient error and were retried after back-off",
+    ["cause"],
+)
 saga_outcomes = Counter("conveyor_saga_outcomes_total", "Sagas that ended, by outcome", ["outcome"])
 saga_duration = Histogram(
     "conveyor_saga_duration_seconds",

@@ -5,17 +5,25 @@ periodic jobs, and its routers; `create_app` wires them into a FastAPI app whose
 and stops everything. Background work is crash-only: if a consumer, the relay or a job dies with
 an unexpected error the process shuts down, and the supervisor (local runner or Kubernetes)
 restarts it, which is always safe because offsets and the outbox make every step resumable.
+
+Kafka is not needed to start: the HTTP server, the database and the jobs come up at once, and the
+producer connects in the background with capped back-off (`kafka.connect`); the outbox relay and
+the consumers start once it has. Meanwhile writes land in the outbox and `/health/ready` answers
+503 with `kafka: false`. A broker lost later is retried by the relay and the consumers, never
+fatal. The database, by contrast, must answer at start-up (migrations run first).
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import os
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,12 +39,12 @@ from workloads.shared.database import DatabaseSettings, Pool, create_pool
 from workloads.shared.edge import EdgeMiddleware
 from workloads.shared.messaging.consumer import (
     BatchHook,
+    ConsumerHooks,
     EventConsumer,
-    Faults,
     RetryPolicy,
     Subscription,
 )
-from workloads.shared.messaging.kafka import KafkaSettings, create_producer
+from workloads.shared.messaging.kafka import KafkaSettings, connect, create_producer
 from workloads.shared.messaging.outbox import OutboxRelay
 from workloads.shared.migrations import migrate
 from workloads.shared.problems import install as install_problems
@@ -64,17 +72,27 @@ class ServiceSettings(BaseSettings):
     resiliency: Resiliency = Field(
         default_factory=Resiliency, validation_alias="CONVEYOR_RESILIENCY"
     )
-    # failure injection (feature flags), off by default
-    fault_fail_event_types: str = ""
-    fault_crash_after_apply: str | None = None
-    fault_crash_marker: Path | None = None
+    # A test-support module that installs consumer hooks (tests/support/consumer_faults.py);
+    # only a module under `tests.` is accepted, and a production pipeline refuses the variable.
+    test_hooks: str | None = Field(default=None, validation_alias="CONVEYOR_TEST_HOOKS")
 
-    def faults(self) -> Faults:
-        return Faults(
-            fail_event_types=frozenset(t for t in self.fault_fail_event_types.split(",") if t),
-            crash_after_apply=self.fault_crash_after_apply,
-            crash_marker=self.fault_crash_marker,
-        )
+    def consumer_hooks(self) -> ConsumerHooks | None:
+        """The test hooks named by `CONVEYOR_TEST_HOOKS`, or None (always, in production)."""
+        if self.test_hooks is None:
+            ignored = sorted(name for name in os.environ if name.startswith("FAULT_"))
+            if ignored:
+                log.warning("%s set without CONVEYOR_TEST_HOOKS: ignored", ", ".join(ignored))
+            return None
+        if not self.test_hooks.startswith(TEST_HOOKS_PACKAGE):
+            raise ValueError(
+                f"CONVEYOR_TEST_HOOKS={self.test_hooks!r}: only {TEST_HOOKS_PACKAGE}* modules"
+            )
+        hooks: ConsumerHooks = importlib.import_module(self.test_hooks).consumer_hooks()
+        log.warning("test hooks %s installed in the consumers", self.test_hooks)
+        return hooks
+
+
+TEST_HOOKS_PACKAGE = "tests.support."
 
 
 @dataclass
@@ -86,6 +104,8 @@ class Runtime:
     relay: OutboxRelay
     consumers: list[EventConsumer] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    kafka_connected: asyncio.Event = field(default_factory=asyncio.Event)
+    hooks: ConsumerHooks | None = None
 
     def spawn(self, name: str, work: Awaitable[None]) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(work)
@@ -100,7 +120,7 @@ class Runtime:
         *,
         before_batch: BatchHook | None = None,
     ) -> EventConsumer:
-        """A consumer wired to this service's pool, producer, Kafka and fault flags."""
+        """A consumer wired to this service's pool, producer, Kafka and test hooks (if any)."""
         return EventConsumer(
             group=group,
             subscriptions=subscriptions,
@@ -108,9 +128,17 @@ class Runtime:
             producer=self.producer,
             kafka=self.kafka,
             retry=RetryPolicy.from_spec(self.settings.resiliency.target("kafka").retry),
-            faults=self.settings.faults(),
+            hooks=self.hooks,
             before_batch=before_batch,
         )
+
+    async def start_kafka_clients(self) -> None:
+        """Connect the producer (retrying until Kafka answers), then start relay and consumers."""
+        await connect(self.producer, what=f"{self.settings.service_name} producer")
+        self.kafka_connected.set()
+        self.spawn("outbox-relay", self.relay.run())
+        for consumer in self.consumers:
+            self.spawn(f"consumer-{consumer.group}", consumer.run())
 
     async def readiness(self) -> dict[str, bool]:
         checks = {"database": False, "kafka": False, "consumers": False}
@@ -118,7 +146,9 @@ class Runtime:
             checks["database"] = await asyncio.wait_for(self.pool.fetchval("SELECT 1"), 1) == 1
         except (TimeoutError, OSError, Exception):
             checks["database"] = False
-        checks["kafka"] = bool(self.producer.client.cluster.brokers())
+        checks["kafka"] = self.kafka_connected.is_set() and bool(
+            self.producer.client.cluster.brokers()
+        )
         checks["consumers"] = all(c.joined for c in self.consumers)
         return checks
 
@@ -165,17 +195,25 @@ def create_app(
             bootstrap_servers=settings.kafka_bootstrap_servers,
             client_id=f"{settings.service_name}-{settings.replica}",
         )
-        producer = create_producer(kafka.with_timeout(settings.resiliency.target("kafka").timeout))
-        await producer.start()
-        relay = OutboxRelay(dsn=settings.database_url.get_secret_value(), producer=producer)
-        runtime = Runtime(settings=settings, pool=pool, producer=producer, kafka=kafka, relay=relay)
+        producing = kafka.with_timeout(settings.resiliency.target("kafka").timeout)
+        producer = create_producer(producing)  # the consumers' (DLQ writes) and readiness's
+        relay = OutboxRelay(
+            dsn=settings.database_url.get_secret_value(),
+            producer=partial(create_producer, producing),  # the relay owns one of its own
+        )
+        runtime = Runtime(
+            settings=settings,
+            pool=pool,
+            producer=producer,
+            kafka=kafka,
+            relay=relay,
+            hooks=settings.consumer_hooks(),
+        )
         app.state.runtime = runtime
         if on_start is not None:
             await on_start(runtime)
-        runtime.spawn("outbox-relay", relay.run())
         runtime.consumers.extend(consumers(runtime))
-        for consumer in runtime.consumers:
-            runtime.spawn(f"consumer-{consumer.group}", consumer.run())
+        runtime.spawn("kafka-clients", runtime.start_kafka_clients())
         for name, job in jobs(runtime):
             runtime.spawn(name, job)
         log.info(

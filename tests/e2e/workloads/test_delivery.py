@@ -28,6 +28,9 @@ from workloads.shared.messaging.envelope import Envelope
 CONVEYOR = str(Path(sys.executable).with_name("conveyor"))
 
 PAYMENTS_DLQ = dlq_topic("payments.commands")
+# Failure injection lives outside the services (tests/support/consumer_faults.py); a workload
+# loads it only when told to, through an environment a production pipeline refuses.
+FAULTS = {"CONVEYOR_TEST_HOOKS": "tests.support.consumer_faults"}
 
 
 async def test_the_same_event_delivered_five_times_has_effect_once(
@@ -106,7 +109,7 @@ async def test_a_failing_message_is_redriven_after_the_fix(
     client: SagaClient, workloads_restored: LocalStack
 ) -> None:
     stack = workloads_restored
-    stack.workloads.set_env("payment", {"FAULT_FAIL_EVENT_TYPES": "ProcessPayment"})
+    stack.workloads.set_env("payment", {**FAULTS, "FAULT_FAIL_EVENT_TYPES": "ProcessPayment"})
     stack.workloads.set_env("order", {"SAGA_STEP_TIMEOUT_S": "300"})
     _restart(stack, "payment", "order")
 
@@ -141,7 +144,11 @@ async def test_a_crash_after_publishing_before_the_offset_commit_applies_once(
     marker = tmp_path / "crashed"
     stack.workloads.set_env(
         "payment",
-        {"FAULT_CRASH_AFTER_APPLY": "ProcessPayment", "FAULT_CRASH_MARKER": str(marker)},
+        {
+            **FAULTS,
+            "FAULT_CRASH_AFTER_APPLY": "ProcessPayment",
+            "FAULT_CRASH_MARKER": str(marker),
+        },
     )
     _restart(stack, "payment")
     pid_before = stack.workloads.process("payment", 0).pid()

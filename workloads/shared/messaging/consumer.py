@@ -12,21 +12,35 @@ means redelivery, never loss, and redelivery changes nothing thanks to the inbox
 
 Records of different partitions are handled concurrently; within a partition (one aggregate key
 range) strictly in order.
+
+Kafka unreachable (at start-up or later: a failed join, commit or DLQ write) ends the session, not
+the process: the consumer leaves, waits with capped back-off (`kafka.Backoff`, one log line per
+attempt) and joins again; what was not committed is redelivered and the inbox absorbs it.
+
+This module injects no failures. Tests that need one install `ConsumerHooks` (the keyword-only
+`hooks` seam): `before_apply` may raise to make handling fail, `after_commit` runs once an
+effect's transaction committed and before its offset is. The e2e harness's hooks live in
+tests/support/consumer_faults.py and are loaded only through `CONVEYOR_TEST_HOOKS`, which a
+production pipeline refuses (operators/pipeline/spec.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
-from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka import (
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+    ConsumerRebalanceListener,
+    ConsumerRecord,
+    TopicPartition,
+)
 from aiokafka.errors import CommitFailedError, IllegalStateError
 from opentelemetry.trace import SpanKind
 from tenacity import (
@@ -46,7 +60,13 @@ from workloads.shared.database import Connection, Pool, transaction
 from workloads.shared.messaging import inbox
 from workloads.shared.messaging.dead_letters import DeadLetter, carried_over, describe
 from workloads.shared.messaging.envelope import Envelope, PoisonMessageError, header_map
-from workloads.shared.messaging.kafka import KafkaSettings, create_consumer
+from workloads.shared.messaging.kafka import (
+    DEFAULT_BACKOFF,
+    UNREACHABLE,
+    Backoff,
+    KafkaSettings,
+    create_consumer,
+)
 from workloads.shared.resiliency import Retry
 from workloads.shared.telemetry import handling
 
@@ -86,22 +106,14 @@ class Subscription:
         return spec_of(self.message_type).topic
 
 
-@dataclass(frozen=True)
-class Faults:
-    """Failure injection, off by default: make handling of some event types fail, or crash the
-    process once right after an effect committed and before its offset is committed."""
+class ConsumerHooks(Protocol):
+    """A test seam around each record's effect; production consumers have none."""
 
-    fail_event_types: frozenset[str] = frozenset()
-    crash_after_apply: str | None = None
-    crash_marker: Path | None = None
+    async def before_apply(self, envelope: Envelope) -> None:
+        """Called before the effect's transaction; raising fails this attempt."""
 
-    def should_crash(self, event_type: str) -> bool:
-        if event_type != self.crash_after_apply or self.crash_marker is None:
-            return False
-        if self.crash_marker.exists():
-            return False
-        self.crash_marker.write_text("crashed once")
-        return True
+    async def after_commit(self, envelope: Envelope) -> None:
+        """Called after the effect committed, before the record's offset is committed."""
 
 
 @dataclass(frozen=True)
@@ -159,8 +171,9 @@ class EventConsumer:
         producer: AIOKafkaProducer,
         kafka: KafkaSettings,
         retry: RetryPolicy | None = None,
-        faults: Faults | None = None,
+        hooks: ConsumerHooks | None = None,
         before_batch: BatchHook | None = None,
+        backoff: Backoff = DEFAULT_BACKOFF,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,  # tests pass fake time
     ) -> None:
         self.group = group
@@ -170,8 +183,9 @@ class EventConsumer:
         self._producer = producer
         self._kafka = kafka
         self._retry = retry or RetryPolicy()
-        self._faults = faults or Faults()
+        self._hooks = hooks
         self._before_batch = before_batch
+        self._backoff = backoff
         self._sleep = sleep
         self._tracker = _JoinTracker()
 
@@ -180,29 +194,46 @@ class EventConsumer:
         return self._tracker.joined.is_set()
 
     async def run(self) -> None:
-        consumer = create_consumer(self._kafka, group_id=self.group)
-        consumer.subscribe(self.topics, listener=self._tracker)
-        await consumer.start()
-        try:
-            while True:
-                batch = await consumer.getmany(timeout_ms=200, max_records=500)
-                if not batch:
-                    continue
-                await asyncio.gather(*(self._handle_partition(recs) for recs in batch.values()))
-                # Partitions revoked by a rebalance mid-batch cannot be committed by this member:
-                # their new owner redelivers from the last commit, and the inbox makes that
-                # harmless. Only the partitions still assigned are committed.
-                assigned = consumer.assignment()
-                offsets = {tp: recs[-1].offset + 1 for tp, recs in batch.items() if tp in assigned}
-                if not offsets:
-                    continue
-                try:
-                    await consumer.commit(offsets)
-                except (CommitFailedError, IllegalStateError) as exc:
-                    log.warning("offset commit lost to a rebalance: %s", exc)
-        finally:
-            self._tracker.joined.clear()
-            await consumer.stop()
+        """Consume until cancelled; a lost broker ends a session, never this loop."""
+        failures = 0
+        while True:
+            consumer = create_consumer(self._kafka, group_id=self.group)
+            consumer.subscribe(self.topics, listener=self._tracker)
+            try:
+                await consumer.start()
+                failures = 0
+                await self._consume(consumer)
+            except UNREACHABLE as exc:
+                failures += 1
+                log.warning(
+                    "consumer %s lost Kafka (attempt %d): %r; joining again in %.1fs",
+                    self.group,
+                    failures,
+                    exc,
+                    self._backoff.delay(failures),
+                )
+            finally:
+                self._tracker.joined.clear()
+                await consumer.stop()
+            await self._sleep(self._backoff.delay(max(1, failures)))
+
+    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            batch = await consumer.getmany(timeout_ms=200, max_records=500)
+            if not batch:
+                continue
+            await asyncio.gather(*(self._handle_partition(recs) for recs in batch.values()))
+            # Partitions revoked by a rebalance mid-batch cannot be committed by this member:
+            # their new owner redelivers from the last commit, and the inbox makes that
+            # harmless. Only the partitions still assigned are committed.
+            assigned = consumer.assignment()
+            offsets = {tp: recs[-1].offset + 1 for tp, recs in batch.items() if tp in assigned}
+            if not offsets:
+                continue
+            try:
+                await consumer.commit(offsets)
+            except (CommitFailedError, IllegalStateError) as exc:
+                log.warning("offset commit lost to a rebalance: %s", exc)
 
     async def _handle_partition(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
         if len(records) > 1 and await self._apply_together(records):
@@ -213,7 +244,7 @@ class EventConsumer:
     async def _apply_together(self, records: list[ConsumerRecord[bytes, bytes]]) -> bool:
         """Apply a partition's batch in one transaction: one commit (and fsync) for all of it.
 
-        Anything unusual — a record that does not decode, an injected fault, a handler error, a
+        Anything unusual — a record that does not decode, hooks installed, a handler error, a
         deadlock — rolls the whole batch back and returns False, and the caller handles the
         records one by one with retries and the DLQ. So batching changes the cost, never the
         outcome: each record's inbox claim and effect still commit together. Every fallback is
@@ -224,8 +255,8 @@ class EventConsumer:
             envelopes = [Envelope.from_value(record.value) for record in records]
         except PoisonMessageError as exc:
             return self._fall_back(records, "poison_message", exc)
-        if self._faults.fail_event_types or self._faults.crash_after_apply:
-            return self._fall_back(records, "fault_injection", None)
+        if self._hooks is not None:  # each record must see its own transaction
+            return self._fall_back(records, "test_hooks", None)
         outcomes: list[str] = []
         try:
             async with transaction(self._pool) as conn:
@@ -300,16 +331,12 @@ class EventConsumer:
 
     async def _apply(self, record: ConsumerRecord[bytes, bytes]) -> str:
         envelope = Envelope.from_value(record.value)
-        if envelope.event_type in self._faults.fail_event_types:
-            raise RuntimeError(f"injected failure for {envelope.event_type}")
+        if self._hooks is not None:
+            await self._hooks.before_apply(envelope)
         async with transaction(self._pool) as conn:
             outcome = await self._apply_in(conn, record, envelope)
-        if outcome == "applied" and self._faults.should_crash(envelope.event_type):
-            await asyncio.sleep(0.5)  # let the relay publish the reply: crash after publishing
-            log.critical(
-                "injected crash after applying %s, before the offset commit", envelope.event_id
-            )
-            os._exit(3)
+        if outcome == "applied" and self._hooks is not None:
+            await self._hooks.after_commit(envelope)
         return outcome
 
     def _count_retry(self, topic: str) -> Callable[[RetryCallState], None]:

@@ -5,24 +5,88 @@ Guarantees chosen here, not per call site:
   message within a partition;
 - consumers never auto-commit: a service commits an offset only after the effect of the message
   is durable, which makes delivery at-least-once and lets the inbox make the effect once;
-- consumers read committed records only, so aborted transactional writes are never seen.
+- consumers read committed records only, so aborted transactional writes are never seen;
+- a client that cannot reach the brokers is retried with capped, jittered back-off (`connect`),
+  one log line per attempt, so a service starts and serves HTTP while Kafka is down.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import KafkaError
 from aiokafka.helpers import create_ssl_context
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workloads.contracts.topics import TopicSpec
 from workloads.shared.resiliency import Timeout
+
+log = logging.getLogger(__name__)
+
+# What a lost or missing broker raises: aiokafka's own family, asyncio's timeout, sockets.
+UNREACHABLE: tuple[type[BaseException], ...] = (KafkaError, TimeoutError, OSError)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Capped exponential back-off for reconnecting: 0.5 s, 1 s, 2 s, 4 s, then every 5 s."""
+
+    initial_s: float = 0.5
+    max_s: float = 5.0
+
+    def delay(self, failures: int) -> float:
+        """The pause after the `failures`-th failure in a row (1-based)."""
+        return float(min(self.max_s, self.initial_s * 2 ** max(0, failures - 1)))
+
+
+DEFAULT_BACKOFF = Backoff()
+
+
+class Startable(Protocol):
+    async def start(self) -> None: ...
+
+
+async def connect(
+    client: Startable,
+    *,
+    what: str,
+    backoff: Backoff = DEFAULT_BACKOFF,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,  # tests pass fake time
+) -> None:
+    """Start an aiokafka client, retrying until the brokers answer; never gives up.
+
+    aiokafka's `start()` fails before it changes any state when no broker answers (bootstrap),
+    so calling it again on the same object is safe. Each failed attempt logs one WARNING with
+    the next pause; the pause grows to `backoff.max_s`, which bounds both the log rate and the
+    time to notice that Kafka is back.
+    """
+    failures = 0
+    while True:
+        try:
+            await client.start()
+        except UNREACHABLE as exc:
+            failures += 1
+            pause = backoff.delay(failures)
+            log.warning(
+                "%s cannot reach Kafka (attempt %d): %r; retrying in %.1fs",
+                what,
+                failures,
+                exc,
+                pause,
+            )
+            await sleep(pause)
+        else:
+            if failures:
+                log.info("%s connected to Kafka after %d failed attempts", what, failures)
+            return
 
 
 class KafkaSettings(BaseSettings):

@@ -168,6 +168,11 @@ INVALID_CASES: tuple[InvalidCase, ...] = (
         "resiliency.targets",
     ),
     InvalidCase(
+        "failure-injection-in-production",
+        _set("environment", "production"),  # the local example's payment sets PAYMENT_*
+        "a production pipeline refuses failure injection",
+    ),
+    InvalidCase(
         "slo-for-a-missing-workload",
         _set("slo.workloads", {"shipping": {"availability": 99.0}}),
         "slo.workloads",
