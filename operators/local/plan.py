@@ -88,6 +88,7 @@ class Connections:
     database_urls: Mapping[str, str]  # by workload
     redis_url: str
     admin_token: str
+    payment_provider_url: str | None = None  # the fake card provider the payment service calls
 
     def secrets(self, workload: str) -> dict[str, str]:
         """The secret variables the local stack can supply, by variable name."""
@@ -167,6 +168,8 @@ def environment(spec: OrderPipelineSpec, workload: str, stack: Connections) -> d
     )
     if "KAFKA_BOOTSTRAP_SERVERS" in env:
         env["KAFKA_BOOTSTRAP_SERVERS"] = stack.kafka_bootstrap_servers
+    if workload == "payment" and stack.payment_provider_url:
+        env["PAYMENT_PROVIDER_URL"] = stack.payment_provider_url  # a third party, not in the spec
     supplied = stack.secrets(workload)
     for name in pods.secret_refs(spec, workload):
         if name not in supplied:
