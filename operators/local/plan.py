@@ -11,7 +11,9 @@ with the same message naming the field. From it, pure functions derive:
 - each workload's environment (`environment`): exactly the variables the operator writes into
   the workload's ConfigMap (operators/pipeline/pods.py `workload_env`, resiliency JSON included),
   bound to loopback, with the local stack's connection settings in place of the Secret
-  references (DATABASE_URL, REDIS_URL, ADMIN_TOKEN) and of the spec's Kafka address.
+  references (DATABASE_URL, REDIS_URL, ADMIN_TOKEN) and of the spec's Kafka address; payment
+  is also given the fake card provider's address (PAYMENT_PROVIDER_URL), a third party the spec
+  does not describe.
 
 The plan is the *initial* desired state: `up` writes it to `.local/run/pipeline.json` and resets
 `desired.json` from it; `scale`, `hold`, `release` and feature-flag overrides then change

@@ -134,13 +134,14 @@ def create_app(
     async def ledger_by_order(
         order_id: Annotated[list[str] | None, Query()] = None,
     ) -> dict[str, Any]:
-        """Per order: charges (succeeded), declines, refunds, with cents; and the totals."""
+        """Per order: charges (succeeded), declines, refunds, with cents; the totals; and when
+        the ledger's history begins (`since`, the oldest charge), for audits of a time window."""
         orders = book.by_order(order_id)
         totals = {
             field: sum(o[field] for o in orders.values())
             for field in ("charges", "charged_cents", "declines", "refunds", "refunded_cents")
         }
-        return {"orders": orders, "totals": totals}
+        return {"orders": orders, "totals": totals, "since": book.first_charge_at()}
 
     def admin(authorization: Annotated[str | None, Header()] = None) -> None:
         expected = settings.admin_token()

@@ -185,6 +185,11 @@ class Ledger:
         ).fetchall()
         return [dict(row) for row in rows]
 
+    def first_charge_at(self) -> str | None:
+        """When the oldest charge (of any outcome) was made: where this ledger's history begins."""
+        first: str | None = self._db.execute("SELECT min(created_at) FROM charges").fetchone()[0]
+        return first
+
     def by_order(self, order_ids: list[str] | None = None) -> dict[str, dict[str, int]]:
         """Per order: succeeded charges and declines (count, cents), refunds (count, cents)."""
         where, args = "", ()
