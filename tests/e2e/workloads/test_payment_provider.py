@@ -34,7 +34,9 @@ async def test_a_payment_command_delivered_many_times_is_charged_once_at_the_pro
     client: SagaClient, calm_provider: LocalStack
 ) -> None:
     stack = calm_provider
-    await behave(stack, latency_ms=1500)  # the copies arrive while the first call is under way
+    # Slower than payment's call timeout: no answer can arrive until the copies are all handled,
+    # so every copy meets the pending intent (and a copy answered later would be a second reply).
+    await behave(stack, latency_ms=5000)
     order_id = f"external-{uuid.uuid4()}"
     command = ev.ProcessPayment(
         order_id=order_id, customer_id="c-1", amount_cents=1000, card_token="tok_visa"
@@ -55,6 +57,10 @@ async def test_a_payment_command_delivered_many_times_is_charged_once_at_the_pro
         assert reached > last, f"payment has read {tp} up to {reached}, not past {last}"
 
     await eventually(all_copies_handled, within_s=30)
+    pending = await client.payment(order_id)
+    assert pending is not None
+    assert pending["status"] == "pending", pending
+    await behave(stack)
 
     async def charged() -> None:
         payment = await client.payment(order_id)

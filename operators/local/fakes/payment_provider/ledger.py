@@ -192,7 +192,8 @@ class Ledger:
 
     def by_order(self, order_ids: list[str] | None = None) -> dict[str, dict[str, int]]:
         """Per order: succeeded charges and declines (count, cents), refunds (count, cents)."""
-        where, args = "", ()
+        where = ""
+        args: tuple[str, ...] = ()
         if order_ids:
             where = f"WHERE order_id IN ({','.join('?' * len(order_ids))})"
             args = tuple(order_ids)
