@@ -48,13 +48,23 @@ async def request_charge(conn: Connection, cause: Envelope) -> ev.Payload | None
     )
     if existing is not None:
         return None if existing["status"] == "pending" else _replay(command.order_id, existing)
+    payment_id = uuid.uuid4()
+    free = command.amount_cents == 0  # nothing to charge: no call, and the provider takes none
     await conn.execute(
-        "INSERT INTO payments (order_id, payment_id, status, amount_cents)"
-        " VALUES ($1, $2, 'pending', $3)",
+        "INSERT INTO payments (order_id, payment_id, status, amount_cents) VALUES ($1, $2, $3, $4)",
         command.order_id,
-        uuid.uuid4(),
+        payment_id,
+        "charged" if free else "pending",
         command.amount_cents,
     )
+    if free:
+        await conn.execute(
+            "INSERT INTO ledger (order_id, kind, amount_cents) VALUES ($1, 'charge', 0)",
+            command.order_id,
+        )
+        return ev.PaymentCompleted(
+            order_id=command.order_id, payment_id=str(payment_id), amount_cents=0
+        )
     await _intend(conn, charge_key(command.order_id), "charge", cause, command.order_id)
     return None
 
