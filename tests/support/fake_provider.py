@@ -22,7 +22,7 @@ ADMIN = "test-admin-token"
 
 @dataclass
 class FlakyChance:
-    """Returns the scripted draws in order, then 1.0 (never below a failure rate)."""
+    """Returns the scripted draws in order, then 1.0 (below no failure rate short of 1)."""
 
     draws: list[float] = field(default_factory=list)
 

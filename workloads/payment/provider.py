@@ -105,7 +105,7 @@ class PaymentProvider:
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(self._attempts),
-                wait=backoff(initial=0.1, max=1.0, jitter=0.1),
+                wait=backoff(multiplier=0.1, max=1.0, jitter=0.1),
                 retry=retry_if_exception_type(_RetryableError),
                 sleep=self._sleep,
                 reraise=True,

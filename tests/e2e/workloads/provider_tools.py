@@ -16,7 +16,7 @@ from operators.local.stack import LocalStack
 
 async def ledger(stack: LocalStack, *order_ids: str) -> dict[str, dict[str, int]]:
     """Per order (all orders when none are named): charges, declines, refunds, with cents."""
-    params = [("order_id", o) for o in order_ids]
+    params = httpx.QueryParams([("order_id", o) for o in order_ids])
     async with httpx.AsyncClient(base_url=stack.payment_provider.url, timeout=10) as http:
         response = await http.get("/v1/ledger", params=params)
     response.raise_for_status()

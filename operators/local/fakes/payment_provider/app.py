@@ -86,7 +86,7 @@ def create_app(
 
     async def misbehave() -> None:
         now = state["behaviour"]
-        if now.failure_rate and chance() < now.failure_rate:
+        if now.failure_rate >= 1.0 or (now.failure_rate and chance() < now.failure_rate):
             raise ProviderProblemError(503, "Provider unavailable", "injected failure")
         if now.latency_ms:
             await sleep(now.latency_ms / 1000)
