@@ -11,7 +11,9 @@ with the same message naming the field. From it, pure functions derive:
 - each workload's environment (`environment`): exactly the variables the operator writes into
   the workload's ConfigMap (operators/pipeline/pods.py `workload_env`, resiliency JSON included),
   bound to loopback, with the local stack's connection settings in place of the Secret
-  references (DATABASE_URL, REDIS_URL, ADMIN_TOKEN) and of the spec's Kafka address.
+  references (DATABASE_URL, REDIS_URL, ADMIN_TOKEN) and of the spec's Kafka address; payment
+  is also given the fake card provider's address (PAYMENT_PROVIDER_URL), a third party the spec
+  does not describe.
 
 The plan is the *initial* desired state: `up` writes it to `.local/run/pipeline.json` and resets
 `desired.json` from it; `scale`, `hold`, `release` and feature-flag overrides then change
@@ -88,6 +90,7 @@ class Connections:
     database_urls: Mapping[str, str]  # by workload
     redis_url: str
     admin_token: str
+    payment_provider_url: str | None = None  # the fake card provider the payment service calls
 
     def secrets(self, workload: str) -> dict[str, str]:
         """The secret variables the local stack can supply, by variable name."""
@@ -167,6 +170,8 @@ def environment(spec: OrderPipelineSpec, workload: str, stack: Connections) -> d
     )
     if "KAFKA_BOOTSTRAP_SERVERS" in env:
         env["KAFKA_BOOTSTRAP_SERVERS"] = stack.kafka_bootstrap_servers
+    if workload == "payment" and stack.payment_provider_url:
+        env["PAYMENT_PROVIDER_URL"] = stack.payment_provider_url  # a third party, not in the spec
     supplied = stack.secrets(workload)
     for name in pods.secret_refs(spec, workload):
         if name not in supplied:

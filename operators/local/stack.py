@@ -22,7 +22,15 @@ from operators.local.installs import ensure_installed
 from operators.local.plan import Connections, LocalPlan, environment, plan, read
 from operators.local.processes import Liveness, ManagedProcess
 from operators.local.secrets import read_or_create
-from operators.local.servers import Kafka, Postgres, Prometheus, Redis, Server, ServerStatus
+from operators.local.servers import (
+    Kafka,
+    PaymentProvider,
+    Postgres,
+    Prometheus,
+    Redis,
+    Server,
+    ServerStatus,
+)
 from operators.local.servers.base import ServerError
 from operators.local.settings import LocalStackSettings
 from operators.local.workloads import ReplicaStatus, Workloads, WorkloadState
@@ -41,7 +49,14 @@ class LocalStack:
         self.redis = Redis(self.settings)
         self.kafka = Kafka(self.settings)
         self.prometheus = Prometheus(self.settings)
-        self.servers: tuple[Server, ...] = (self.postgres, self.redis, self.kafka, self.prometheus)
+        self.payment_provider = PaymentProvider(self.settings)
+        self.servers: tuple[Server, ...] = (
+            self.postgres,
+            self.redis,
+            self.kafka,
+            self.prometheus,
+            self.payment_provider,
+        )
         self.workloads = Workloads(self.settings)
         self.supervisor = ManagedProcess(
             "supervisor",
@@ -190,6 +205,7 @@ class LocalStack:
             database_urls={w.name: self.postgres.dsn(w.name) for w in WORKLOADS if w.owns_database},
             redis_url=self.redis.url(),
             admin_token=self.admin_token(),
+            payment_provider_url=self.payment_provider.url,
         )
 
     def environment(self) -> dict[str, str]:
@@ -199,6 +215,7 @@ class LocalStack:
             "REDIS_URL": self.redis.url(),
             "PROMETHEUS_URL": f"http://{self.prometheus.address}",
             "ADMIN_TOKEN": self.admin_token(),
+            "PAYMENT_PROVIDER_URL": self.payment_provider.url,
         }
         for workload in WORKLOADS:
             if workload.owns_database:

@@ -1,1 +1,2 @@
-"""The payment service: a simulated provider, charges idempotent per order, an auditable ledger."""
+"""The payment service: charges and refunds at an external card provider, each recorded as an
+intent before the call and settled after it under one idempotency key per order and operation."""

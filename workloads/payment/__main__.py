@@ -1,7 +1,8 @@
 """`python -m workloads.payment`: run the payment service; `app()` is its composition root.
 
 HTTP routes (`api`) and Kafka consumers (`consumers`) call the service layer (`handlers`); the
-shared runtime owns the pool, the producer and the outbox relay.
+settlement job (`jobs`) calls the card provider; the shared runtime owns the pool, the producer
+and the outbox relay.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from workloads.payment import api, consumers
+from workloads.payment import api, consumers, jobs
 from workloads.payment.settings import PaymentSettings
 from workloads.shared.runtime import create_app, serve
 
@@ -22,6 +23,7 @@ def app(settings: PaymentSettings | None = None) -> FastAPI:
         migrations=Path(__file__).parent / "migrations",
         routers=[api.router],
         consumers=consumers.build,
+        jobs=jobs.build,
     )
 
 

@@ -1,7 +1,8 @@
 """What payment consumes: ProcessPayment and RefundPayment commands.
 
 Each handler runs in the consumer's transaction with its inbox claim
-(`workloads.shared.messaging.consumer`); replies go out through the outbox in the same commit.
+(`workloads.shared.messaging.consumer`) and only records an intent (or an immediate reply through
+the outbox) in that commit; the provider is called later by the settlement job (`jobs.py`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from collections.abc import Sequence
 
 from workloads.contracts import events as ev
 from workloads.payment import handlers
-from workloads.payment.settings import PaymentSettings
 from workloads.shared.database import Connection
 from workloads.shared.messaging.consumer import EventConsumer, Reads, Subscription
 from workloads.shared.messaging.envelope import Envelope
@@ -22,13 +22,8 @@ READS = {"payment": [CHARGE, REFUND]}
 
 
 def build(runtime: Runtime) -> Sequence[EventConsumer]:
-    settings = runtime.settings
-    if not isinstance(settings, PaymentSettings):
-        raise TypeError("the payment consumers need PaymentSettings")
-
     async def on_charge(conn: Connection, envelope: Envelope) -> None:
-        command = envelope.read_as(ev.ProcessPayment)
-        await handlers.charge(conn, command, cause=envelope, settings=settings)
+        await handlers.charge(conn, envelope.read_as(ev.ProcessPayment), cause=envelope)
 
     async def on_refund(conn: Connection, envelope: Envelope) -> None:
         await handlers.refund(conn, envelope.read_as(ev.RefundPayment), cause=envelope)

@@ -1,35 +1,85 @@
-"""The payment service layer: each command's money movement and its reply commit together.
+"""The payment service layer: record an intent with its command, settle it after the call.
 
-Handlers called by the consumer run in its transaction with the inbox claim, and append their
-reply to the outbox in that same transaction: a redelivered command changes nothing, and a failure
-rolls everything back for the consumer to retry. The simulated provider is called inside that
-transaction (`payments.charge`); a charge is idempotent per order by the `payments` primary key.
+Command handlers (`charge`, `refund`) run in the consumer's transaction with the inbox claim:
+they record the intent (or answer at once when the outcome is already known) and commit with it,
+so a redelivered command changes nothing. They never call the provider.
+
+`settle` is the other half, run by the settlement job for a claimed intent: it calls the provider
+with the intent's idempotency key while no transaction is open, then records the answer and
+appends the reply to the outbox in one transaction. `ProviderUnavailableError` (no answer after
+the bounded attempts) propagates, and the intent is left for a later round with the same key.
 """
 
 from __future__ import annotations
 
 from workloads.contracts import events as ev
 from workloads.payment import payments
+from workloads.payment.payments import Intent
+from workloads.payment.provider import ChargeResult, PaymentProvider, ProviderRejectedError
 from workloads.payment.schemas import LedgerEntry, LedgerSummary, PaymentView
-from workloads.payment.settings import PaymentSettings
-from workloads.shared.database import Connection, Pool
+from workloads.shared.database import Connection, Pool, transaction
 from workloads.shared.messaging import outbox
 from workloads.shared.messaging.envelope import Envelope
 from workloads.shared.problems import ProblemError
 
 
-async def charge(
-    conn: Connection, command: ev.ProcessPayment, *, cause: Envelope, settings: PaymentSettings
-) -> None:
-    """Charge once per order, and answer PaymentCompleted or PaymentFailed."""
-    reply = await payments.charge(conn, command, settings)
-    await outbox.append(conn, cause.follow_up(reply), key=command.order_id)
+async def charge(conn: Connection, command: ev.ProcessPayment, *, cause: Envelope) -> None:
+    """Record the intent to charge once per order; answer now only a payment already decided."""
+    reply = await payments.request_charge(conn, cause)
+    if reply is not None:
+        await outbox.append(conn, cause.follow_up(reply), key=command.order_id)
 
 
 async def refund(conn: Connection, command: ev.RefundPayment, *, cause: Envelope) -> None:
-    """Refund what was charged (or void a charge yet to come), and answer PaymentRefunded."""
-    reply = await payments.refund(conn, command.order_id)
-    await outbox.append(conn, cause.follow_up(reply), key=command.order_id)
+    """Record the intent to refund; answer now (0 cents) when nothing was or will be charged."""
+    reply = await payments.request_refund(conn, cause)
+    if reply is not None:
+        await outbox.append(conn, cause.follow_up(reply), key=command.order_id)
+
+
+async def settle(pool: Pool, provider: PaymentProvider, intent: Intent) -> str:
+    """Call the provider for one claimed intent and record its answer; returns the outcome."""
+    if intent.operation == "charge":
+        return await _settle_charge(pool, provider, intent)
+    return await _settle_refund(pool, provider, intent)
+
+
+async def _settle_charge(pool: Pool, provider: PaymentProvider, intent: Intent) -> str:
+    command = intent.command.read_as(ev.ProcessPayment)
+    result: ChargeResult | None = None
+    rejected: str | None = None
+    try:
+        result = await provider.charge(
+            key=intent.key,
+            order_id=command.order_id,
+            amount_cents=command.amount_cents,
+            card_token=command.card_token,
+        )
+    except ProviderRejectedError as exc:  # nothing was charged for this request
+        rejected = str(exc)
+    async with transaction(pool) as conn:
+        reply = await payments.record_charge(conn, intent, result, rejected=rejected)
+        if reply is None:
+            return "settled_elsewhere"
+        await outbox.append(conn, intent.command.follow_up(reply), key=intent.order_id)
+    if result is None:
+        return "rejected"
+    return "charged" if result.succeeded else "declined"
+
+
+async def _settle_refund(pool: Pool, provider: PaymentProvider, intent: Intent) -> str:
+    target = await payments.refund_target(pool, intent.order_id)
+    amount = 0
+    if target is not None:
+        charge_id, amount_cents = target
+        done = await provider.refund(key=intent.key, charge_id=charge_id, amount_cents=amount_cents)
+        amount = done.amount_cents
+    async with transaction(pool) as conn:
+        reply = await payments.record_refund(conn, intent, amount)
+        if reply is None:
+            return "settled_elsewhere"
+        await outbox.append(conn, intent.command.follow_up(reply), key=intent.order_id)
+    return "refunded" if amount else "nothing_to_refund"
 
 
 async def get_payment(pool: Pool, order_id: str) -> PaymentView:

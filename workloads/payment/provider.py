@@ -1,19 +1,138 @@
-"""A simulated card provider: latency and failure rate are flags; one token always declines."""
+"""The card provider's client: charge and refund over HTTP, each under an idempotency key.
+
+The key is chosen by the caller, once per order and operation (`charge:<order>`,
+`refund:<order>`), and recorded with the intent before the first call, so every retry — the
+next attempt here, another settlement round, another replica, the process after a crash — sends
+the same key, and the provider answers the first outcome instead of moving money again.
+
+Retries are bounded (`attempts`, exponential back-off with jitter) and only for transport errors
+and 5xx answers: a 4xx is the provider refusing this exact request, and repeating it changes
+nothing. After the last attempt `ProviderUnavailableError` says the outcome is unknown — the
+money may or may not have moved — and the intent stays for a later round, never a guess.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
-from workloads.payment.settings import PaymentSettings
+import httpx
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
+from tenacity import wait_exponential_jitter as backoff
+
+SERVER_ERROR = 500
+CREATED_OR_OK = frozenset({200, 201})
 
 
-async def authorise(settings: PaymentSettings, card_token: str) -> str | None:
-    """None when the charge goes through, else the decline reason."""
-    if settings.payment_latency_ms:
-        await asyncio.sleep(settings.payment_latency_ms / 1000)
-    if card_token == settings.payment_decline_token:
-        return "card declined"
-    if random.random() < settings.payment_failure_rate:  # noqa: S311 - simulation, not crypto
-        return "provider error (simulated)"
-    return None
+def charge_key(order_id: str) -> str:
+    return f"charge:{order_id}"
+
+
+def refund_key(order_id: str) -> str:
+    return f"refund:{order_id}"
+
+
+class ProviderUnavailableError(Exception):
+    """No answer after every attempt (transport error, timeout or 5xx): outcome unknown."""
+
+
+class ProviderRejectedError(Exception):
+    """The provider refused the request (4xx): nothing was done for it."""
+
+    def __init__(self, status_code: int, detail: str) -> None:
+        super().__init__(f"{status_code}: {detail}")
+        self.status_code = status_code
+
+
+class _RetryableError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    charge_id: str
+    succeeded: bool
+    decline_reason: str | None
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    refund_id: str
+    amount_cents: int
+    replayed: bool
+
+
+class PaymentProvider:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        timeout_s: float,
+        attempts: int,
+        transport: httpx.AsyncBaseTransport | None = None,  # tests run the fake in-process
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._http = httpx.AsyncClient(
+            base_url=base_url, timeout=timeout_s, transport=transport, follow_redirects=False
+        )
+        self._attempts = attempts
+        self._sleep = sleep
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def charge(
+        self, *, key: str, order_id: str, amount_cents: int, card_token: str
+    ) -> ChargeResult:
+        body = {"order_id": order_id, "amount_cents": amount_cents, "card_token": card_token}
+        answer, replayed = await self._post("/v1/charges", key, body)
+        return ChargeResult(
+            charge_id=str(answer["id"]),
+            succeeded=answer["status"] == "succeeded",
+            decline_reason=answer.get("decline_reason"),
+            replayed=replayed,
+        )
+
+    async def refund(self, *, key: str, charge_id: str, amount_cents: int) -> RefundResult:
+        body = {"charge_id": charge_id, "amount_cents": amount_cents}
+        answer, replayed = await self._post("/v1/refunds", key, body)
+        return RefundResult(str(answer["id"]), int(answer["amount_cents"]), replayed)
+
+    async def _post(self, path: str, key: str, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(self._attempts),
+                wait=backoff(multiplier=0.1, max=1.0, jitter=0.1),
+                retry=retry_if_exception_type(_RetryableError),
+                sleep=self._sleep,
+                reraise=True,
+            ):
+                with attempt:
+                    return await self._post_once(path, key, body)
+        except _RetryableError as exc:
+            raise ProviderUnavailableError(f"{path}: {exc}") from exc
+        raise AssertionError("unreachable: tenacity re-raises the last failure")  # pragma: no cover
+
+    async def _post_once(
+        self, path: str, key: str, body: dict[str, Any]
+    ) -> tuple[dict[str, Any], bool]:
+        try:
+            response = await self._http.post(path, json=body, headers={"Idempotency-Key": key})
+        except httpx.TransportError as exc:  # connect, read, timeouts: the outcome is unknown
+            raise _RetryableError(repr(exc)) from exc
+        if response.status_code >= SERVER_ERROR:
+            raise _RetryableError(f"HTTP {response.status_code}")
+        if response.status_code not in CREATED_OR_OK:
+            raise ProviderRejectedError(response.status_code, _detail(response))
+        answer: dict[str, Any] = response.json()
+        return answer, response.headers.get("Idempotent-Replayed") == "true"
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("detail", response.text))
+    except ValueError:
+        return response.text[:200]

@@ -13,13 +13,15 @@ class LedgerEntry(BaseModel):
 
 
 class PaymentView(BaseModel):
-    """An order's payment: `charged`, `declined`, `refunded` or `voided`, and its movements."""
+    """An order's payment: `pending` (at the provider), `charged`, `declined`, `refunded` or
+    `voided`, the provider's charge id once charged, and its movements."""
 
     order_id: str
     payment_id: str
     status: str
     amount_cents: int
     reason: str | None
+    provider_charge_id: str | None = None
     ledger: list[LedgerEntry]
 
 

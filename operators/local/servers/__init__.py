@@ -2,12 +2,14 @@
 
 from operators.local.servers.base import Server, ServerError, ServerState, ServerStatus
 from operators.local.servers.kafka import Kafka
+from operators.local.servers.payment_provider import PaymentProvider
 from operators.local.servers.postgres import Postgres
 from operators.local.servers.prometheus import Prometheus
 from operators.local.servers.redis import Redis
 
 __all__ = [
     "Kafka",
+    "PaymentProvider",
     "Postgres",
     "Prometheus",
     "Redis",

@@ -86,6 +86,10 @@ class Server(abc.ABC):
     def run_as(self) -> str | None:
         return None
 
+    def environment(self) -> dict[str, str] | None:
+        """The server's environment; None inherits the runner's."""
+        return None
+
     @abc.abstractmethod
     def probe(self) -> bool:
         """One readiness check: True when the server answers real requests."""
@@ -110,7 +114,7 @@ class Server(abc.ABC):
                 f"{self.port_setting}=<port>."
             )
         self.prepare(console)
-        self.process.spawn(self.command(), cwd=self.dir, user=self.run_as())
+        self.process.spawn(self.command(), cwd=self.dir, env=self.environment(), user=self.run_as())
         self._wait_ready(console, started_now=True)
         self.after_ready(console)
         return True

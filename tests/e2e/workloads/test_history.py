@@ -8,7 +8,9 @@ inbox's primary key, so it is not checked here but by the effects: test_delivery
 And no money moved twice, judged from what payment published, not from its ledger (whose unique
 index makes a second charge row impossible, so a query on it could never fail): per order at most
 one PaymentCompleted, no more refunded than charged, and the money kept matches the order's final
-state: its total for a confirmed or shipped order, nothing for a cancelled one.
+state: its total for a confirmed or shipped order, nothing for a cancelled one. The same audit is
+made again on the card provider's own ledger (operators/local/fakes/payment_provider), which has no
+rule of one charge per order: there a second call would be a second charge.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from operators.local.stack import LocalStack
+from tests.e2e.workloads import provider_tools
 from tests.support.eventually import eventually
 from workloads.contracts import events as ev
 from workloads.contracts.registry import spec_of
@@ -189,3 +192,39 @@ async def test_no_order_was_charged_or_refunded_twice(stack: LocalStack) -> None
         != (0 if row["status"] == "CANCELLED" else row["total_cents"])
     }
     assert disagree == {}, f"(status, total, payment events) that disagree: {disagree}"
+
+
+async def test_the_provider_charged_no_order_twice_and_kept_what_each_order_says(
+    stack: LocalStack,
+) -> None:
+    since = await provider_tools.ledger_since(stack)
+    assert since is not None, "the provider never charged: did the other e2e tests run?"
+    conn = await asyncpg.connect(stack.postgres.dsn("order"))
+    try:  # the run's orders: those made since the provider's ledger began
+        orders = await conn.fetch(
+            "SELECT order_id, status, total_cents FROM orders WHERE status = ANY($1)"
+            " AND created_at >= $2",
+            ["CONFIRMED", "SHIPPED", "CANCELLED"],
+            since,
+        )
+    finally:
+        await conn.close()
+    assert orders, "no finished order since the provider's ledger began"
+
+    async def provider_agrees() -> None:  # refunds of late charges may still be settling
+        at_provider = await provider_tools.ledger(stack)
+        twice = {o: entry for o, entry in at_provider.items() if entry["charges"] > 1}
+        assert twice == {}, f"charged more than once at the provider: {twice}"
+        kept = {
+            o: at_provider.get(o, {}).get("charged_cents", 0)
+            - at_provider.get(o, {}).get("refunded_cents", 0)
+            for o in (row["order_id"] for row in orders)
+        }
+        owed = {
+            r["order_id"]: 0 if r["status"] == "CANCELLED" else r["total_cents"] for r in orders
+        }
+        disagree = {o: (kept[o], owed[o]) for o in owed if kept[o] != owed[o]}
+        assert disagree == {}, f"(kept at the provider, owed by the order's state): {disagree}"
+        assert sum(kept.values()) == sum(owed.values())
+
+    await eventually(provider_agrees, within_s=60, every_s=1)

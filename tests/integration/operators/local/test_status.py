@@ -30,6 +30,7 @@ def test_status_reports_every_server_running(stack: LocalStack) -> None:
         "redis": "running",
         "kafka": "running",
         "prometheus": "running",
+        "payment-provider": "running",
     }
     assert all(isinstance(row["pid"], int) for row in rows.values())
 

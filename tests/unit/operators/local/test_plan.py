@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +156,14 @@ def test_feature_flags_and_secret_env_reach_the_workload() -> None:
     assert environment(spec, "inventory", STACK)["ADMIN_TOKEN"] == "local-admin-token"
     assert environment(spec, "payment", STACK)["PAYMENT_FAILURE_RATE"] == "0"
     assert "ADMIN_TOKEN" not in environment(spec, "payment", STACK)
+
+
+def test_only_payment_is_told_where_the_card_provider_is() -> None:
+    spec = read(LOCAL).spec
+    stack = dataclasses.replace(STACK, payment_provider_url="http://127.0.0.1:24010")
+    assert environment(spec, "payment", stack)["PAYMENT_PROVIDER_URL"] == "http://127.0.0.1:24010"
+    others = ("order", "inventory", "notification")
+    assert not any("PAYMENT_PROVIDER_URL" in environment(spec, w, stack) for w in others)
 
 
 def test_a_secret_the_local_stack_cannot_supply_is_refused_with_the_field_named() -> None:
