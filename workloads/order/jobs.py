@@ -50,7 +50,11 @@ def build(runtime: Runtime) -> Sequence[tuple[str, Awaitable[None]]]:
     if not isinstance(settings, OrderSettings):
         raise TypeError("the timeout sweeper needs OrderSettings")
     reachability = broker.Reachability()
-    probe = runtime.producer.client.fetch_all_metadata
+    client = runtime.producer.client
+
+    async def probe() -> None:
+        await broker.leaders_known(client)
+
     return [
         (
             "broker-watch",

@@ -7,9 +7,11 @@ then says nothing about them; cancelling the order would punish the customer for
 timeouts only once that is at least one step timeout, so after an outage (or a restart of this
 process, which knows nothing yet) every waiting step gets a full step timeout of working broker.
 
-`watch` probes with a metadata request on the service's producer connection, bounded by a
-timeout; any failure (Kafka error, socket error, timeout) counts as unreachable until the next
-success. The probe never raises out of `watch`: it is a background task that must not end.
+`watch` probes with a metadata request on the service's producer connection (`leaders_known`),
+bounded by a timeout; a broker that answers while some partition has no leader (shutting down,
+or still electing after a restart) is not yet usable either. Any failure (Kafka error, socket
+error, timeout, no leader) counts as unreachable until the next success. The probe never raises
+out of `watch`: it is a background task that must not end.
 """
 
 from __future__ import annotations
@@ -18,12 +20,29 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiokafka.errors import KafkaError
 
 log = logging.getLogger(__name__)
 
 Probe = Callable[[], Awaitable[object]]
+
+
+class BrokerNotReadyError(Exception):
+    """The broker answered, but is not ready to carry the saga's messages."""
+
+
+async def leaders_known(client: Any) -> None:
+    """One metadata request (aiokafka client); raises unless every partition has a leader."""
+    cluster = await client.fetch_all_metadata()
+    leaderless = sorted(
+        topic
+        for topic in cluster.topics()
+        if cluster.available_partitions_for_topic(topic) != cluster.partitions_for_topic(topic)
+    )
+    if leaderless:
+        raise BrokerNotReadyError(f"partitions without a leader in {', '.join(leaderless)}")
 
 
 class Reachability:
@@ -50,7 +69,7 @@ async def probe_once(reachability: Reachability, probe: Probe, *, timeout_s: flo
     was_up = reachability.steady_for(0)
     try:
         await asyncio.wait_for(probe(), timeout_s)
-    except (KafkaError, OSError, TimeoutError) as exc:
+    except (KafkaError, BrokerNotReadyError, OSError, TimeoutError) as exc:
         if was_up:
             log.warning("broker unreachable, step timeouts held back: %r", exc)
         reachability.failed()

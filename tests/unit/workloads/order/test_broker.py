@@ -7,7 +7,13 @@ import asyncio
 import pytest
 from aiokafka.errors import KafkaConnectionError
 
-from workloads.order.adapters.broker import Reachability, probe_once, watch
+from workloads.order.adapters.broker import (
+    BrokerNotReadyError,
+    Reachability,
+    leaders_known,
+    probe_once,
+    watch,
+)
 
 
 class Clock:
@@ -82,3 +88,37 @@ async def test_the_watch_probes_every_interval_and_never_stops_on_a_failure() ->
         await watch(reachable, probe, interval_s=1.5, timeout_s=1, sleep=sleep)
     assert slept == [1.5] * 4
     assert reachable.steady_for(0), "the last probe answered"
+
+
+class Cluster:
+    """What aiokafka's ClusterMetadata answers, for two topics of three partitions."""
+
+    def __init__(self, leaderless: set[int]) -> None:
+        self.leaderless = leaderless
+
+    def topics(self) -> set[str]:
+        return {"inventory.commands", "payments.commands"}
+
+    def partitions_for_topic(self, _topic: str) -> set[int]:
+        return {0, 1, 2}
+
+    def available_partitions_for_topic(self, topic: str) -> set[int]:
+        return {0, 1, 2} - (self.leaderless if topic == "payments.commands" else set())
+
+
+class Client:
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+
+    async def fetch_all_metadata(self) -> Cluster:
+        return self.cluster
+
+
+async def test_a_broker_that_answers_without_leaders_is_not_yet_reachable() -> None:
+    reachable = Reachability(clock=Clock())
+    electing = Client(Cluster(leaderless={1}))
+    assert not await probe_once(reachable, lambda: leaders_known(electing), timeout_s=1)
+    with pytest.raises(BrokerNotReadyError, match=r"payments\.commands"):
+        await leaders_known(electing)
+    ready = Client(Cluster(leaderless=set()))
+    assert await probe_once(reachable, lambda: leaders_known(ready), timeout_s=1)
