@@ -3,8 +3,9 @@
 Every saga step has a deadline; an expired one triggers the saga (`handlers.time_out_overdue_steps`,
 safe to run on every replica at once). The sweeper sweeps again at once while it finds work and
 rests `timeout_scan_interval_s` when there is none. It fires no timeout until the broker has been
-reachable for a full step timeout without a break (`adapters.broker`): an outage of the platform's
-own broker, or this process having just started, never cancels a customer's order; a dependency
+reachable without a break for a full step timeout and at least `saga_broker_recovery_s`
+(`adapters.broker`): an outage of the platform's own broker, or this process having just
+started, never cancels a customer's order; a dependency
 that does not answer with the broker up still times out as before. Both jobs are crash-only like
 every background task (`workloads.shared.runtime`): an unexpected error ends the process and the
 supervisor restarts it; a failure on one order is handled inside the sweep (`handlers`).
@@ -31,7 +32,9 @@ async def sweep_timeouts(
 ) -> None:
     while True:
         swept = 0
-        if reachability.steady_for(settings.saga_step_timeout_s):
+        if reachability.steady_for(
+            max(settings.saga_step_timeout_s, settings.saga_broker_recovery_s)
+        ):
             saga_metrics.timeouts_paused.set(0)
             swept = await handlers.time_out_overdue_steps(
                 runtime.pool,

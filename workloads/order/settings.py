@@ -15,5 +15,9 @@ class OrderSettings(ServiceSettings):
     saga_compensation_retries: int = Field(default=COMPENSATION_RETRIES, ge=0)
     saga_retry_backoff_max_s: float = Field(default=BACKOFF_MAX_S, gt=0)
     timeout_scan_interval_s: float = Field(default=0.25, gt=0)
+    # After the broker returns (or this process starts), no step times out for at least this
+    # long, nor for less than one step timeout: time for consumer groups to rebalance and the
+    # other services to restart and drain their outboxes (ADR 0019).
+    saga_broker_recovery_s: float = Field(default=30.0, ge=0)
     broker_probe_interval_s: float = Field(default=1.0, gt=0)
     broker_probe_timeout_s: float = Field(default=2.0, gt=0)

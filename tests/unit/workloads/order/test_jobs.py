@@ -24,11 +24,14 @@ class Clock:
         return self.now
 
 
-async def test_timeouts_wait_for_a_full_step_of_reachable_broker(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(("step_s", "recovery_s", "steady_s"), [(10, 6, 10), (4, 12, 12)])
+async def test_timeouts_wait_for_a_full_step_and_the_recovery_time_of_reachable_broker(
+    monkeypatch: pytest.MonkeyPatch, step_s: float, recovery_s: float, steady_s: float
 ) -> None:
     settings = OrderSettings(
-        database_url=SecretStr("postgresql://unit.invalid/none"), saga_step_timeout_s=10
+        database_url=SecretStr("postgresql://unit.invalid/none"),
+        saga_step_timeout_s=step_s,
+        saga_broker_recovery_s=recovery_s,
     )
     clock = Clock()
     reachable = Reachability(clock=clock)
@@ -61,4 +64,4 @@ async def test_timeouts_wait_for_a_full_step_of_reachable_broker(
     with pytest.raises(asyncio.CancelledError):
         await jobs.sweep_timeouts(runtime, settings, reachability=reachable, sleep=sleep)
     assert swept_at, "the sweeper never ran once the broker was steady"
-    assert min(swept_at) >= 5 + 10, f"timeouts fired before a full step of broker: {swept_at}"
+    assert min(swept_at) == 5 + steady_s, f"timeouts fired before the broker was steady: {swept_at}"
