@@ -10,6 +10,9 @@ a second writer even if that lock were forgotten.
 
 Errors a client can act on are raised as `ProblemError` (404, 409, 422); anything else propagates,
 rolls the transaction back, and is retried by whoever called (consumer retries, the next sweep).
+The timeout sweeper handles each order of its batch in a savepoint of its own: one order that
+fails is rolled back alone, logged with its id, retried with back-off and parked after
+`retries` failed rounds; the rest of the batch commits.
 """
 
 from __future__ import annotations
@@ -21,10 +24,15 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
+
 from workloads.contracts import events as ev
+from workloads.order import metrics as saga_metrics
 from workloads.order.adapters import idempotency, products, store
 from workloads.order.domain.order import OrderState, Step
 from workloads.order.domain.saga import (
+    BACKOFF_MAX_S,
+    COMPENSATION_RETRIES,
     CancellationRefusedError,
     CancelRequested,
     Decision,
@@ -33,6 +41,8 @@ from workloads.order.domain.saga import (
     StepTimedOut,
     Trigger,
     decide,
+    retry_wait_s,
+    step_wait_s,
 )
 from workloads.order.schemas import (
     OrderAccepted,
@@ -49,6 +59,7 @@ from workloads.shared.messaging.envelope import Envelope
 from workloads.shared.problems import ProblemError
 
 log = logging.getLogger(__name__)
+UNSENT_RECHECK_S = 1.0  # how soon a step whose command is still in the outbox is looked at again
 
 
 def _not_found(order_id: str) -> ProblemError:
@@ -63,13 +74,15 @@ async def advance(
     cause: Envelope | None,
     correlation_id: str,
     step_timeout_s: float,
+    backoff_max_s: float = BACKOFF_MAX_S,
 ) -> Decision:
     """Decide and persist: events, snapshot, deadline and outgoing messages, atomically."""
     decision = decide(state, trigger)
     if not decision.events:
         return decision
     new_state = decision.state_after(state)
-    deadline = datetime.now(UTC) + timedelta(seconds=step_timeout_s) if new_state.step else None
+    wait_s = step_wait_s(new_state, step_timeout_s=step_timeout_s, backoff_max_s=backoff_max_s)
+    deadline = None if wait_s is None else datetime.now(UTC) + timedelta(seconds=wait_s)
     await store.save(conn, state, decision.events, new_state, deadline=deadline)
     for message in decision.messages:
         envelope = (
@@ -187,29 +200,109 @@ async def record_product(conn: Connection, product: ev.ProductStocked) -> None:
     await products.record(conn, product.product_id, price_cents=product.price_cents)
 
 
-async def time_out_overdue_steps(pool: Pool, *, step_timeout_s: float, limit: int = 50) -> int:
+async def time_out_overdue_steps(
+    pool: Pool,
+    *,
+    step_timeout_s: float,
+    retries: int = COMPENSATION_RETRIES,
+    backoff_max_s: float = BACKOFF_MAX_S,
+    limit: int = 50,
+) -> int:
     """Trigger the saga of up to `limit` orders whose step deadline passed; returns how many.
 
     Rows are claimed with `FOR UPDATE SKIP LOCKED`, so several replicas sweep without doing the
     same order twice, and an order being handled by a consumer right now is simply skipped this
-    round.
+    round. A step whose command still waits in the outbox has not started: its deadline is
+    re-checked a moment later instead of fired, and once the command has left the step gets a
+    full step timeout from then. Each order is handled in its own savepoint (see the module
+    docstring). Whether the sweeper may fire timeouts at all (the broker) is the caller's call.
     """
     async with transaction(pool) as conn:
         rows = await store.claim_overdue(conn, limit)
         for row in rows:
-            state = await store.load(conn, row["order_id"], lock=False)
-            if state is None or state.step is None:
-                continue
-            log.warning("order %s timed out in %s", state.order_id, state.step.value)
-            await advance(
-                conn,
-                state,
-                StepTimedOut(Step(row["saga_step"])),
-                cause=None,
-                correlation_id=f"timeout-{state.order_id}",
-                step_timeout_s=step_timeout_s,
-            )
+            order_id: str = row["order_id"]
+            try:
+                async with conn.transaction():
+                    await _sweep_one(
+                        conn,
+                        row,
+                        step_timeout_s=step_timeout_s,
+                        retries=retries,
+                        backoff_max_s=backoff_max_s,
+                    )
+            except Exception as exc:
+                log.exception("sweeping order %s failed; the rest of the batch goes on", order_id)
+                saga_metrics.sweep_errors.inc()
+                async with conn.transaction():
+                    await _sweep_failed(
+                        conn,
+                        row,
+                        exc,
+                        step_timeout_s=step_timeout_s,
+                        retries=retries,
+                        backoff_max_s=backoff_max_s,
+                    )
+        saga_metrics.needs_attention.set(await store.count_needing_attention(conn))
     return len(rows)
+
+
+async def _sweep_one(
+    conn: Connection,
+    row: asyncpg.Record,
+    *,
+    step_timeout_s: float,
+    retries: int,
+    backoff_max_s: float,
+) -> None:
+    order_id: str = row["order_id"]
+    if row["unsent"]:  # the step's command has not left: its clock has not started
+        saga_metrics.timeouts_deferred.inc()
+        await store.defer(
+            conn, order_id, wait_s=min(step_timeout_s, UNSENT_RECHECK_S), awaiting_send=True
+        )
+        return
+    if row["awaiting_send"]:  # it left since the last look: a full step from now
+        await store.defer(conn, order_id, wait_s=step_timeout_s, awaiting_send=False)
+        return
+    state = await store.load(conn, order_id, lock=False)
+    if state is None or state.step is None:
+        return
+    log.warning("order %s timed out in %s", order_id, state.step.value)
+    decision = await advance(
+        conn,
+        state,
+        StepTimedOut(Step(row["saga_step"]), retries=retries),
+        cause=None,
+        correlation_id=f"timeout-{order_id}",
+        step_timeout_s=step_timeout_s,
+        backoff_max_s=backoff_max_s,
+    )
+    for event in decision.events:
+        if event.type == "StepRetried":
+            saga_metrics.compensation_retries.labels(state.step.value).inc()
+        elif event.type == "NeedsAttention":
+            log.error("order %s needs attention: %s", order_id, event.data["reason"])
+
+
+async def _sweep_failed(
+    conn: Connection,
+    row: asyncpg.Record,
+    error: Exception,
+    *,
+    step_timeout_s: float,
+    retries: int,
+    backoff_max_s: float,
+) -> None:
+    """Back off from an order the sweeper failed on; park it once it failed `retries` + 1 times."""
+    order_id: str = row["order_id"]
+    failures = row["sweep_errors"] + 1
+    if failures > retries:
+        reason = f"the timeout sweeper failed {failures} times: {error!r}"
+        log.error("order %s needs attention: %s", order_id, reason)
+        await store.park(conn, order_id, step=row["saga_step"], reason=reason)
+        return
+    wait_s = retry_wait_s(failures, step_timeout_s=step_timeout_s, backoff_max_s=backoff_max_s)
+    await store.record_sweep_error(conn, order_id, wait_s=wait_s)
 
 
 async def get_order(pool: Pool, order_id: str) -> OrderView:
@@ -227,6 +320,7 @@ async def get_order(pool: Pool, order_id: str) -> OrderView:
         items=[OrderLineView(**line) for line in snapshot["lines"]],
         total_cents=row["total_cents"],
         cancel_reason=snapshot["cancel_reason"],
+        attention_reason=snapshot.get("attention_reason"),
         version=row["version"],
         created_at=row["created_at"].isoformat(),
         updated_at=row["updated_at"].isoformat(),

@@ -1,32 +1,72 @@
-"""The order service's background job: the step-timeout sweeper.
+"""The order service's background jobs: the broker watch and the step-timeout sweeper.
 
 Every saga step has a deadline; an expired one triggers the saga (`handlers.time_out_overdue_steps`,
 safe to run on every replica at once). The sweeper sweeps again at once while it finds work and
-rests `timeout_scan_interval_s` when there is none. It is crash-only like every background task
-(`workloads.shared.runtime`): an unexpected error ends the process and the supervisor restarts it.
+rests `timeout_scan_interval_s` when there is none. It fires no timeout until the broker has been
+reachable without a break for a full step timeout and at least `saga_broker_recovery_s`
+(`adapters.broker`): an outage of the platform's own broker, or this process having just
+started, never cancels a customer's order; a dependency
+that does not answer with the broker up still times out as before. Both jobs are crash-only like
+every background task (`workloads.shared.runtime`): an unexpected error ends the process and the
+supervisor restarts it; a failure on one order is handled inside the sweep (`handlers`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from workloads.order import handlers
+from workloads.order import metrics as saga_metrics
+from workloads.order.adapters import broker
 from workloads.order.settings import OrderSettings
 from workloads.shared.runtime import Runtime
 
 
-async def sweep_timeouts(runtime: Runtime, settings: OrderSettings) -> None:
+async def sweep_timeouts(
+    runtime: Runtime,
+    settings: OrderSettings,
+    *,
+    reachability: broker.Reachability,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,  # tests pass fake time
+) -> None:
     while True:
-        swept = await handlers.time_out_overdue_steps(
-            runtime.pool, step_timeout_s=settings.saga_step_timeout_s
-        )
+        swept = 0
+        if reachability.steady_for(
+            max(settings.saga_step_timeout_s, settings.saga_broker_recovery_s)
+        ):
+            saga_metrics.timeouts_paused.set(0)
+            swept = await handlers.time_out_overdue_steps(
+                runtime.pool,
+                step_timeout_s=settings.saga_step_timeout_s,
+                retries=settings.saga_compensation_retries,
+                backoff_max_s=settings.saga_retry_backoff_max_s,
+            )
+        else:
+            saga_metrics.timeouts_paused.set(1)
         if swept == 0:
-            await asyncio.sleep(settings.timeout_scan_interval_s)
+            await sleep(settings.timeout_scan_interval_s)
 
 
 def build(runtime: Runtime) -> Sequence[tuple[str, Awaitable[None]]]:
     settings = runtime.settings
     if not isinstance(settings, OrderSettings):
         raise TypeError("the timeout sweeper needs OrderSettings")
-    return [("saga-timeouts", sweep_timeouts(runtime, settings))]
+    reachability = broker.Reachability()
+    client = runtime.producer.client
+
+    async def probe() -> None:
+        await broker.leaders_known(client)
+
+    return [
+        (
+            "broker-watch",
+            broker.watch(
+                reachability,
+                probe,
+                interval_s=settings.broker_probe_interval_s,
+                timeout_s=settings.broker_probe_timeout_s,
+            ),
+        ),
+        ("saga-timeouts", sweep_timeouts(runtime, settings, reachability=reachability)),
+    ]

@@ -63,6 +63,8 @@ class OrderView(BaseModel):
     items: list[OrderLineView]
     total_cents: int
     cancel_reason: str | None
+    # Why the order is NEEDS_ATTENTION (a compensation nobody acknowledged); None otherwise.
+    attention_reason: str | None = None
     version: int
     created_at: str = Field(json_schema_extra={"format": "date-time"})
     updated_at: str = Field(json_schema_extra={"format": "date-time"})

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from workloads.order.domain.saga import BACKOFF_MAX_S, COMPENSATION_RETRIES
 from workloads.shared.runtime import ServiceSettings
 
 
 class OrderSettings(ServiceSettings):
     service_name: str = "order"
     saga_step_timeout_s: float = Field(default=30.0, gt=0)
+    # A compensation is resent this often, each wait doubling up to the maximum, then parked.
+    saga_compensation_retries: int = Field(default=COMPENSATION_RETRIES, ge=0)
+    saga_retry_backoff_max_s: float = Field(default=BACKOFF_MAX_S, gt=0)
     timeout_scan_interval_s: float = Field(default=0.25, gt=0)
+    # After the broker returns (or this process starts), no step times out for at least this
+    # long, nor for less than one step timeout: time for consumer groups to rebalance and the
+    # other services to restart and drain their outboxes (ADR 0019).
+    saga_broker_recovery_s: float = Field(default=30.0, ge=0)
+    broker_probe_interval_s: float = Field(default=1.0, gt=0)
+    broker_probe_timeout_s: float = Field(default=2.0, gt=0)

@@ -57,7 +57,8 @@ async def save(
         "INSERT INTO orders (order_id, customer_id, status, saga_step, total_cents, snapshot,"
         " version, deadline) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         " ON CONFLICT (order_id) DO UPDATE SET status = $3, saga_step = $4, snapshot = $6,"
-        " version = $7, deadline = $8, updated_at = now()",
+        " version = $7, deadline = $8, awaiting_send = false, sweep_errors = 0,"
+        " updated_at = now()",
         after.order_id,
         after.customer_id,
         after.status.value,
@@ -90,10 +91,70 @@ async def history(conn: Connection, order_id: str) -> list[asyncpg.Record]:
 
 
 async def claim_overdue(conn: Connection, limit: int) -> list[asyncpg.Record]:
-    """Orders past their step deadline, oldest first, locked; rows locked elsewhere are skipped."""
+    """Orders past their step deadline, oldest first, locked; rows locked elsewhere are skipped.
+
+    `unsent` tells whether a message of the order still waits in this database's outbox (every
+    message of an order is keyed by its id; the outbox is published in commit order, so an
+    unsent row means the step's command has not left either).
+    """
     rows: list[asyncpg.Record] = await conn.fetch(
-        "SELECT order_id, saga_step FROM orders WHERE deadline < now()"
-        " ORDER BY deadline LIMIT $1 FOR UPDATE SKIP LOCKED",
+        "SELECT order_id, saga_step, awaiting_send, sweep_errors,"
+        " EXISTS (SELECT 1 FROM outbox WHERE outbox.key = orders.order_id) AS unsent"
+        " FROM orders WHERE deadline < now()"
+        " ORDER BY deadline LIMIT $1 FOR UPDATE OF orders SKIP LOCKED",
         limit,
     )
     return rows
+
+
+async def defer(conn: Connection, order_id: str, *, wait_s: float, awaiting_send: bool) -> None:
+    """Move a claimed order's deadline `wait_s` from now without a step decision."""
+    await conn.execute(
+        "UPDATE orders SET deadline = now() + make_interval(secs => $2), awaiting_send = $3"
+        " WHERE order_id = $1",
+        order_id,
+        wait_s,
+        awaiting_send,
+    )
+
+
+async def record_sweep_error(conn: Connection, order_id: str, *, wait_s: float) -> int:
+    """Count one failed sweep of the order and retry it `wait_s` from now; returns the count."""
+    errors: int = await conn.fetchval(
+        "UPDATE orders SET sweep_errors = sweep_errors + 1,"
+        " deadline = now() + make_interval(secs => $2) WHERE order_id = $1"
+        " RETURNING sweep_errors",
+        order_id,
+        wait_s,
+    )
+    return errors
+
+
+async def park(conn: Connection, order_id: str, *, step: str | None, reason: str) -> None:
+    """Park an order the service layer cannot load: NEEDS_ATTENTION on the row and in history.
+
+    Written without folding the history (which is what failed): the event goes after the last
+    stored one, the row's status, reason and version follow, and it is no longer swept.
+    """
+    data = json.dumps({"step": step, "reason": reason})
+    await conn.execute(
+        "INSERT INTO order_events (order_id, seq, event_type, data)"
+        " SELECT $1, coalesce(max(seq), 0) + 1, 'NeedsAttention', $2"
+        " FROM order_events WHERE order_id = $1",
+        order_id,
+        data,
+    )
+    await conn.execute(
+        "UPDATE orders SET status = 'NEEDS_ATTENTION', deadline = NULL,"
+        " version = (SELECT max(seq) FROM order_events WHERE order_id = $1),"
+        " snapshot = jsonb_set(snapshot, '{attention_reason}', to_jsonb($2::text)),"
+        " updated_at = now() WHERE order_id = $1",
+        order_id,
+        reason,
+    )
+
+
+async def count_needing_attention(conn: Connection) -> int:
+    """How many orders are parked as NEEDS_ATTENTION (a partial index keeps this cheap)."""
+    count: int = await conn.fetchval("SELECT count(*) FROM orders WHERE status = 'NEEDS_ATTENTION'")
+    return count

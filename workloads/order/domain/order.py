@@ -21,6 +21,10 @@ class Status(StrEnum):
     CANCELLING = "CANCELLING"  # compensation in progress
     CANCELLED = "CANCELLED"
     SHIPPED = "SHIPPED"
+    # A compensation nobody acknowledged after its last retry, or an order the sweeper cannot
+    # handle: parked for a person (reason in `attention_reason`), no longer swept. A late
+    # acknowledgement of its step still completes it.
+    NEEDS_ATTENTION = "NEEDS_ATTENTION"
 
 
 class Step(StrEnum):
@@ -57,6 +61,8 @@ class OrderState:
     cancel_reason: str | None = None
     payment_id: str | None = None
     placed_at: datetime | None = None
+    attempt: int = 0  # retries of the current step so far (compensations only)
+    attention_reason: str | None = None
     version: int = 0
 
     @property
@@ -75,6 +81,8 @@ class OrderState:
             "cancel_reason": self.cancel_reason,
             "payment_id": self.payment_id,
             "placed_at": self.placed_at.isoformat() if self.placed_at else None,
+            "attempt": self.attempt,
+            "attention_reason": self.attention_reason,
             "version": self.version,
         }
 
@@ -91,12 +99,24 @@ class OrderState:
             cancel_reason=data["cancel_reason"],
             payment_id=data["payment_id"],
             placed_at=datetime.fromisoformat(data["placed_at"]) if data["placed_at"] else None,
+            # Snapshots written before retries were counted have neither field.
+            attempt=data.get("attempt", 0),
+            attention_reason=data.get("attention_reason"),
             version=data["version"],
         )
 
 
 def apply(state: OrderState, event: OrderEvent) -> OrderState:
     """The state after one more event; unknown event types are an error, never ignored."""
+    after = _applied(state, event)
+    if after.step != state.step:  # a new step starts its retries afresh
+        after = replace(after, attempt=0)
+    if after.status != Status.NEEDS_ATTENTION:  # the reason describes the parked state only
+        after = replace(after, attention_reason=None)
+    return replace(after, version=state.version + 1)
+
+
+def _applied(state: OrderState, event: OrderEvent) -> OrderState:
     d = event.data
     match event.type:
         case "OrderPlaced":
@@ -120,17 +140,19 @@ def apply(state: OrderState, event: OrderEvent) -> OrderState:
             state = replace(
                 state, status=Status.CANCELLING, step=Step(d["step"]), cancel_reason=d["reason"]
             )
-        case "PaymentRefunded":
-            state = replace(state, step=Step.RELEASING_INVENTORY)
+        case "PaymentRefunded":  # also a late one, for an order parked while refunding
+            state = replace(state, status=Status.CANCELLING, step=Step.RELEASING_INVENTORY)
         case "OrderCancelled":
             state = replace(state, status=Status.CANCELLED, step=None, cancel_reason=d["reason"])
         case "OrderShipped":
             state = replace(state, status=Status.SHIPPED, step=None)
         case "StepRetried":
-            pass
+            state = replace(state, attempt=state.attempt + 1)
+        case "NeedsAttention":
+            state = replace(state, status=Status.NEEDS_ATTENTION, attention_reason=d["reason"])
         case _:
             raise ValueError(f"unknown order event {event.type!r}")
-    return replace(state, version=state.version + 1)
+    return state
 
 
 def fold(order_id: str, events: list[OrderEvent], start: OrderState | None = None) -> OrderState:

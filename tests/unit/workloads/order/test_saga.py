@@ -16,6 +16,7 @@ from workloads.order.domain.saga import (
     StepTimedOut,
     Trigger,
     decide,
+    step_wait_s,
 )
 
 ORDER = "order-1"
@@ -165,3 +166,73 @@ def test_state_is_the_fold_of_its_history_and_survives_a_snapshot() -> None:
 def test_unknown_history_events_are_refused() -> None:
     with pytest.raises(ValueError, match="unknown order event"):
         fold(ORDER, [OrderEvent("Teleported")])
+
+
+def _releasing(*, retries: int, timeouts: int) -> tuple[OrderState, list[Decision]]:
+    state, _, decisions = _run(
+        ev.InventoryReserved(order_id=ORDER),
+        ev.PaymentFailed(order_id=ORDER, reason="declined"),
+        *[StepTimedOut(Step.RELEASING_INVENTORY, retries=retries) for _ in range(timeouts)],
+    )
+    return state, decisions
+
+
+def test_a_compensation_is_retried_at_most_its_retries_then_needs_attention() -> None:
+    state, decisions = _releasing(retries=2, timeouts=3)
+    assert [_types(d) for d in decisions[3:]] == [["ReleaseInventory"], ["ReleaseInventory"], []]
+    assert decisions[5].events[0].type == "NeedsAttention"
+    assert state.status is Status.NEEDS_ATTENTION
+    assert state.step is Step.RELEASING_INVENTORY, "the step stays for a late acknowledgement"
+    assert state.attention_reason == "RELEASING_INVENTORY not acknowledged after 2 retries"
+    assert decide(state, StepTimedOut(Step.RELEASING_INVENTORY, retries=2)) == Decision()
+    assert decide(state, CancelRequested()) == Decision()
+
+
+def test_a_late_acknowledgement_completes_a_parked_order() -> None:
+    parked, _ = _releasing(retries=0, timeouts=1)
+    decision = decide(parked, ev.InventoryReleased(order_id=ORDER, released_units=2))
+    after = decision.state_after(parked)
+    assert decision.outcome == "cancelled"
+    assert (after.status, after.attention_reason) == (Status.CANCELLED, None)
+    assert after.cancel_reason == "payment failed: declined"
+
+
+def test_a_late_refund_of_a_parked_order_goes_on_to_release() -> None:
+    state, _, _ = _run(
+        ev.InventoryReserved(order_id=ORDER),
+        StepTimedOut(Step.PROCESSING_PAYMENT),
+        StepTimedOut(Step.REFUNDING_PAYMENT, retries=0),
+    )
+    assert state.status is Status.NEEDS_ATTENTION
+    decision = decide(state, ev.PaymentRefunded(order_id=ORDER, amount_cents=1000))
+    after = decision.state_after(state)
+    assert _types(decision) == ["ReleaseInventory"]
+    assert (after.status, after.step, after.attempt) == (
+        Status.CANCELLING, Step.RELEASING_INVENTORY, 0,
+    )  # fmt: skip
+
+
+def test_each_retry_doubles_the_wait_up_to_the_maximum_and_a_parked_order_waits_for_none() -> None:
+    waits = []
+    for timeouts in range(5):
+        state, _ = _releasing(retries=4, timeouts=timeouts)
+        waits.append(step_wait_s(state, step_timeout_s=10, backoff_max_s=60))
+    assert waits == [10, 20, 40, 60, 60]
+    parked, _ = _releasing(retries=0, timeouts=1)
+    assert step_wait_s(parked, step_timeout_s=10, backoff_max_s=60) is None
+    fresh, _, _ = _placed()
+    assert step_wait_s(fresh, step_timeout_s=10, backoff_max_s=5) == 10, "never below a step"
+
+
+def test_retries_count_per_step_and_survive_a_snapshot() -> None:
+    state, _ = _releasing(retries=5, timeouts=2)
+    assert state.attempt == 2
+    assert OrderState.from_snapshot(state.to_snapshot()) == state
+    parked, _ = _releasing(retries=0, timeouts=1)
+    assert OrderState.from_snapshot(parked.to_snapshot()) == parked
+
+
+def test_a_snapshot_written_before_retries_were_counted_still_loads() -> None:
+    state, _, _ = _run(ev.InventoryReserved(order_id=ORDER))
+    old = {k: v for k, v in state.to_snapshot().items() if k not in {"attempt", "attention_reason"}}
+    assert OrderState.from_snapshot(old) == state

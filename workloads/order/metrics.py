@@ -1,0 +1,30 @@
+"""The order saga's own Prometheus metrics, beside the shared ones (`workloads.shared.metrics`).
+
+`conveyor_saga_needs_attention` is the one to alert on: any value above zero is an order whose
+compensation nobody acknowledged (or that the sweeper cannot handle), waiting for a person.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge
+
+needs_attention = Gauge(
+    "conveyor_saga_needs_attention",
+    "Orders parked as NEEDS_ATTENTION, counted in the order database by the sweeper",
+)
+compensation_retries = Counter(
+    "conveyor_saga_compensation_retries_total",
+    "Compensation commands resent after a step timeout",
+    ["step"],
+)
+sweep_errors = Counter(
+    "conveyor_saga_sweep_errors_total", "Orders the timeout sweeper failed on (rolled back alone)"
+)
+timeouts_deferred = Counter(
+    "conveyor_saga_timeouts_deferred_total",
+    "Step deadlines moved instead of fired, because the step's command was still in the outbox",
+)
+timeouts_paused = Gauge(
+    "conveyor_saga_timeouts_paused",
+    "1 while step timeouts are held back because the broker was not reachable for a full step",
+)
