@@ -18,7 +18,7 @@ from typing import cast
 
 from prometheus_client.utils import floatToGoString
 
-from workloads.shared.metrics import LATENCY_BUCKETS
+from workloads.shared.metric_buckets import LATENCY_BUCKETS
 
 _go_float = cast(Callable[[float], str], floatToGoString)  # untyped in prometheus-client
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
-LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+from workloads.shared.metric_buckets import LATENCY_BUCKETS
 
 http_requests = Counter(
     "conveyor_http_requests_total", "HTTP requests handled", ["method", "route", "status"]

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from workloads.shared.metrics import LATENCY_BUCKETS
+from workloads.shared.metric_buckets import LATENCY_BUCKETS
 
 NAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 ALERT_NAME = r"^[A-Z][A-Za-z0-9]*$"
@@ -55,7 +55,7 @@ class LatencySli(_Model):
         if self.threshold_seconds not in LATENCY_BUCKETS:
             raise ValueError(
                 f"threshold_seconds {self.threshold_seconds} is not a bucket boundary of "
-                f"{self.histogram} (workloads/shared/metrics.py LATENCY_BUCKETS: "
+                f"{self.histogram} (workloads/shared/metric_buckets.py LATENCY_BUCKETS: "
                 f"{list(LATENCY_BUCKETS)})"
             )
         return self

@@ -37,7 +37,7 @@ async def test_a_payment_command_delivered_many_times_is_charged_once_at_the_pro
     # Slower than payment's call timeout: no answer can arrive until the copies are all handled,
     # so every copy meets the pending intent (and a copy answered later would be a second reply).
     await behave(stack, latency_ms=5000)
-    order_id = f"external-{uuid.uuid4()}"
+    order_id = str(uuid.uuid4())  # order ids are UUIDs: the payment route refuses anything else
     command = ev.ProcessPayment(
         order_id=order_id, customer_id="c-1", amount_cents=1000, card_token="tok_visa"
     )
