@@ -61,7 +61,8 @@ kube-up: setup ## build (once) and start the local Kubernetes API server for the
 kube-down: setup ## stop the local Kubernetes API server
 	$(BIN)/conveyor kube down
 
-test: lint slo-test up kube-up ## set everything up and run every test against the real stack
+# `up` comes before `slo-test`: on a new machine it is what installs Debian's prometheus (promtool).
+test: lint up slo-test kube-up ## set everything up and run every test against the real stack
 	$(BIN)/pytest
 
 .PHONY: slo-test

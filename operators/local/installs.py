@@ -52,8 +52,18 @@ def ensure_installed(requirements: Iterable[Requirement], console: Console) -> N
     console.print(f"[bold]installing[/] {what} ({' '.join(packages)}) with apt-get…")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for argv in (
-        ["apt-get", "update", "-qq"],
-        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
+        # Wait for a lock held by another apt (an unattended upgrade, a parallel install).
+        ["apt-get", "-o", "DPkg::Lock::Timeout=600", "update", "-qq"],
+        [
+            "apt-get",
+            "-o",
+            "DPkg::Lock::Timeout=600",
+            "install",
+            "-y",
+            "-qq",
+            "--no-install-recommends",
+            *packages,
+        ],
     ):
         result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
         if result.returncode != 0:
