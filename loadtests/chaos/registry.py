@@ -11,7 +11,17 @@ import importlib
 
 from loadtests.chaos.scenario import Scenario
 
-MODULES = ("sigkill",)
+MODULES = (
+    "sigkill",
+    "sigstop",
+    "kafka_stop",
+    "kafka_restart",
+    "postgres_restart",
+    "connection_limit",
+    "poison",
+    "rolling_restart",
+    "replicas",
+)  # fmt: skip
 
 
 class UnknownScenarioError(ValueError):
