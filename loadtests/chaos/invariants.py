@@ -30,7 +30,7 @@ from loadtests.chaos.violations import Violation
 
 OUTAGE_KINDS = frozenset({FaultKind.BROKER_OUTAGE, FaultKind.DATABASE_OUTAGE})
 SHORT_OUTAGE_S = 120.0
-IN_FLIGHT_MARGIN_S = 5.0  # an order accepted this long before an outage is still in its saga
+IN_FLIGHT_MARGIN_S = 30.0  # accepted up to one step timeout before an outage: still in its saga
 CUSTOMER_REASONS = ("out of stock", "payment failed: card", "cancelled by customer")
 ONCE_PER_ORDER = (
     "InventoryReserved",

@@ -246,6 +246,18 @@ async def time_out_overdue_steps(
     return len(rows)
 
 
+async def restart_step_clocks(pool: Pool, *, step_timeout_s: float) -> int:
+    """After a hold (broker or database away, or this process new): every step that is still
+    waiting gets a full step timeout from now, as if its command had just left (ADR 0025)."""
+    async with transaction(pool) as conn:
+        return await store.restart_clocks(conn, step_timeout_s)
+
+
+async def database_answers(pool: Pool) -> None:
+    """One round trip; raises what an unreachable database raises."""
+    await pool.fetchval("SELECT 1")
+
+
 async def _sweep_one(
     conn: Connection,
     row: asyncpg.Record,

@@ -21,8 +21,8 @@ class KafkaRestarted(Scenario):
         return {"pause_s": round(rng.uniform(0, 3), 1)}
 
     async def inject(self, ctx: ChaosContext) -> None:
+        await stop_server(ctx.stack.kafka)  # a controlled shutdown: serving until it returns
         ctx.fault(FaultKind.BROKER_OUTAGE, "kafka")
-        await stop_server(ctx.stack.kafka)
         await ctx.hold_for(ctx.plan["pause_s"])
 
     async def heal(self, ctx: ChaosContext) -> None:

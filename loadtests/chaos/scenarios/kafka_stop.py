@@ -1,8 +1,8 @@
 """(3) The Kafka broker stopped for 60 s, then started.
 
 Orders keep being accepted into the order service's outbox; no step may time out meanwhile
-(ADR 0019), so none of them may end CANCELLED for the outage. The window runs from the stop
-until the broker answers again.
+(ADR 0019), so none of them may end CANCELLED for the outage. The window runs from the end of the
+broker's controlled shutdown until it answers again.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ class KafkaStopped(Scenario):
         return {"down_s": DOWN_S}
 
     async def inject(self, ctx: ChaosContext) -> None:
+        await stop_server(ctx.stack.kafka)  # a controlled shutdown: serving until it returns
         ctx.fault(FaultKind.BROKER_OUTAGE, "kafka")
-        await stop_server(ctx.stack.kafka)
         await ctx.hold_for(ctx.plan["down_s"])
 
     async def heal(self, ctx: ChaosContext) -> None:

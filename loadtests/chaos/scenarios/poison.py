@@ -45,8 +45,12 @@ class PoisonMessages(Scenario):
     name = "poison"
     summary = "poison messages at a steady rate on busy topics, all dead-lettered"
 
+    def __init__(self, *, seconds: tuple[int, int] = (20, 30)) -> None:
+        self.seconds = seconds  # drawn between these (the e2e subset: a few seconds)
+
     def plan(self, rng: random.Random) -> dict[str, Any]:
-        return {"per_s": 2, "seconds": rng.randint(20, 30), "run": f"{rng.getrandbits(32):08x}"}
+        seconds = rng.randint(*self.seconds)
+        return {"per_s": 2, "seconds": seconds, "run": f"{rng.getrandbits(32):08x}"}
 
     async def inject(self, ctx: ChaosContext) -> None:
         window = ctx.fault(FaultKind.DATA, ",".join(TOPICS))

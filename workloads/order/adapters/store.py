@@ -107,6 +107,20 @@ async def claim_overdue(conn: Connection, limit: int) -> list[asyncpg.Record]:
     return rows
 
 
+async def restart_clocks(conn: Connection, step_timeout_s: float) -> int:
+    """Every waiting step gets at least a full step timeout from now; returns how many moved.
+
+    Rows a consumer holds right now are skipped: the decision it is making sets a new deadline.
+    """
+    result: str = await conn.execute(
+        "UPDATE orders SET deadline = now() + make_interval(secs => $1) WHERE order_id IN"
+        " (SELECT order_id FROM orders WHERE deadline < now() + make_interval(secs => $1)"
+        " FOR UPDATE SKIP LOCKED)",
+        step_timeout_s,
+    )
+    return int(result.rsplit(maxsplit=1)[-1])
+
+
 async def defer(conn: Connection, order_id: str, *, wait_s: float, awaiting_send: bool) -> None:
     """Move a claimed order's deadline `wait_s` from now without a step decision."""
     await conn.execute(
