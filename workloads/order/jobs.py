@@ -25,7 +25,8 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from workloads.order import handlers
 from workloads.order import metrics as saga_metrics
-from workloads.order.adapters import broker
+from workloads.order.adapters import broker, replies
+from workloads.order.domain.order import Step
 from workloads.order.settings import OrderSettings
 from workloads.shared.database import UNREACHABLE as DATABASE_UNREACHABLE
 from workloads.shared.runtime import Runtime
@@ -44,6 +45,10 @@ async def sweep_timeouts(
     database = database or broker.Reachability(clock=reachability.clock)
     steady = max(settings.saga_step_timeout_s, settings.saga_broker_recovery_s)
     held = True  # a new process knows nothing yet: it starts held
+
+    def queued(step: Step, waited_s: float) -> bool:
+        return waited_s < settings.saga_queue_wait_max_s and replies.RECENT.progressing(step)
+
     while True:
         swept = 0
         try:
@@ -60,6 +65,7 @@ async def sweep_timeouts(
                     step_timeout_s=settings.saga_step_timeout_s,
                     retries=settings.saga_compensation_retries,
                     backoff_max_s=settings.saga_retry_backoff_max_s,
+                    queued=queued,
                 )
             else:
                 held = True

@@ -26,9 +26,11 @@ class KafkaRestarted(Scenario):
         await ctx.hold_for(ctx.plan["pause_s"])
 
     async def heal(self, ctx: ChaosContext) -> None:
-        await start_server(ctx.stack.kafka)
-        for window in ctx.open_windows():
-            ctx.end(window)
+        try:
+            await start_server(ctx.stack.kafka)
+        finally:
+            for window in ctx.open_windows():
+                ctx.end(window)
 
 
 SCENARIO = KafkaRestarted()

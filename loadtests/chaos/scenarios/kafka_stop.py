@@ -29,9 +29,11 @@ class KafkaStopped(Scenario):
         await ctx.hold_for(ctx.plan["down_s"])
 
     async def heal(self, ctx: ChaosContext) -> None:
-        await start_server(ctx.stack.kafka)
-        for window in ctx.open_windows():
-            ctx.end(window)
+        try:
+            await start_server(ctx.stack.kafka)
+        finally:
+            for window in ctx.open_windows():
+                ctx.end(window)
 
 
 SCENARIO = KafkaStopped()

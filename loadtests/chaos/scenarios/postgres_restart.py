@@ -27,9 +27,11 @@ class PostgresRestarted(Scenario):
         await ctx.hold_for(ctx.plan["pause_s"])
 
     async def heal(self, ctx: ChaosContext) -> None:
-        await start_server(ctx.stack.postgres)
-        for window in ctx.open_windows():
-            ctx.end(window)
+        try:
+            await start_server(ctx.stack.postgres)
+        finally:
+            for window in ctx.open_windows():
+                ctx.end(window)
 
 
 SCENARIO = PostgresRestarted()

@@ -99,6 +99,7 @@ async def claim_overdue(conn: Connection, limit: int) -> list[asyncpg.Record]:
     """
     rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT order_id, saga_step, awaiting_send, sweep_errors,"
+        " extract(epoch FROM now() - updated_at)::float8 AS waited_s,"
         " EXISTS (SELECT 1 FROM outbox WHERE outbox.key = orders.order_id) AS unsent"
         " FROM orders WHERE deadline < now()"
         " ORDER BY deadline LIMIT $1 FOR UPDATE OF orders SKIP LOCKED",
