@@ -82,6 +82,13 @@ bench: setup ## saga benchmark, RUNS (3) fresh runs of 60 s at 100/s, + machine 
 bench-sweep: setup ## the knee: highest of RATES whose p99 < 1 s and that keeps up (build/bench/sweep.json)
 	$(BIN)/python -m loadtests.sweep --rates $(RATES) $(if $(filter-out file,$(origin RUNS)),--runs $(RUNS)) $(BENCH_ARGS)
 
+# The stack must be up (`make up`, same CONVEYOR_* settings); each scenario restores it first.
+SCENARIOS ?=
+SEED ?=
+.PHONY: chaos
+chaos: up ## fault scenarios under load + invariants (SCENARIOS=a,b SEED=n): build/chaos/report.json
+	$(BIN)/python -m loadtests.chaos $(if $(SCENARIOS),--scenarios $(SCENARIOS)) $(if $(SEED),--seed $(SEED)) $(CHAOS_ARGS)
+
 bench-operator: kube-up ## operator latency: apply → all children, deletion → repair (build/bench/operator.json)
 	$(BIN)/python -m loadtests.operator_bench $(BENCH_ARGS)
 

@@ -1,0 +1,61 @@
+"""`python -m loadtests.chaos [--scenarios a,b] [--seed N]`: what `make chaos` runs.
+
+Needs the local stack (`make up` with the same CONVEYOR_* settings); brings it back to its plan
+before each scenario. Writes build/chaos/report.json, prints the table, and exits 1 when any
+scenario broke an invariant or failed to run (the violations name the order ids).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import secrets
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from loadtests.chaos import registry, report
+from loadtests.chaos.runner import Pace, run_one
+from operators.local.stack import LocalStack
+from operators.paths import REPO_ROOT
+
+REPORT = REPO_ROOT / "build" / "chaos" / "report.json"
+
+
+async def main(names: list[str], seed: int, out: Path, pace: Pace) -> bool:
+    console = Console()
+    stack = LocalStack()
+    rng = random.Random(seed)  # noqa: S311 - a replayable draw, not a secret
+    results = []
+    for scenario in registry.select(names):
+        console.rule(f"{scenario.name}: {scenario.summary}")
+        result = await run_one(stack, scenario, rng, pace=pace, log=console.log)
+        results.append(result)
+        report.write(out, seed, results)  # after each: a crash keeps what ran
+    report.print_report(console, seed, results)
+    console.print(f"report: {out}")
+    return all(r.passed for r in results)
+
+
+def cli(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m loadtests.chaos")
+    parser.add_argument("--scenarios", default="", help="comma-separated names (default: all)")
+    parser.add_argument("--seed", type=int, default=None, help="replay a run (default: random)")
+    parser.add_argument("--rate", type=float, default=Pace.rate_per_s, help="orders per second")
+    parser.add_argument("--out", type=Path, default=REPORT)
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.scenarios.split(",") if n.strip()]
+    seed = args.seed if args.seed is not None else secrets.randbelow(1_000_000)
+    try:
+        registry.select(names)
+    except registry.UnknownScenarioError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    passed = asyncio.run(main(names, seed, args.out, Pace(rate_per_s=args.rate)))
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

@@ -1,0 +1,1 @@
+"""One module per chaos scenario, each exposing `SCENARIO` (listed in ../registry.py)."""
