@@ -11,7 +11,12 @@ import importlib
 
 from loadtests.chaos.scenario import Scenario
 
-MODULES = ("sigkill",)
+MODULES = (
+    "sigkill",
+    "proxy_latency",
+    "partition",
+    "disk_full",
+)
 
 
 class UnknownScenarioError(ValueError):

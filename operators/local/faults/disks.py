@@ -1,26 +1,30 @@
 """A full disk under PostgreSQL: its WAL moved onto a small tmpfs the suite mounts, then filled.
 
 PostgreSQL writes every change to its write-ahead log first, so a full WAL disk is the full disk
-that bites: a commit that cannot write its WAL makes the server PANIC and stop (it will not start
-again until space is freed). The suite stops the server, mounts a tmpfs of `size_mb` beside the
-data folder, copies `pg_wal` onto it and leaves a symlink in its place (the layout `initdb
---waldir` makes), and starts the server. `fill()` writes a filler file until the tmpfs is full,
-`free()` deletes it. `restore()` stops the server, copies the WAL back onto the real disk, removes
-the symlink, unmounts and deletes the mount point, and starts the server: every step checks what
-is there first, so it also finishes a restore that was interrupted, and `leftovers()` is empty
-after it.
+that bites: a commit that cannot get new WAL space makes the server PANIC and stop (it will not
+start again until space is freed). The suite stops the server, mounts a tmpfs of `size_mb` beside
+the data folder, copies `pg_wal` onto it and leaves a symlink in its place (the layout `initdb
+--waldir` makes), and starts the server. `fill()` writes a filler file until the tmpfs is full;
+`exhaust()` makes the server need new WAL space (writes and `pg_switch_wal()` until it fails:
+recycled segments would otherwise absorb minutes of load); `free()` deletes the filler.
+`restore()` stops the server, copies the WAL back onto the real disk, removes the symlink,
+unmounts and deletes the mount point, and starts the server: every step checks what is there
+first, so it also finishes an interrupted restore, and `leftovers()` is empty after it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
+import asyncpg
 from rich.console import Console
 
+from operators.local.aio import run_sync
 from operators.local.installs import Requirement, binary
 from operators.local.servers.base import ServerError
 from operators.local.servers.postgres import Postgres
@@ -89,6 +93,27 @@ class FullWalDisk:
                     if exc.errno != errno.ENOSPC:
                         raise
         return written
+
+    def exhaust(self, *, switches: int = 20) -> str:
+        """Write and switch WAL segments until PostgreSQL fails for want of space; its error."""
+        return run_sync(self._exhaust(switches))
+
+    async def _exhaust(self, switches: int) -> str:
+        try:
+            conn = await asyncpg.connect(self.postgres.admin_dsn(), timeout=5)
+        except (OSError, asyncpg.PostgresError) as exc:
+            return f"no connection: {exc}"
+        try:
+            await conn.execute("CREATE TABLE IF NOT EXISTS conveyor_chaos_wal (n bigint)")
+            for n in range(switches):
+                await conn.execute("INSERT INTO conveyor_chaos_wal VALUES ($1)", n)
+                await conn.fetchval("SELECT pg_switch_wal()")
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+        finally:
+            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                await conn.close(timeout=2)
+        raise DiskFaultError(f"PostgreSQL still writes WAL after {switches} segment switches")
 
     def free(self) -> None:
         self.filler.unlink(missing_ok=True)

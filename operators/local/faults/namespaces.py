@@ -17,7 +17,7 @@ together, so a half-built network is still removed.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from operators.local.faults.addresses import ChaosAddresses, chaos_addresses
@@ -139,15 +139,16 @@ class ChaosNetwork:
         """Delete the namespace (its veth end and rules go with it), the veth and the bridge."""
         a = self.addresses
         errors: list[str] = []
-        steps: list[tuple[bool, list[str]]] = [
-            (self.namespace_exists(), ["ip", "netns", "delete", a.namespace]),
-            (self._link_exists(a.host_veth), ["ip", "link", "delete", a.host_veth]),
-            (self._link_exists(a.bridge), ["ip", "link", "delete", a.bridge]),
+        # Presence is asked right before each step: deleting the namespace takes the veth pair.
+        steps: list[tuple[Callable[[], bool], list[str]]] = [
+            (self.namespace_exists, ["ip", "netns", "delete", a.namespace]),
+            (lambda: self._link_exists(a.host_veth), ["ip", "link", "delete", a.host_veth]),
+            (lambda: self._link_exists(a.bridge), ["ip", "link", "delete", a.bridge]),
         ]
         for present, argv in steps:
-            if present:
+            if present():
                 result = self._run(*argv, check=False)
-                if result.returncode != 0:
+                if result.returncode != 0 and present():
                     errors.append(f"`{' '.join(argv)}`: {result.stderr.strip()}")
         if errors or self.leftovers():
             raise NetworkFaultError(
