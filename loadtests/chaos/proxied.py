@@ -21,6 +21,7 @@ from operators.local.faults.toxiproxy_api import ToxiproxyClient
 from operators.local.installs import ensure_installed
 
 READY_WITHIN_S = 60.0
+RELEASE_STOP_S = 10.0
 
 
 def toxiproxy(ctx: ChaosContext) -> ToxiproxyClient:
@@ -59,13 +60,17 @@ async def capture(
 
 
 async def release(ctx: ChaosContext, service: str) -> None:
-    """The service back on its own addresses and on the host; proxies reset; namespace gone."""
-    ctx.workloads.set_env(service, {})
-    ctx.workloads.set_netns(service, None)
-    await asyncio.to_thread(ctx.workloads.restart, service, ctx.settings.stop_timeout_s)
+    """The service back on its own addresses and on the host; proxies reset; namespace gone.
+
+    Toxics go first, so the old process can still commit its offsets and leave its consumer group
+    on the way out (a cut-off process would hold its partitions until the session times out).
+    """
     if ctx.stack.toxiproxy.probe():
         with toxiproxy(ctx) as client:
             await asyncio.to_thread(client.reset)
+    ctx.workloads.set_env(service, {})
+    ctx.workloads.set_netns(service, None)
+    # Bounded: a process stuck on a half-dead connection is killed (it must be crash-safe anyway).
+    await asyncio.to_thread(ctx.workloads.restart, service, RELEASE_STOP_S)
     await asyncio.to_thread(ChaosNetwork(ctx.settings).teardown)
-    healed = time.time()
-    await ctx.wait_ready(service, 0, since=healed, within_s=READY_WITHIN_S)
+    await ctx.wait_ready(service, 0, since=time.time(), within_s=READY_WITHIN_S)
