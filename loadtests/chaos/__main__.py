@@ -25,7 +25,7 @@ REPORT = REPO_ROOT / "build" / "chaos" / "report.json"
 
 
 async def main(names: list[str], seed: int, out: Path, pace: Pace) -> bool:
-    console = Console()
+    console = Console(width=160)  # the table's twelve columns, also when piped
     stack = LocalStack()
     rng = random.Random(seed)  # noqa: S311 - a replayable draw, not a secret
     results = []

@@ -23,19 +23,27 @@ from operators.local.stack import LocalStack
 BATCH = 100
 
 
-async def orders(stack: LocalStack, accepted: list[Attempt]) -> list[OrderRecord]:
+async def orders(
+    stack: LocalStack, accepted: list[Attempt], products: list[str]
+) -> list[OrderRecord]:
+    """The accepted orders, and those the service created but whose 202 never reached the driver
+    (the answer lost when a process died): they sold stock too, so the books must include them."""
     when = {a.order_id: a.answered_at for a in accepted if a.order_id is not None}
     conn = await asyncpg.connect(stack.postgres.dsn("order"))
     try:
         rows = await conn.fetch(
             "SELECT order_id, status, total_cents, snapshot->>'cancel_reason' AS reason,"
+            " extract(epoch FROM created_at)::float8 AS created,"
             " extract(epoch FROM updated_at)::float8 AS updated, snapshot->'lines' AS lines"
-            " FROM orders WHERE order_id = ANY($1)",
+            " FROM orders WHERE order_id = ANY($1) OR EXISTS (SELECT 1 FROM"
+            " jsonb_array_elements(snapshot->'lines') l WHERE l->>'product_id' = ANY($2))",
             list(when),
+            products,
         )
     finally:
         await conn.close()
     found = {r["order_id"]: r for r in rows}
+    when |= {o: r["created"] for o, r in found.items() if o not in when}
     records = []
     for order_id, accepted_at in when.items():
         row = found.get(order_id)
@@ -123,7 +131,7 @@ async def effects(stack: LocalStack, order_ids: list[str]) -> Effects:
 async def evidence(
     stack: LocalStack, accepted: list[Attempt], initial: dict[str, int], faults: list[FaultWindow]
 ) -> Evidence:
-    records = await orders(stack, accepted)
+    records = await orders(stack, accepted, list(initial))
     ids = [r.order_id for r in records]
     return Evidence(
         orders=tuple(records),

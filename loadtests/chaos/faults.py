@@ -12,6 +12,7 @@ import os
 import signal
 
 from rich.console import Console
+from tenacity import AsyncRetrying, stop_after_attempt, wait_fixed
 
 from loadtests.chaos.scenario import ChaosContext
 from operators.local.servers.base import Server
@@ -31,4 +32,10 @@ async def stop_server(server: Server) -> None:
 
 
 async def start_server(server: Server) -> None:
-    await asyncio.to_thread(server.start, Console(file=io.StringIO()))
+    """Start (idempotent) until it answers and its content is declared; three tries, since on a
+    busy machine a just-started broker may time out its first admin requests."""
+    async for attempt in AsyncRetrying(
+        stop=stop_after_attempt(3), wait=wait_fixed(2), reraise=True
+    ):
+        with attempt:
+            await asyncio.to_thread(server.start, Console(file=io.StringIO()))

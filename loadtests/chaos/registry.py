@@ -13,10 +13,18 @@ from loadtests.chaos.scenario import Scenario
 
 MODULES = (
     "sigkill",
+    "sigstop",
+    "kafka_stop",
+    "kafka_restart",
+    "postgres_restart",
+    "connection_limit",
     "proxy_latency",
     "partition",
+    "poison",
     "disk_full",
-)
+    "rolling_restart",
+    "replicas",
+)  # fmt: skip
 
 
 class UnknownScenarioError(ValueError):

@@ -15,7 +15,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from loadtests.chaos.invariants import Violation
+from loadtests.chaos.violations import Violation
 
 
 @dataclass
@@ -24,6 +24,7 @@ class ScenarioResult:
     plan: dict[str, Any]
     accepted: int = 0
     refused: int = 0
+    unacknowledged: int = 0  # created, but the 202 never reached the driver (a process died)
     confirmed: int = 0
     compensated: int = 0  # ended CANCELLED (stock, card, or a compensation)
     lost: int = 0

@@ -74,6 +74,7 @@ async def run_one(
     await settle(stack, load.accepted, within_s=pace.settle_s, log=log)
     found = await collect.evidence(stack, load.accepted, load.initial, ctx.faults)
     fill(result, found, load.attempts, fault_end)
+    result.violations += await scenario.verify(ctx)
     result.restart_to_ready_s = max(ctx.restart_to_ready_s, default=None)
     result.faults = [
         {"kind": w.kind.value, "target": w.target, "seconds": round(w.seconds, 1)}
@@ -134,7 +135,8 @@ async def settle(
 
 def fill(result: ScenarioResult, found: Evidence, attempts: list[Attempt], end: float) -> None:
     orders = found.orders
-    result.accepted = len(orders)
+    result.accepted = sum(1 for a in attempts if a.order_id is not None)
+    result.unacknowledged = len(orders) - result.accepted
     result.refused = sum(1 for a in attempts if a.order_id is None)
     result.confirmed = sum(1 for o in orders if o.sold)
     result.compensated = sum(1 for o in orders if o.status == "CANCELLED")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from loadtests.chaos.violations import Violation
 from operators.local.settings import LocalStackSettings
 from operators.local.stack import LocalStack
 from operators.local.workloads import Workloads
@@ -118,3 +119,7 @@ class Scenario(abc.ABC):
     @abc.abstractmethod
     async def heal(self, ctx: ChaosContext) -> None:
         """End the fault and close its window; must be safe to call after a failed inject."""
+
+    async def verify(self, ctx: ChaosContext) -> list[Violation]:
+        """Checks of this scenario's own (the poison all dead-lettered); none by default."""
+        return []

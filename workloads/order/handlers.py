@@ -22,6 +22,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -59,6 +60,7 @@ from workloads.shared.messaging.envelope import Envelope
 from workloads.shared.problems import ProblemError
 
 log = logging.getLogger(__name__)
+Queued = Callable[[Step, float], bool]
 UNSENT_RECHECK_S = 1.0  # how soon a step whose command is still in the outbox is looked at again
 
 
@@ -207,6 +209,7 @@ async def time_out_overdue_steps(
     retries: int = COMPENSATION_RETRIES,
     backoff_max_s: float = BACKOFF_MAX_S,
     limit: int = 50,
+    queued: Queued | None = None,
 ) -> int:
     """Trigger the saga of up to `limit` orders whose step deadline passed; returns how many.
 
@@ -215,7 +218,9 @@ async def time_out_overdue_steps(
     round. A step whose command still waits in the outbox has not started: its deadline is
     re-checked a moment later instead of fired, and once the command has left the step gets a
     full step timeout from then. Each order is handled in its own savepoint (see the module
-    docstring). Whether the sweeper may fire timeouts at all (the broker) is the caller's call.
+    docstring). Whether the sweeper may fire timeouts at all (the broker) is the caller's call,
+    and so is `queued(step, waited_s)`: True when the step's dependency is answering others, so
+    this one is queued behind them and gets another step timeout (`adapters.replies`).
     """
     async with transaction(pool) as conn:
         rows = await store.claim_overdue(conn, limit)
@@ -229,6 +234,7 @@ async def time_out_overdue_steps(
                         step_timeout_s=step_timeout_s,
                         retries=retries,
                         backoff_max_s=backoff_max_s,
+                        queued=queued,
                     )
             except Exception as exc:
                 log.exception("sweeping order %s failed; the rest of the batch goes on", order_id)
@@ -246,6 +252,18 @@ async def time_out_overdue_steps(
     return len(rows)
 
 
+async def restart_step_clocks(pool: Pool, *, step_timeout_s: float) -> int:
+    """After a hold (broker or database away, or this process new): every step that is still
+    waiting gets a full step timeout from now, as if its command had just left (ADR 0025)."""
+    async with transaction(pool) as conn:
+        return await store.restart_clocks(conn, step_timeout_s)
+
+
+async def database_answers(pool: Pool) -> None:
+    """One round trip; raises what an unreachable database raises."""
+    await pool.fetchval("SELECT 1")
+
+
 async def _sweep_one(
     conn: Connection,
     row: asyncpg.Record,
@@ -253,6 +271,7 @@ async def _sweep_one(
     step_timeout_s: float,
     retries: int,
     backoff_max_s: float,
+    queued: Queued | None = None,
 ) -> None:
     order_id: str = row["order_id"]
     if row["unsent"]:  # the step's command has not left: its clock has not started
@@ -262,6 +281,11 @@ async def _sweep_one(
         )
         return
     if row["awaiting_send"]:  # it left since the last look: a full step from now
+        await store.defer(conn, order_id, wait_s=step_timeout_s, awaiting_send=False)
+        return
+    step = Step(row["saga_step"]) if row["saga_step"] else None
+    if step is not None and queued is not None and queued(step, row["waited_s"]):
+        saga_metrics.timeouts_deferred.inc()  # queued behind a backlog its dependency works off
         await store.defer(conn, order_id, wait_s=step_timeout_s, awaiting_send=False)
         return
     state = await store.load(conn, order_id, lock=False)

@@ -6,21 +6,32 @@ rests `timeout_scan_interval_s` when there is none. It fires no timeout until th
 reachable without a break for a full step timeout and at least `saga_broker_recovery_s`
 (`adapters.broker`): an outage of the platform's own broker, or this process having just
 started, never cancels a customer's order; a dependency
-that does not answer with the broker up still times out as before. Both jobs are crash-only like
-every background task (`workloads.shared.runtime`): an unexpected error ends the process and the
-supervisor restarts it; a failure on one order is handled inside the sweep (`handlers`).
+that does not answer with the broker up still times out as before. The database is held to the
+same rule: while it does not answer (stopped, restarting, out of connection slots) the sweeper
+neither crashes nor fires, and it must answer for the same period before timeouts resume. When a
+hold ends, every step still waiting gets a full step timeout from then (`restart_step_clocks`):
+commands that waited in an outbox, or replies queued behind a backlog, are not timed out for a
+delay the outage caused (ADR 0025; the chaos suite's kafka_restart scenario found it). Both jobs
+are crash-only like every background task (`workloads.shared.runtime`): an unexpected error ends
+the process and the supervisor restarts it; a failure on one order is handled inside the sweep
+(`handlers`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from workloads.order import handlers
 from workloads.order import metrics as saga_metrics
-from workloads.order.adapters import broker
+from workloads.order.adapters import broker, replies
+from workloads.order.domain.order import Step
 from workloads.order.settings import OrderSettings
+from workloads.shared.database import UNREACHABLE as DATABASE_UNREACHABLE
 from workloads.shared.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 
 async def sweep_timeouts(
@@ -28,21 +39,44 @@ async def sweep_timeouts(
     settings: OrderSettings,
     *,
     reachability: broker.Reachability,
+    database: broker.Reachability | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,  # tests pass fake time
 ) -> None:
+    database = database or broker.Reachability(clock=reachability.clock)
+    steady = max(settings.saga_step_timeout_s, settings.saga_broker_recovery_s)
+    held = True  # a new process knows nothing yet: it starts held
+
+    def queued(step: Step, waited_s: float) -> bool:
+        return waited_s < settings.saga_queue_wait_max_s and replies.RECENT.progressing(step)
+
     while True:
         swept = 0
-        if reachability.steady_for(
-            max(settings.saga_step_timeout_s, settings.saga_broker_recovery_s)
-        ):
-            saga_metrics.timeouts_paused.set(0)
-            swept = await handlers.time_out_overdue_steps(
-                runtime.pool,
-                step_timeout_s=settings.saga_step_timeout_s,
-                retries=settings.saga_compensation_retries,
-                backoff_max_s=settings.saga_retry_backoff_max_s,
-            )
-        else:
+        try:
+            if reachability.steady_for(steady) and database.steady_for(steady):
+                if held:  # the hold is over: every waiting step gets a full step from now
+                    moved = await handlers.restart_step_clocks(
+                        runtime.pool, step_timeout_s=settings.saga_step_timeout_s
+                    )
+                    log.info("step timeouts resume; %d waiting steps get a full step", moved)
+                    held = False
+                saga_metrics.timeouts_paused.set(0)
+                swept = await handlers.time_out_overdue_steps(
+                    runtime.pool,
+                    step_timeout_s=settings.saga_step_timeout_s,
+                    retries=settings.saga_compensation_retries,
+                    backoff_max_s=settings.saga_retry_backoff_max_s,
+                    queued=queued,
+                )
+            else:
+                held = True
+                saga_metrics.timeouts_paused.set(1)
+                await handlers.database_answers(runtime.pool)
+            database.succeeded()
+        except DATABASE_UNREACHABLE as exc:
+            if database.steady_for(0):
+                log.warning("database unreachable, step timeouts held back: %r", exc)
+            database.failed()
+            held = True
             saga_metrics.timeouts_paused.set(1)
         if swept == 0:
             await sleep(settings.timeout_scan_interval_s)

@@ -25,6 +25,18 @@ Connection: TypeAlias = (
 Pool: TypeAlias = "asyncpg.Pool[asyncpg.Record]"
 
 
+# What a database that is away (stopped, restarting, out of connection slots, our session ended
+# by an administrator) raises, as opposed to an error of the statement itself.
+UNREACHABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.InterfaceError,
+)
+
+
 class DatabaseSettings(BaseSettings):
     """The service's own database (`DATABASE_URL`); the URL is a secret and never logged."""
 

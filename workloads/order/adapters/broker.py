@@ -49,19 +49,19 @@ class Reachability:
     """Since when a dependency has answered without a break (None: it does not, or not yet)."""
 
     def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
+        self.clock = clock
         self._since: float | None = None
 
     def succeeded(self) -> None:
         if self._since is None:
-            self._since = self._clock()
+            self._since = self.clock()
 
     def failed(self) -> None:
         self._since = None
 
     def steady_for(self, seconds: float) -> bool:
         """True once it has answered for at least `seconds` without a failure in between."""
-        return self._since is not None and self._clock() - self._since >= seconds
+        return self._since is not None and self.clock() - self._since >= seconds
 
 
 async def probe_once(reachability: Reachability, probe: Probe, *, timeout_s: float) -> bool:

@@ -99,12 +99,27 @@ async def claim_overdue(conn: Connection, limit: int) -> list[asyncpg.Record]:
     """
     rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT order_id, saga_step, awaiting_send, sweep_errors,"
+        " extract(epoch FROM now() - updated_at)::float8 AS waited_s,"
         " EXISTS (SELECT 1 FROM outbox WHERE outbox.key = orders.order_id) AS unsent"
         " FROM orders WHERE deadline < now()"
         " ORDER BY deadline LIMIT $1 FOR UPDATE OF orders SKIP LOCKED",
         limit,
     )
     return rows
+
+
+async def restart_clocks(conn: Connection, step_timeout_s: float) -> int:
+    """Every waiting step gets at least a full step timeout from now; returns how many moved.
+
+    Rows a consumer holds right now are skipped: the decision it is making sets a new deadline.
+    """
+    result: str = await conn.execute(
+        "UPDATE orders SET deadline = now() + make_interval(secs => $1) WHERE order_id IN"
+        " (SELECT order_id FROM orders WHERE deadline < now() + make_interval(secs => $1)"
+        " FOR UPDATE SKIP LOCKED)",
+        step_timeout_s,
+    )
+    return int(result.rsplit(maxsplit=1)[-1])
 
 
 async def defer(conn: Connection, order_id: str, *, wait_s: float, awaiting_send: bool) -> None:
