@@ -38,7 +38,10 @@ class Partition(Scenario):
         network = ChaosNetwork(ctx.settings)
         ports = [proxy_port(ctx.settings, server) for server in PROXIED]
         probability = plan["probability"] if plan["mode"] == "loss" else 1.0
-        window = ctx.fault(FaultKind.NETWORK, f"{plan['service']} partitioned ({plan['mode']})")
+        # A hard cut leaves the service without its broker and database: judged as an outage.
+        # Random loss degrades the path without cutting it.
+        kind = FaultKind.NETWORK if plan["mode"] == "loss" else FaultKind.BROKER_OUTAGE
+        window = ctx.fault(kind, f"{plan['service']} partitioned ({plan['mode']})")
         await asyncio.to_thread(
             network.partition, ports, mode=plan["mode"], probability=probability
         )
