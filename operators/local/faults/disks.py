@@ -2,14 +2,15 @@
 
 PostgreSQL writes every change to its write-ahead log first, so a full WAL disk is the full disk
 that bites: a commit that cannot get new WAL space makes the server PANIC and stop (it will not
-start again until space is freed). The suite stops the server, mounts a tmpfs of `size_mb` beside
-the data folder, copies `pg_wal` onto it and leaves a symlink in its place (the layout `initdb
---waldir` makes), and starts the server. `fill()` writes a filler file until the tmpfs is full;
-`exhaust()` makes the server need new WAL space (writes and `pg_switch_wal()` until it fails:
-recycled segments would otherwise absorb minutes of load); `free()` deletes the filler.
-`restore()` stops the server, copies the WAL back onto the real disk, removes the symlink,
-unmounts and deletes the mount point, and starts the server: every step checks what is there
-first, so it also finishes an interrupted restore, and `leftovers()` is empty after it.
+start again until space is freed). The suite stops the server, mounts a tmpfs (the WAL's size
+plus `size_mb`) beside the data folder, copies `pg_wal` onto it and leaves a symlink in its
+place (the layout `initdb --waldir` makes), and starts the server. `fill()` writes a filler
+file until the tmpfs is full; `exhaust()` makes the server need new WAL space (writes and
+`pg_switch_wal()` until it fails: recycled segments would otherwise absorb minutes of load);
+`free()` deletes the filler. `restore()` stops the server, copies the WAL back onto the real
+disk, removes the symlink, unmounts and deletes the mount point, and starts the server: every
+step checks what is there first, so it also finishes an interrupted restore, and `leftovers()`
+is empty after it.
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ def _run(*argv: str) -> None:
         raise DiskFaultError(f"`{' '.join(argv)}` failed: {result.stderr.strip()}")
 
 
+def _megabytes(folder: Path) -> int:
+    used = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink())
+    return -(-used // (1 << 20))
+
+
 def is_mount_point(path: Path) -> bool:
     return any(
         line.split()[1] == str(path) for line in Path("/proc/mounts").read_text().splitlines()
@@ -72,7 +78,8 @@ class FullWalDisk:
         uid, gid = self._owner()
         self.mount_point.mkdir(mode=0o700, exist_ok=True)
         if not is_mount_point(self.mount_point):
-            options = f"size={self.size_mb}m,mode=0700,uid={uid},gid={gid}"
+            size_mb = _megabytes(self.wal) + self.size_mb  # what is there, plus the headroom
+            options = f"size={size_mb}m,mode=0700,uid={uid},gid={gid}"
             _run("mount", "-t", "tmpfs", "-o", options, "conveyor-wal", str(self.mount_point))
         _run("cp", "-a", f"{self.wal}/.", str(self.mount_point))
         shutil.rmtree(self.wal)

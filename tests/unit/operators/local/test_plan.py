@@ -214,3 +214,13 @@ def test_the_pipeline_file_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None
     assert LocalStackSettings().pipeline == LOCAL
     monkeypatch.setenv("CONVEYOR_PIPELINE", "/tmp/other.yaml")  # noqa: S108 - not opened
     assert LocalStackSettings().pipeline == Path("/tmp/other.yaml")  # noqa: S108
+
+
+def test_a_workload_moved_into_a_namespace_returns_to_the_host_on_reset(tmp_path: Path) -> None:
+    workloads = Workloads(LocalStackSettings(state_dir=tmp_path, pipeline=LOCAL))
+    workloads.apply(plan(_pipeline(), source="x"))
+    workloads.set_netns("payment", "conveyor-218-0")
+    assert workloads.desired()["payment"].netns == "conveyor-218-0"
+    assert workloads.desired()["order"].netns is None
+    workloads.reset()
+    assert workloads.desired()["payment"] == Desired(replicas=1)
