@@ -51,9 +51,14 @@ async def run_one(
     stack: LocalStack, scenario: Scenario, rng: random.Random, *, pace: Pace,
     log: Callable[[str], None],
 ) -> ScenarioResult:  # fmt: skip
-    await asyncio.to_thread(restore, stack)
     plan = scenario.plan(rng)
     result = ScenarioResult(scenario.name, plan)
+    try:
+        await asyncio.to_thread(restore, stack)
+    except Exception as exc:  # reported, and fails the run; the next scenario tries again
+        result.error = f"the stack did not come back before the scenario: {exc}"
+        log(f"{scenario.name} not run: {result.error}")
+        return result
     ctx = ChaosContext(stack=stack, log=log, plan=plan)
     load = SteadyLoad(stack, rate_per_s=pace.rate_per_s)
     await load.seed()
@@ -75,7 +80,8 @@ async def run_one(
     found = await collect.evidence(stack, load.accepted, load.initial, ctx.faults)
     fill(result, found, load.attempts, fault_end)
     result.violations += await scenario.verify(ctx)
-    result.restart_to_ready_s = max(ctx.restart_to_ready_s, default=None)
+    slowest = max(ctx.restart_to_ready_s, default=None)
+    result.restart_to_ready_s = None if slowest is None else round(slowest, 1)
     result.faults = [
         {"kind": w.kind.value, "target": w.target, "seconds": round(w.seconds, 1)}
         for w in ctx.faults

@@ -153,6 +153,9 @@ class Runtime:
         return checks
 
 
+SHUTDOWN_POOL_S = 10.0  # found by the chaos suite: a shutdown hung here after a database restart
+
+
 def _crash_on_failure(task: asyncio.Task[None]) -> None:
     if task.cancelled() or task.exception() is None:
         return
@@ -229,7 +232,11 @@ def create_app(
                 task.cancel()
             await asyncio.gather(*runtime.tasks, return_exceptions=True)
             await producer.stop()
-            await pool.close()
+            try:  # a connection left broken by a lost server can hang a graceful close
+                await asyncio.wait_for(pool.close(), SHUTDOWN_POOL_S)
+            except TimeoutError:
+                log.warning("database pool did not close in %.0f s; terminated", SHUTDOWN_POOL_S)
+                pool.terminate()
 
     app = FastAPI(title=f"conveyor {settings.service_name}", lifespan=lifespan)
     app.add_middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes)
