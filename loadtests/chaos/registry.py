@@ -18,7 +18,10 @@ MODULES = (
     "kafka_restart",
     "postgres_restart",
     "connection_limit",
+    "proxy_latency",
+    "partition",
     "poison",
+    "disk_full",
     "rolling_restart",
     "replicas",
 )  # fmt: skip

@@ -39,6 +39,13 @@ class LocalStackSettings(BaseSettings):
     etcd_port: int = Field(default=12379, ge=1024, le=65535)
     etcd_peer_port: int = Field(default=12380, ge=1024, le=65535)
     kube_apiserver_port: int = Field(default=16443, ge=1024, le=65535)
+    # The chaos suite's fault proxy (ADR 0026): its API here, its proxies on the next three ports.
+    toxiproxy_port: int = Field(default=18474, ge=1024, le=65530)
+    toxiproxy_version: str = Field(default="v2.12.0", pattern=r"^v\d+\.\d+\.\d+$")
+    # Kafka's second listener, reached only through the proxy and advertised as the proxy's port.
+    kafka_proxied_port: int = Field(default=19094, ge=1024, le=65535)
+    # Private addresses only the chaos suite uses: its bridge (.1) and namespace (.2).
+    chaos_subnet: str = Field(default="10.218.0.0/24", pattern=r"^10\.\d+\.\d+\.0/24$")
 
     kafka_version: str = "3.9.1"
     kafka_heap: str = "384m"

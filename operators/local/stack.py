@@ -30,6 +30,7 @@ from operators.local.servers import (
     Redis,
     Server,
     ServerStatus,
+    Toxiproxy,
 )
 from operators.local.servers.base import ServerError
 from operators.local.settings import LocalStackSettings
@@ -57,6 +58,8 @@ class LocalStack:
             self.prometheus,
             self.payment_provider,
         )
+        # Started on demand by the chaos suite only (ADR 0026); `down` stops it with the rest.
+        self.toxiproxy = Toxiproxy(self.settings)
         self.workloads = Workloads(self.settings)
         self.supervisor = ManagedProcess(
             "supervisor",
@@ -192,6 +195,8 @@ class LocalStack:
             if self.supervisor.stop(sig=signal.SIGTERM, timeout_s=self.settings.stop_timeout_s):
                 stopped.append("supervisor")
             stopped += self.workloads.stop_all(self.settings.stop_timeout_s)
+            if self.toxiproxy.stop():
+                stopped.append(self.toxiproxy.name)
         return stopped + [s.name for s in reversed(self.select(names)) if s.stop()]
 
     def status(self, names: Iterable[str] = ()) -> list[ServerStatus]:

@@ -66,7 +66,9 @@ def run(settings: LocalStackSettings) -> None:
                 delay = min(backoff.get(key, 0.25) * 2, MAX_BACKOFF_S)
                 backoff[key] = delay
                 next_try[key] = now + delay
-                pid = workloads.spawn(workload, replica, base_env[workload.name], want.env)
+                pid = workloads.spawn(
+                    workload, replica, base_env[workload.name], want.env, netns=want.netns
+                )
                 log.info("started %s (pid %d)", key, pid)
         time.sleep(TICK_S)
     log.info("supervisor stopping")

@@ -43,6 +43,8 @@ class Desired:
     replicas: int
     held: list[int] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
+    # A network namespace the replicas run in (the chaos suite's partition); None: the host's.
+    netns: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,10 @@ class Workloads:
     def set_env(self, name: str, env: dict[str, str]) -> None:
         self._update(name, env=env)
 
+    def set_netns(self, name: str, netns: str | None) -> None:
+        """Run the workload's replicas inside a network namespace from their next start on."""
+        self._update(name, netns=netns)
+
     def hold(self, name: str, replica: int, *, kill: signal.Signals = signal.SIGKILL) -> None:
         """Stop one replica and keep it down (the supervisor will not restart it)."""
         held = sorted({*self.desired()[name].held, replica})
@@ -148,7 +154,13 @@ class Workloads:
         return f"http://{self.address(name, replica)}"
 
     def spawn(
-        self, workload: LocalWorkload, replica: int, base_env: dict[str, str], extra: dict[str, str]
+        self,
+        workload: LocalWorkload,
+        replica: int,
+        base_env: dict[str, str],
+        extra: dict[str, str],
+        *,
+        netns: str | None = None,
     ) -> int:
         """Start one replica: the spec's environment, then overrides, then its identity."""
         env = {
@@ -160,8 +172,9 @@ class Workloads:
             "HTTP_HOST": self.settings.host,
             "HTTP_PORT": str(workload.port_of(replica)),
         }
+        inside = ["ip", "netns", "exec", netns] if netns else []  # exec keeps the pid
         return self.process(workload.name, replica).spawn(
-            [sys.executable, "-m", workload.module], cwd=REPO_ROOT, env=env
+            [*inside, sys.executable, "-m", workload.module], cwd=REPO_ROOT, env=env
         )
 
     def ready(self, name: str, replica: int) -> bool:

@@ -5,18 +5,25 @@ when the workload is `exposed` (the edge), and Prometheus scrapes from the monit
 Egress: DNS to kube-dns, the gateway to the workloads it calls, and the ports of Kafka,
 PostgreSQL and Redis for the workloads that use them. Those three are usually managed services
 outside the cluster (MSK, RDS, ElastiCache) with addresses the spec does not know, so their rules
-restrict the port, not the peer; the security groups of platform/ restrict the peer.
+restrict the port, not the peer; the security groups of platform/ restrict the peer. The card
+provider is a third party on the internet: the payment workload is told its address in
+`env.PAYMENT_PROVIDER_URL` (rendered into its ConfigMap like any env entry), and egress opens that
+URL's port (443 for https without one); without the entry there is no rule, and payment cannot
+reach a provider.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from operators.pipeline import topology
 from operators.pipeline.objects import Owner, child_name, selector
 from operators.pipeline.spec import OrderPipelineSpec
 
 NAMESPACE_NAME = "kubernetes.io/metadata.name"  # set by the API server on every namespace
+PAYMENT_PROVIDER_ENV = "PAYMENT_PROVIDER_URL"  # the card provider the payment workload calls
+_DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 def _tcp(*ports: int) -> list[dict[str, Any]]:
@@ -39,6 +46,17 @@ def _ingress(owner: Owner, spec: OrderPipelineSpec, workload: str) -> list[dict[
     monitoring = {"matchLabels": {NAMESPACE_NAME: spec.monitoring.namespace}}
     rules.append({"from": [{"namespaceSelector": monitoring}], "ports": _tcp(port)})
     return rules
+
+
+def provider_port(url: str) -> int | None:
+    """The TCP port of a provider URL (its scheme's default if none); None if not HTTP."""
+    parts = urlsplit(url)
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    try:
+        return parts.port or _DEFAULT_PORTS[parts.scheme]
+    except ValueError:  # a port outside 0..65535, or not a number
+        return None
 
 
 def _egress(owner: Owner, spec: OrderPipelineSpec, workload: str) -> list[dict[str, Any]]:
@@ -66,6 +84,11 @@ def _egress(owner: Owner, spec: OrderPipelineSpec, workload: str) -> list[dict[s
         ports.extend(spec.kafka.ports())
     if topology.uses_redis(workload) and spec.redis is not None:
         ports.append(spec.redis.port)
+    provider = (
+        spec.workloads[workload].env.get(PAYMENT_PROVIDER_ENV) if workload == "payment" else None
+    )
+    if provider is not None and (port := provider_port(provider)) is not None:
+        ports.append(port)
     if ports:
         rules.append({"ports": _tcp(*ports)})
     return rules

@@ -6,6 +6,7 @@ from operators.local.servers.payment_provider import PaymentProvider
 from operators.local.servers.postgres import Postgres
 from operators.local.servers.prometheus import Prometheus
 from operators.local.servers.redis import Redis
+from operators.local.servers.toxiproxy import Toxiproxy
 
 __all__ = [
     "Kafka",
@@ -17,4 +18,5 @@ __all__ = [
     "ServerError",
     "ServerState",
     "ServerStatus",
+    "Toxiproxy",
 ]

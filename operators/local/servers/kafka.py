@@ -20,6 +20,7 @@ from aiokafka.errors import KafkaError
 from rich.console import Console
 
 from operators.local.aio import run_sync
+from operators.local.faults.addresses import proxy_address
 from operators.local.installs import Requirement, binary
 from operators.local.ports import is_listening
 from operators.local.servers.base import Server, ServerError
@@ -129,17 +130,23 @@ class Kafka(Server):
         self.ensure_dir(self.dir)
         self.ensure_dir(self.dir / "logs")
         host, port, ctl = self.settings.host, self.port, self.settings.kafka_controller_port
+        proxied = self.settings.kafka_proxied_port
         (self.dir / "server.properties").write_text(
             "\n".join(
                 [
                     "process.roles=broker,controller",
                     "node.id=1",
                     f"controller.quorum.voters=1@{host}:{ctl}",
-                    f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{ctl}",
-                    f"advertised.listeners=PLAINTEXT://{host}:{port}",
+                    f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{ctl},"
+                    f"PROXIED://{host}:{proxied}",
+                    # PROXIED is reached through the chaos suite's proxy and names the proxy, so
+                    # a client that bootstraps there stays behind it (ADR 0026).
+                    f"advertised.listeners=PLAINTEXT://{host}:{port},"
+                    f"PROXIED://{proxy_address(self.settings, 'kafka')}",
                     "controller.listener.names=CONTROLLER",
                     "inter.broker.listener.name=PLAINTEXT",
-                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                    "listener.security.protocol.map="
+                    "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,PROXIED:PLAINTEXT",
                     f"log.dirs={self.dir / 'data'}",
                     "num.partitions=3",
                     "auto.create.topics.enable=false",

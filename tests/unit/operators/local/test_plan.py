@@ -154,7 +154,7 @@ def test_the_environment_is_the_config_map_on_loopback_plus_the_stacks_secrets(
 def test_feature_flags_and_secret_env_reach_the_workload() -> None:
     spec = read(LOCAL).spec
     assert environment(spec, "inventory", STACK)["ADMIN_TOKEN"] == "local-admin-token"
-    assert environment(spec, "payment", STACK)["PAYMENT_FAILURE_RATE"] == "0"
+    assert environment(spec, "order", STACK)["SAGA_STEP_TIMEOUT_S"] == "30"
     assert "ADMIN_TOKEN" not in environment(spec, "payment", STACK)
 
 
@@ -164,6 +164,15 @@ def test_only_payment_is_told_where_the_card_provider_is() -> None:
     assert environment(spec, "payment", stack)["PAYMENT_PROVIDER_URL"] == "http://127.0.0.1:24010"
     others = ("order", "inventory", "notification")
     assert not any("PAYMENT_PROVIDER_URL" in environment(spec, w, stack) for w in others)
+
+
+def test_the_local_fake_provider_replaces_a_clusters_provider_url() -> None:
+    document = _document()
+    payment = document["spec"]["workloads"]["payment"]
+    payment["env"] = {"PAYMENT_PROVIDER_URL": "https://api.cards.example"}
+    spec = _pipeline({"workloads": document["spec"]["workloads"]}).spec
+    stack = dataclasses.replace(STACK, payment_provider_url="http://127.0.0.1:24010")
+    assert environment(spec, "payment", stack)["PAYMENT_PROVIDER_URL"] == "http://127.0.0.1:24010"
 
 
 def test_a_secret_the_local_stack_cannot_supply_is_refused_with_the_field_named() -> None:
@@ -186,7 +195,7 @@ def test_up_makes_the_spec_the_desired_state_and_reset_returns_to_it(tmp_path: P
     workloads.apply(plan(_pipeline({"workloads": {**workloads_spec, "order": order}}), source="x"))
     assert workloads.desired()["order"] == Desired(replicas=2)
     workloads.scale("order", 3)
-    workloads.set_env("payment", {"PAYMENT_FAILURE_RATE": "1"})
+    workloads.set_env("payment", {"PAYMENT_RETRIES": "1"})
     assert workloads.desired()["order"].replicas == 3
     workloads.reset()
     assert workloads.desired()["order"] == Desired(replicas=2)
@@ -205,3 +214,13 @@ def test_the_pipeline_file_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None
     assert LocalStackSettings().pipeline == LOCAL
     monkeypatch.setenv("CONVEYOR_PIPELINE", "/tmp/other.yaml")  # noqa: S108 - not opened
     assert LocalStackSettings().pipeline == Path("/tmp/other.yaml")  # noqa: S108
+
+
+def test_a_workload_moved_into_a_namespace_returns_to_the_host_on_reset(tmp_path: Path) -> None:
+    workloads = Workloads(LocalStackSettings(state_dir=tmp_path, pipeline=LOCAL))
+    workloads.apply(plan(_pipeline(), source="x"))
+    workloads.set_netns("payment", "conveyor-218-0")
+    assert workloads.desired()["payment"].netns == "conveyor-218-0"
+    assert workloads.desired()["order"].netns is None
+    workloads.reset()
+    assert workloads.desired()["payment"] == Desired(replicas=1)

@@ -110,7 +110,7 @@ INVALID_CASES: tuple[InvalidCase, ...] = (
     ),
     InvalidCase(
         "env-and-flag-share-a-name",
-        _set("workloads.payment.env", {"PAYMENT_FAILURE_RATE": "1"}),
+        _set("workloads.order.env", {"SAGA_STEP_TIMEOUT_S": "1"}),  # a featureFlag of order
         "must not share names",
     ),
     InvalidCase(
@@ -169,7 +169,10 @@ INVALID_CASES: tuple[InvalidCase, ...] = (
     ),
     InvalidCase(
         "failure-injection-in-production",
-        _set("environment", "production"),  # the local example's payment sets PAYMENT_*
+        _both(
+            _set("environment", "production"),
+            _set("workloads.payment.featureFlags", {"FAULT_FAIL_EVENT_TYPES": "PaymentRequested"}),
+        ),
         "a production pipeline refuses failure injection",
     ),
     InvalidCase(

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from operators.pipeline import topology
+from operators.pipeline.network import provider_port
 from operators.pipeline.objects import SPEC_HASH
 from operators.pipeline.render import render_children, replicas_for
 from tests.unit.operators.pipeline.crd_schema import example
@@ -75,7 +76,7 @@ def test_rendering_is_deterministic_and_ordered_for_applying() -> None:
 def test_a_spec_change_changes_only_the_hashes_of_what_it_touches() -> None:
     resource = pipeline("local")
     raw = example("local")
-    raw["spec"]["workloads"]["payment"]["featureFlags"]["PAYMENT_FAILURE_RATE"] = "0.5"
+    raw["spec"]["workloads"]["payment"]["featureFlags"] = {"PAYMENT_RETRIES": "5"}
     changed = type(resource).model_validate(raw)
     owner = owner_of(resource)
     before = render_children(owner, resource.spec, prometheus_operator=False)
@@ -225,7 +226,7 @@ def test_config_map_holds_settings_flags_and_resolved_resiliency() -> None:
     assert data["SERVICE_NAME"] == "payment"
     assert data["HTTP_PORT"] == "18003"
     assert data["KAFKA_BOOTSTRAP_SERVERS"] == "127.0.0.1:19092"
-    assert data["PAYMENT_FAILURE_RATE"] == "0"
+    assert "PAYMENT_FAILURE_RATE" not in data  # the fake provider's behaviour now (ADR 0021)
     assert "DATABASE_URL" not in data  # a secret: never in a ConfigMap
     resiliency = json.loads(data["CONVEYOR_RESILIENCY"])
     assert resiliency == {
@@ -329,13 +330,40 @@ def test_the_exposed_edge_accepts_anyone_on_its_port_only() -> None:
 def test_egress_is_dns_plus_the_components_each_workload_uses() -> None:
     payment = _policy("prod", "payment")["egress"]
     assert _ports(payment[0]) == {(53, "UDP"), (53, "TCP")}
-    assert _ports(payment[-1]) == {(5432, "TCP"), (9096, "TCP")}  # PostgreSQL, MSK SASL
+    # PostgreSQL, MSK SASL, the card provider (https)
+    assert _ports(payment[-1]) == {(5432, "TCP"), (9096, "TCP"), (443, "TCP")}
     gateway = _policy("prod", "gateway")["egress"]
     called = {
         r["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for r in gateway[1:-1]
     }
     assert called == set(topology.WORKLOAD_NAMES) - {"gateway"}
     assert _ports(gateway[-1]) == {(6379, "TCP")}  # Redis only: no database, no Kafka
+
+
+def test_a_cluster_tells_payment_where_the_card_provider_is_and_lets_it_reach_it() -> None:
+    data = by_kind(children("prod"), "ConfigMap")["conveyor-payment"]["data"]
+    assert data["PAYMENT_PROVIDER_URL"] == "https://api.cards.example"
+    assert _ports(_policy("prod", "payment")["egress"][-1]) == {
+        (443, "TCP"),  # the provider, https
+        (5432, "TCP"),
+        (9096, "TCP"),
+    }
+    raw = example("dev")
+    raw["spec"]["workloads"]["payment"]["env"] = {"PAYMENT_PROVIDER_URL": "http://p:8443"}
+    resource = pipeline("dev").model_validate(raw)
+    objects = render_children(owner_of(resource), resource.spec, prometheus_operator=False)
+    egress = by_kind(objects, "NetworkPolicy")["conveyor-payment"]["spec"]["egress"]
+    assert (8443, "TCP") in _ports(egress[-1])
+
+
+@pytest.mark.parametrize("url", ["ftp://p", "https://", "http://p:99999", "not a url"])
+def test_a_provider_url_that_is_not_http_opens_no_port(url: str) -> None:
+    assert provider_port(url) is None
+
+
+def test_without_a_provider_url_payment_reaches_no_third_party() -> None:
+    egress = _policy("local", "payment")["egress"]
+    assert _ports(egress[-1]) == {(5432, "TCP"), (19092, "TCP")}
 
 
 def test_service_and_monitor_select_the_workloads_pods() -> None:

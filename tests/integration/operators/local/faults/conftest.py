@@ -1,0 +1,40 @@
+"""The fault pieces on the real stack: Toxiproxy started, the chaos network removed after."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from rich.console import Console
+
+from operators.local.faults.namespaces import ChaosNetwork
+from operators.local.faults.routes import proxies
+from operators.local.faults.toxiproxy_api import ToxiproxyClient
+from operators.local.stack import LocalStack
+
+
+@pytest.fixture
+def network(stack: LocalStack) -> Iterator[ChaosNetwork]:
+    chaos = ChaosNetwork(stack.settings)
+    try:
+        yield chaos
+    finally:
+        chaos.teardown()
+
+
+@pytest.fixture
+def toxiproxy(
+    stack: LocalStack, network: ChaosNetwork, quiet: Console
+) -> Iterator[ToxiproxyClient]:
+    """Toxiproxy running, the bridge up, the stack's proxies created; every toxic removed after."""
+    network.ensure_bridge()
+    stack.toxiproxy.start(quiet)
+    with ToxiproxyClient(stack.toxiproxy.url) as client:
+        client.reset()
+        for proxy in proxies(stack.settings):
+            client.delete(proxy.name)
+            client.ensure(proxy)
+        try:
+            yield client
+        finally:
+            client.reset()
