@@ -129,7 +129,10 @@ def main() -> None:
         default=50,
         help="distinct products ordered (few products = hot rows = serialised reservations)",
     )
-    parser.add_argument("--limits-seconds", type=float, default=10.0, help="time per limit")
+    parser.add_argument(
+        "--limits-seconds", type=float, default=10.0, help="time per limit; 0 measures none"
+    )
+    parser.add_argument("--name", default="saga", help="the figures go to <out-dir>/<name>.json")
     parser.add_argument("--out-dir", type=Path, default=OUT_DIR)
     args = parser.parse_args()
     if args.runs < 1:
@@ -142,7 +145,10 @@ def main() -> None:
         console.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(1)
     saga = summarise(runs)
-    write_json(args.out_dir / "saga.json", saga)
+    write_json(args.out_dir / f"{args.name}.json", saga)
+    if args.limits_seconds <= 0:
+        _print_summary(saga)
+        return
     with console.status("limits: starting…") as status:
         machine = asyncio.run(
             limits.measure(stack, seconds=args.limits_seconds, progress=status.update)
