@@ -13,7 +13,7 @@ export UV_CACHE_DIR := $(CACHE)/uv-cache
 # The pinned uv, for the test that builds each deployable's environment as its image would.
 export CONVEYOR_UV := $(UV)
 
-.PHONY: help setup up down status demo test unit lint format lock clean bench schemas dashboards kube-up kube-down bench-operator bench-sweep
+.PHONY: help setup up down status demo test unit lint format lock clean bench schemas dashboards kube-up kube-down bench-operator bench-sweep bench-hot
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -77,6 +77,9 @@ RUNS ?= 3
 RATES ?= 40,60,80,100,120,150
 bench: setup ## saga benchmark, RUNS (3) fresh runs of 60 s at 100/s, + machine limits: build/bench/
 	$(BIN)/python -m loadtests.bench --runs $(RUNS) $(BENCH_ARGS)
+
+bench-hot: setup ## flash sale: RUNS fresh runs of 60 s at 100/s over 5 hot products (build/bench/saga-hot.json)
+	$(BIN)/python -m loadtests.bench --runs $(RUNS) --products 5 --limits-seconds 0 --name saga-hot $(BENCH_ARGS)
 
 # One run per rate unless RUNS is given on the command line or in the environment.
 bench-sweep: setup ## the knee: highest of RATES whose p99 < 1 s and that keeps up (build/bench/sweep.json)

@@ -23,7 +23,7 @@ from rich.status import Status
 from rich.table import Table
 
 from loadtests import limits
-from loadtests.figures import aggregate
+from loadtests.figures import aggregate, cost_tiers
 from loadtests.fresh import StackStartError, fresh_stack
 from loadtests.machine import provenance
 from loadtests.run import run
@@ -62,7 +62,16 @@ def fresh_runs(plan: Plan, runs: int, *, label: str) -> tuple[list[dict[str, Any
 def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """saga.json's body: provenance, the medians at the top level, spread and every run."""
     medians, spread = aggregate(runs)
-    return {**provenance(), "run_count": len(runs), **medians, "spread": spread, "runs": runs}
+    # What policies/cost/assumptions.yaml `benchmark.cpu_seconds_per_1000_orders` takes.
+    tiers = cost_tiers(medians.get("cpu_seconds_per_1000_orders") or {})
+    return {
+        **provenance(),
+        "run_count": len(runs),
+        **medians,
+        "cost_model_cpu_seconds_per_1000_orders": tiers,
+        "spread": spread,
+        "runs": runs,
+    }
 
 
 def _read_against_limits(saga: dict[str, Any], machine: dict[str, float]) -> Table:
@@ -110,6 +119,8 @@ def _print_summary(saga: dict[str, Any]) -> None:
     for name, value in sorted(saga.get("cpu_seconds_per_1000_orders", {}).items()):
         cpu.add_row(name, str(value))
     console.print(cpu)
+    tiers = saga.get("cost_model_cpu_seconds_per_1000_orders", {})
+    console.print(f"cost model benchmark.cpu_seconds_per_1000_orders (assumptions.yaml): {tiers}")
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
@@ -129,7 +140,10 @@ def main() -> None:
         default=50,
         help="distinct products ordered (few products = hot rows = serialised reservations)",
     )
-    parser.add_argument("--limits-seconds", type=float, default=10.0, help="time per limit")
+    parser.add_argument(
+        "--limits-seconds", type=float, default=10.0, help="time per limit; 0 measures none"
+    )
+    parser.add_argument("--name", default="saga", help="the figures go to <out-dir>/<name>.json")
     parser.add_argument("--out-dir", type=Path, default=OUT_DIR)
     args = parser.parse_args()
     if args.runs < 1:
@@ -142,7 +156,10 @@ def main() -> None:
         console.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(1)
     saga = summarise(runs)
-    write_json(args.out_dir / "saga.json", saga)
+    write_json(args.out_dir / f"{args.name}.json", saga)
+    if args.limits_seconds <= 0:
+        _print_summary(saga)
+        return
     with console.status("limits: starting…") as status:
         machine = asyncio.run(
             limits.measure(stack, seconds=args.limits_seconds, progress=status.update)

@@ -102,3 +102,18 @@ def knee(
             break
         best = point.offered_per_s
     return best
+
+
+# Processes that are no tier of the cost model: the load, the tooling and the stand-in provider.
+NOT_A_TIER = frozenset({"driver", "supervisor", "prometheus", "redis", "payment-provider"})
+TIER_OF = {"postgres": "database", "kafka": "streaming"}
+
+
+def cost_tiers(cpu_per_1000: Mapping[str, float]) -> dict[str, float]:
+    """The cost model's `benchmark.cpu_seconds_per_1000_orders` from a bench's per-process CPU:
+    PostgreSQL is `database`, Kafka `streaming`, every workload replica adds to `app`."""
+    tiers = {"app": 0.0, "database": 0.0, "streaming": 0.0}
+    for name, seconds in cpu_per_1000.items():
+        if name not in NOT_A_TIER:
+            tiers[TIER_OF.get(name, "app")] += seconds
+    return {tier: round(seconds, 1) for tier, seconds in tiers.items()}

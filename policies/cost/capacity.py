@@ -1,16 +1,17 @@
 """The product brief's questions: cost at N users, cost per 1,000 orders, the reference case.
 
-Method: users → orders/day (assumptions.yaml `load`) → peak sagas/s and Kafka events/min →
-capacity per tier, scaled from the measured benchmark (docs/benchmarks.md: 99.3 sagas/s and
-42,938 events/min on one 2-core machine that also ran PostgreSQL, Kafka and Redis, so a vCPU of
-any one tier is credited with the whole machine's per-core rate — conservative). The env's own
-graph is the floor (its sizes are the HA minimums); a tier grows only when the load needs more:
-- cluster: node count so that app vCPU (peak sagas/s ÷ sagas per vCPU ÷ target utilization) plus
-  the add-ons' vCPU fit;
-- database: the smallest class of the same family with enough vCPU; storage for the retained
-  order data;
-- streaming: brokers (a multiple of the AZ count) for peak events x replication factor; broker
-  storage for the retained events;
+Method: users → orders/day (assumptions.yaml `load`) → peak sagas/s → vCPU per tier from the
+measured CPU seconds per 1,000 orders of that tier's processes (`make bench`,
+`cpu_seconds_per_1000_orders`: the services for the cluster, PostgreSQL for the database, Kafka
+for the brokers), so each tier is sized by its own cost, not by the whole machine's throughput.
+A vCPU here is one core of the benchmark machine. The env's own graph is the floor (its sizes are
+the HA minimums); a tier grows only when the load needs more:
+- cluster: node count so that app vCPU (peak sagas/s x app CPU s per order ÷ target utilization)
+  plus the add-ons' vCPU fit;
+- database: the smallest class of the same family with enough vCPU (peak sagas/s x PostgreSQL
+  CPU s per order ÷ target utilization); storage for the retained order data;
+- streaming: brokers (a multiple of the AZ count) with vCPU for peak sagas/s x Kafka CPU s per
+  order x replication factor ÷ target utilization; broker storage for the retained events;
 - cache: unchanged (rate-limit counters: a few operations per request, far below one node).
 Then the resized graph is priced by the same `model.price`. Pure: no files.
 """
@@ -71,13 +72,13 @@ def size_for_load(
 ) -> tuple[Graph, LoadPlan]:
     """The graph resized (never below its own sizes) for `orders_per_day`, and the reasons."""
     sagas, events = _peaks(orders_per_day, a)
-    per_vcpu = a.benchmark.sagas_per_second / a.benchmark.cores
+    cpu = a.benchmark.cpu_seconds_per_1000_orders
     util = a.load.target_utilization
     changes: dict[str, Resource] = {}
     why: list[str] = []
 
     groups = graph.of_type(NODE_GROUP)
-    need_vcpu = sagas / per_vcpu / util + a.load.system_vcpu
+    need_vcpu = sagas * cpu.app / 1000 / util + a.load.system_vcpu
     for group in groups:
         types = group.inputs.get("instanceTypes") or ["t3.medium"]
         vcpu = prices.instance("ec2", types[0], resource=group.name).vcpu
@@ -87,15 +88,15 @@ def size_for_load(
         scaling.update(desiredSize=wanted, maxSize=max(wanted, int(scaling.get("maxSize") or 0)))
         changes[group.urn] = group.with_inputs(scalingConfig=scaling)
         why.append(
-            f"cluster {group.name}: {need_vcpu:.1f} vCPU needed ({sagas:.1f} sagas/s at peak ÷ "
-            f"{per_vcpu:.1f} per vCPU ÷ {util:g} + {a.load.system_vcpu:g} for add-ons) → "
+            f"cluster {group.name}: {need_vcpu:.1f} vCPU needed ({sagas:.1f} sagas/s at peak x "
+            f"{cpu.app:g} CPU s per 1,000 ÷ {util:g} + {a.load.system_vcpu:g} for add-ons) → "
             f"{wanted} x {types[0]} (configured {desired})"
         )
 
     databases = graph.of_type(RDS)
     for db in databases:
         cls = str(db.inputs.get("instanceClass"))
-        need = sagas / per_vcpu / util / len(databases)
+        need = sagas * cpu.database / 1000 / util / len(databases)
         chosen = _class_with_vcpu(prices, cls, need, resource=db.name)
         need_gb = (
             orders_per_day
@@ -117,11 +118,11 @@ def size_for_load(
         info = dict(msk.inputs.get("brokerNodeGroupInfo") or {})
         instance = str(info.get("instanceType"))
         vcpu = prices.instance("msk", instance, resource=msk.name).vcpu
-        per_broker = a.benchmark.events_per_minute * vcpu / a.benchmark.cores * util
         configured = int(msk.inputs.get("numberOfBrokerNodes") or 0)
         azs = len(info.get("clientSubnets") or []) or max(1, configured)
         rf = a.load.replication_factor
-        brokers = max(configured, azs * math.ceil(events * rf / per_broker / azs))
+        need_vcpu = sagas * cpu.streaming / 1000 * rf / util
+        brokers = max(configured, azs * math.ceil(need_vcpu / vcpu / azs))
         daily_gb = orders_per_day * a.benchmark.events_per_order * a.load.event_bytes / 1e9
         need_gb = daily_gb * a.load.kafka_retention_days * rf / brokers / util
         storage = dict(info.get("storageInfo") or {})
@@ -132,8 +133,8 @@ def size_for_load(
         info["storageInfo"] = storage
         changes[msk.urn] = msk.with_inputs(brokerNodeGroupInfo=info, numberOfBrokerNodes=brokers)
         why.append(
-            f"streaming {msk.name}: {events:,.0f} events/min at peak x RF {rf} over "
-            f"{per_broker:,.0f} per broker → {brokers} x {instance} (configured {configured}); "
+            f"streaming {msk.name}: {events:,.0f} events/min at peak; {need_vcpu:.2f} vCPU for "
+            f"RF {rf} ({vcpu:g} per broker) → {brokers} x {instance} (configured {configured}); "
             f"{need_gb:.1f} GB per broker for {a.load.kafka_retention_days:g} days → {gb:g} GB"
         )
 

@@ -118,15 +118,18 @@ class Usage(_Strict):
     bucket_gb: float = Field(ge=0)
 
 
+class CpuPerThousandOrders(_Strict):
+    """CPU seconds one tier spends per 1,000 orders (`make bench`: cpu_seconds_per_1000_orders)."""
+
+    app: float = Field(gt=0)  # the four services together
+    database: float = Field(gt=0)  # PostgreSQL
+    streaming: float = Field(gt=0)  # Kafka
+
+
 class Benchmark(_Strict):
     source: str
-    sagas_per_second: float = Field(gt=0)
-    cores: int = Field(gt=0)
-    events_per_minute: float = Field(gt=0)
-
-    @property
-    def events_per_order(self) -> float:
-        return self.events_per_minute / 60 / self.sagas_per_second
+    cpu_seconds_per_1000_orders: CpuPerThousandOrders
+    events_per_order: float = Field(gt=0)
 
 
 class Load(_Strict):

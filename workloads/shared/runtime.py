@@ -167,7 +167,9 @@ ConsumerFactory = Callable[[Runtime], Sequence[EventConsumer]]
 JobFactory = Callable[[Runtime], Sequence[tuple[str, Awaitable[None]]]]
 
 
-def runtime_of(request: Request) -> Runtime:
+async def runtime_of(request: Request) -> Runtime:
+    # async on purpose: FastAPI runs a plain `def` dependency in its thread pool, a thread
+    # hand-off per request (measured, docs/benchmarks.md).
     runtime: Runtime = request.app.state.runtime
     return runtime
 

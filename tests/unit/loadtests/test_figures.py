@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from loadtests.figures import RatePoint, aggregate, knee, median, spread
+from loadtests.figures import RatePoint, aggregate, cost_tiers, knee, median, spread
 
 
 def test_median_of_an_odd_count_is_the_middle_value() -> None:
@@ -74,3 +74,12 @@ def test_a_pass_above_a_failing_rate_is_noise_not_the_knee() -> None:
 def test_no_knee_when_the_lowest_rate_fails_or_has_no_confirmation() -> None:
     assert knee([_point(40, 20, 5000)]) is None
     assert knee([_point(40, 40, None)]) is None
+
+
+def test_cost_tiers_sum_the_replicas_into_app_and_leave_out_the_tooling() -> None:
+    cpu = {
+        "order-0": 5.3, "inventory-0": 1.9, "payment-0": 1.0, "notification-0": 0.9,
+        "postgres": 4.6, "kafka": 2.9, "driver": 0.9, "payment-provider": 0.4, "redis": 0.1,
+    }  # fmt: skip
+
+    assert cost_tiers(cpu) == {"app": 9.1, "database": 4.6, "streaming": 2.9}

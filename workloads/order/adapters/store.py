@@ -17,24 +17,38 @@ import asyncpg
 from workloads.order.domain.order import OrderEvent, OrderState, fold
 from workloads.shared.database import Connection
 
-_LOAD = "SELECT snapshot, version FROM orders WHERE order_id = $1"
-_LOAD_LOCKED = _LOAD + " FOR UPDATE"
+# The snapshot and the events after it (none, unless an order was parked) in one round trip.
+_LOAD = (
+    "SELECT o.snapshot, e.event_type, e.data FROM orders o LEFT JOIN order_events e"
+    " ON e.order_id = o.order_id AND e.seq > (o.snapshot->>'version')::int"
+    " WHERE o.order_id = $1 ORDER BY e.seq"
+)
+_LOAD_LOCKED = _LOAD + " FOR UPDATE OF o"
+# The events and the snapshot row in one statement: one round trip per saga step.
+_SAVE = (
+    "WITH appended AS (INSERT INTO order_events (order_id, seq, event_type, data)"
+    " SELECT $1, $7 - cardinality($9::text[]) + n, t, d::jsonb"
+    " FROM unnest($9::text[], $10::text[]) WITH ORDINALITY AS e(t, d, n))"
+    " INSERT INTO orders (order_id, customer_id, status, saga_step, total_cents, snapshot,"
+    " version, deadline) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    " ON CONFLICT (order_id) DO UPDATE SET status = $3, saga_step = $4, snapshot = $6,"
+    " version = $7, deadline = $8, awaiting_send = false, sweep_errors = 0,"
+    " updated_at = now()"
+)
 
 
 async def load(conn: Connection, order_id: str, *, lock: bool) -> OrderState | None:
     """The order's state (snapshot plus newer events); `lock` holds its row until commit."""
-    row = await conn.fetchrow(_LOAD_LOCKED if lock else _LOAD, order_id)
-    if row is None:
+    rows = await conn.fetch(_LOAD_LOCKED if lock else _LOAD, order_id)
+    if not rows:
         return None
-    snapshot = OrderState.from_snapshot(json.loads(row["snapshot"]))
-    newer = await conn.fetch(
-        "SELECT event_type, data FROM order_events WHERE order_id = $1 AND seq > $2 ORDER BY seq",
-        order_id,
-        snapshot.version,
-    )
-    return fold(
-        order_id, [OrderEvent(r["event_type"], json.loads(r["data"])) for r in newer], snapshot
-    )
+    snapshot = OrderState.from_snapshot(json.loads(rows[0]["snapshot"]))
+    newer = [
+        OrderEvent(r["event_type"], json.loads(r["data"]))
+        for r in rows
+        if r["event_type"] is not None
+    ]
+    return fold(order_id, newer, snapshot)
 
 
 async def save(
@@ -46,19 +60,11 @@ async def save(
     deadline: datetime | None,
 ) -> None:
     """Append `events` after `before`'s version and store `after` as the snapshot."""
-    await conn.executemany(
-        "INSERT INTO order_events (order_id, seq, event_type, data) VALUES ($1, $2, $3, $4)",
-        [
-            (before.order_id, before.version + i + 1, e.type, json.dumps(e.data))
-            for i, e in enumerate(events)
-        ],
-    )
+    if after.version != before.version + len(events):
+        raise ValueError(f"order {after.order_id}: version {after.version} after {len(events)}"
+                         f" events on version {before.version}")  # fmt: skip
     await conn.execute(
-        "INSERT INTO orders (order_id, customer_id, status, saga_step, total_cents, snapshot,"
-        " version, deadline) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        " ON CONFLICT (order_id) DO UPDATE SET status = $3, saga_step = $4, snapshot = $6,"
-        " version = $7, deadline = $8, awaiting_send = false, sweep_errors = 0,"
-        " updated_at = now()",
+        _SAVE,
         after.order_id,
         after.customer_id,
         after.status.value,
@@ -67,6 +73,8 @@ async def save(
         json.dumps(after.to_snapshot()),
         after.version,
         deadline,
+        [e.type for e in events],
+        [json.dumps(e.data) for e in events],
     )
 
 

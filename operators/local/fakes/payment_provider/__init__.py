@@ -7,9 +7,10 @@ It behaves like the providers whose idempotency rules Conveyor relies on (a Stri
   the same key with another body is a 409. A request without a key is a 400.
 - Card token `tok_decline` is declined (a charge with status `declined`, which moves no money);
   any other token succeeds.
-- Its ledger (SQLite, in the runner's state folder, fsync'd per request) counts every charge it
-  made, with no "one charge per order" rule of its own: a client that calls twice with two keys
-  is charged twice, and `GET /v1/ledger` shows it. That is the point of the fake.
+- Its ledger (SQLite, in the runner's state folder, each request committed before its answer,
+  so it survives a crash of the process) counts every charge it made, with no "one charge per
+  order" rule of its own: a client that calls twice with two keys is charged twice, and
+  `GET /v1/ledger` shows it. That is the point of the fake.
 - Behaviour (`latency_ms`, `failure_rate`) comes from the environment at start and can be changed
   while it runs with `PUT /v1/admin/behaviour` (bearer admin token). A failure is a 503 before
   any effect; latency is spent before the effect, so a client that times out may find its charge

@@ -1,9 +1,13 @@
 """The fake provider's durable ledger: charges, refunds and the idempotency keys that made them.
 
-One SQLite file, written in WAL mode with `synchronous=FULL`, so an answered request survives a
-crash of the provider. Each request is one `BEGIN IMMEDIATE` transaction that looks its key up
-and, for a new key, makes the effect and stores the answer with it: an effect and the answer that
-replays it commit together or not at all. The provider runs one event loop and calls SQLite from
+One SQLite file in WAL mode with `synchronous=NORMAL`: a commit is in the WAL (the OS has it)
+before the answer is sent, so an answered request survives a crash of the provider process — the
+failure the tests inject. Only an OS crash or power loss could lose the last answers, which a
+fake on a laptop need not survive; fsync per request (`FULL`) serialised every call on the disk
+and capped the provider below the saga's rate on a busy machine (docs/adr/0030).
+Each request is one `BEGIN IMMEDIATE` transaction that looks its key up and, for a new key,
+makes the effect and stores the answer with it: an effect and the answer that replays it commit
+together or not at all. The provider runs one event loop and calls SQLite from
 it, so requests are serialised; two requests with one key never both make an effect.
 """
 
@@ -82,7 +86,7 @@ class Ledger:
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
 

@@ -42,13 +42,12 @@ def small_usage() -> dict[str, Any]:
 @pytest.fixture
 def assumptions(real_assumptions: AssumptionFile) -> AssumptionFile:
     """The real file's load/benchmark sections with a `small` env of round usage figures,
-    and a benchmark giving exactly 10 events per order (6,000 events/min at 10 sagas/s)."""
+    and a benchmark of exactly 10 events per order and round CPU seconds per 1,000 orders."""
     data = real_assumptions.model_dump(mode="json")
     data["benchmark"] = {
         "source": "test",
-        "sagas_per_second": 10,
-        "cores": 2,
-        "events_per_minute": 6000,
+        "cpu_seconds_per_1000_orders": {"app": 10, "database": 5, "streaming": 2},
+        "events_per_order": 10,
     }
     data["load"]["event_bytes"] = 1000
     data["defaults"] = small_usage()

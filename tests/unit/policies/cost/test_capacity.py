@@ -46,10 +46,10 @@ def test_reference_case_priced_with_our_table(
     )
     assert report.component_total("cache") == pytest.approx(0.411 * 730)  # 300.03
     # 3 x kafka.m5.large + 3 x 100 GB, and clients' cross-AZ traffic: 100,000 orders/day x
-    # 30.4167 days x 7.2068 events (42,938 / 60 / 99.3) x 1,024 B x 3 (1 write + 2 reads),
+    # 30.4167 days x 7.2 events per order x 1,024 B x 3 (1 write + 2 reads),
     # two thirds crossing AZs, at $0.02/GB = $0.90
-    cross_az = 100_000 * 730 / 24 * (42_938 / 60 / 99.3) * 1024 * 3 / 1e9 * 2 / 3 * 0.02
-    assert cross_az == pytest.approx(0.8978, abs=1e-4)
+    cross_az = 100_000 * 730 / 24 * 7.2 * 1024 * 3 / 1e9 * 2 / 3 * 0.02
+    assert cross_az == pytest.approx(0.8970, abs=1e-4)
     assert report.component_total("streaming") == pytest.approx(
         3 * 0.21 * 730 + 3 * 100 * 0.10 + cross_az
     )
@@ -82,17 +82,17 @@ def test_sizing_never_goes_below_the_configured_floor(
 def test_heavy_load_grows_brokers_by_az_and_the_database_within_its_family(
     small: Graph, prices: PriceTable, real_assumptions: AssumptionFile
 ) -> None:
-    # 1M orders/day x peak 10 / 86,400 = 115.7 sagas/s. Database: 115.7 / 37.45 per vCPU / 0.6
-    # = 5.2 vCPU → db.t4g.2xlarge (8). Kafka: 115.7 x 7.2045 x 60 = 50,031 events/min x RF 3 /
-    # (32,377 x 2/2 vCPU x 0.6 = 19,426 per broker) = 7.7 → 4 per AZ x 2 AZs = 8 brokers.
-    sized, plan = size_for_load(small, prices, real_assumptions, orders_per_day=1_000_000)
+    # 5M orders/day x peak 10 / 86,400 = 578.7 sagas/s. Database: 578.7 x 4.6 CPU s per 1,000
+    # orders / 0.6 = 4.44 vCPU → db.t4g.2xlarge (8). Kafka: 578.7 x 2.9 / 1,000 x RF 3 / 0.6 =
+    # 8.39 vCPU / 2 per kafka.t3.small = 4.2 brokers → 3 per AZ x 2 AZs = 6 brokers.
+    sized, plan = size_for_load(small, prices, real_assumptions, orders_per_day=5_000_000)
     by_name = {r.name: r for r in sized.resources}
 
-    assert plan.peak_sagas_per_second == pytest.approx(115.74, abs=0.01)
+    assert plan.peak_sagas_per_second == pytest.approx(578.70, abs=0.01)
     assert by_name["conveyor-small-db"].inputs["instanceClass"] == "db.t4g.2xlarge"
-    assert by_name["conveyor-small-kafka"].inputs["numberOfBrokerNodes"] == 8
-    # nodes: 5.2 vCPU + 2 for add-ons = 7.2 → 4 x t3.medium (2 vCPU)
-    assert by_name["conveyor-small-general"].inputs["scalingConfig"]["desiredSize"] == 4
+    assert by_name["conveyor-small-kafka"].inputs["numberOfBrokerNodes"] == 6
+    # nodes: 578.7 x 9.1 / 1,000 / 0.6 = 8.78 vCPU + 2 for add-ons = 10.8 → 6 x t3.medium
+    assert by_name["conveyor-small-general"].inputs["scalingConfig"]["desiredSize"] == 6
 
 
 def test_no_class_large_enough_is_an_error(
