@@ -20,9 +20,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from operators.pipeline.slos import records
 from operators.pipeline.slos.model import Slo, SloFile
+from operators.pipeline.slos.records import OBJECTIVE, error_ratio_record, events_record
 
-WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+WINDOWS = records.WINDOWS  # the record names and windows live in records.py
+
 RUNBOOKS = "docs/runbooks"
 # (suffix, severity, for, ((long, short, burn factor), ...))
 BURN_ALERTS: tuple[tuple[str, str, str, tuple[tuple[str, str, float], ...]], ...] = (
@@ -99,18 +102,14 @@ def slo_rules(
     for window in WINDOWS:
         bad, total, _ = _queries(slo, scoped, window)
         ratio = f"{bad} / {total}"
-        rules.append(
-            {"record": f"slo:sli_error:ratio_rate{window}", "expr": ratio, "labels": labels}
-        )
+        rules.append({"record": error_ratio_record(window), "expr": ratio, "labels": labels})
     for window in WINDOWS:
         _, total, _ = _queries(slo, scoped, window)
         increase = total.replace("sum(rate(", "sum(increase(", 1)
-        rules.append(
-            {"record": f"slo:sli_events:increase{window}", "expr": increase, "labels": labels}
-        )
+        rules.append({"record": events_record(window), "expr": increase, "labels": labels})
     rules.append(
         {
-            "record": "slo:objective:ratio",
+            "record": OBJECTIVE,
             "expr": f"vector({_number(target / 100)})",
             "labels": labels,
         }
@@ -120,9 +119,9 @@ def slo_rules(
     for suffix, severity, hold, pairs in BURN_ALERTS:
         name = f"{alerting.name}{suffix}"
         conditions = [
-            f"(slo:sli_error:ratio_rate{long}{sel} > {_number(factor * budget)}"
-            f" and slo:sli_error:ratio_rate{short}{sel} > {_number(factor * budget)}"
-            f" and slo:sli_events:increase{long}{sel} >= {alerting.min_events})"
+            f"({error_ratio_record(long)}{sel} > {_number(factor * budget)}"
+            f" and {error_ratio_record(short)}{sel} > {_number(factor * budget)}"
+            f" and {events_record(long)}{sel} >= {alerting.min_events})"
             for long, short, factor in pairs
         ]
         windows = ", ".join(f"{long}/{short} above {_number(f)}x" for long, short, f in pairs)
