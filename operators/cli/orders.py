@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 from aiokafka.errors import KafkaError
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from operators.diagnostics import order_trace, orders, verdict
 from operators.local.aio import run_sync
@@ -172,7 +172,8 @@ def stuck(
     except orders.OrdersUnavailableError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc
-    table = Table("order", "status", "step", "age", "unchanged for", title="open orders")
+    table = Table("status", "step", "age", "unchanged for", title="open orders")
+    table.columns.insert(0, Column("order", no_wrap=True, min_width=36))
     for row in rows:
         table.add_row(
             row.order_id, row.status, row.step or "—", f"{row.age_s:.0f} s", f"{row.idle_s:.0f} s"

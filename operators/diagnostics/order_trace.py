@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from workloads.contracts.registry import spec_of
@@ -40,14 +41,18 @@ def first_trace_id(headers: Iterable[Mapping[str, str]]) -> str | None:
 
 async def _scan(settings: KafkaSettings, order_id: str, accepted: datetime) -> str | None:
     topic = spec_of("OrderCreated").topic
+    admin = AIOKafkaAdminClient(**settings.connection())
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    if not described or described[0].get("error_code"):
+        return None
+    tps = [TopicPartition(topic, p["partition"]) for p in described[0]["partitions"]]
     consumer = AIOKafkaConsumer(**settings.connection(), enable_auto_commit=False)
     await consumer.start()
     try:
-        await consumer.topics()  # loads the metadata partitions_for_topic reads
-        partitions = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-        if not tps:
-            return None
         consumer.assign(tps)
         since = int(accepted.timestamp() * 1000) - 1000
         found = await consumer.offsets_for_times(dict.fromkeys(tps, since))

@@ -79,8 +79,9 @@ def verdict(
             f"a message of this order was dead-lettered on {first.topic}: {first.error}; "
             f"fix the cause, then `conveyor dlq redrive {first.topic} --key {record.order_id}`"
         )
-    timings = step_timings(record)
-    since = (now - timings[-1].started_at).total_seconds() if timings else 0.0
+    # Every event of an open saga sends the step's command (again, for a retry): the last one
+    # is when the service that must answer was last asked.
+    since = (now - record.events[-1].occurred_at).total_seconds() if record.events else 0.0
     service, what = WAITING_ON.get(record.step or "", ("?", record.step or "its next step"))
     if record.unsent:
         oldest = record.unsent[0]
