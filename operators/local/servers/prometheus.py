@@ -1,7 +1,10 @@
 """Prometheus from Debian's package, scraping the local stack with a config the runner writes.
 
-The config is checked with `promtool check config` before every start, so a bad scrape target
-fails the start with promtool's own message instead of a crash loop.
+It loads the SLO rules `conveyor slo generate` commits in observability/rules/ (ADR 0023), read
+in place, so the local stack evaluates the same recording rules and alerts a cluster does, every
+few seconds. The config, and with it every rule file, is checked with `promtool check config`
+before every start, so a bad scrape target or rule fails the start with promtool's own message
+instead of a crash loop.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from rich.console import Console
 
 from operators.local.installs import Requirement, binary
 from operators.local.servers.base import Server, ServerError
+from operators.pipeline.slos.files import RULE_DIR
 
 
 class Prometheus(Server):
@@ -48,9 +52,11 @@ class Prometheus(Server):
         return self.dir / "workload-targets.json"
 
     def scrape_config(self) -> dict[str, object]:
-        """Itself, plus every workload replica listed in a file the runner rewrites on changes."""
+        """Itself, plus every workload replica listed in a file the runner rewrites on changes;
+        the SLO rules of observability/rules/."""
         return {
             "global": {"scrape_interval": "5s", "evaluation_interval": "5s"},
+            "rule_files": [str(RULE_DIR / "*.yaml")],
             "scrape_configs": [
                 {"job_name": "prometheus", "static_configs": [{"targets": [self.address]}]},
                 {
