@@ -34,8 +34,12 @@ def selector(labels: Mapping[str, str]) -> str:
 
 
 def slo_selector(service: str, slo: str) -> str:
-    """The labels that pick one SLO's records (`service` and `slo` are on every record)."""
-    return selector({"service": service, "slo": slo})
+    """The labels that pick one SLO's records (`service` and `slo` are on every record).
+
+    `speedup=""` leaves out the time-compressed copy the local Prometheus also loads (its
+    records carry `speedup="<n>"`, ADR 0028): a reader wants the real windows.
+    """
+    return selector({"service": service, "slo": slo, "speedup": ""})
 
 
 def error_ratio(window: str, sel: str) -> str:
