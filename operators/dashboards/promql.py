@@ -60,11 +60,13 @@ def rate(metric: str, selector: str, window: str) -> str:
 
 
 def error_ratio(window: str, *, by: str = "workload") -> str:
-    """5xx answers / all answers per workload, probes excluded, over `window`."""
-    return (
-        f"sum by ({by}) ({rate(HTTP_REQUESTS, ERRORS, window)})"
-        f" / sum by ({by}) ({rate(HTTP_REQUESTS, SERVED, window)})"
-    )
+    """5xx answers / all answers per workload, probes excluded, over `window`.
+
+    A workload that never answered 5xx has no 5xx series at all; `or 0 * all` gives it a 0
+    instead of leaving the panel empty (no traffic at all still shows nothing).
+    """
+    served = f"sum by ({by}) ({rate(HTTP_REQUESTS, SERVED, window)})"
+    return f"(sum by ({by}) ({rate(HTTP_REQUESTS, ERRORS, window)}) or 0 * {served}) / {served}"
 
 
 def quantile(q: float, metric: str, selector: str, *, by: str) -> str:

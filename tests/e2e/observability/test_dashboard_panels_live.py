@@ -1,6 +1,7 @@
 """Every panel of every committed dashboard shows data on the live stack under load.
 
-The saga load driver (loadtests/saga.py) sends orders for about 40 s, one poison message is
+The saga load driver (loadtests/saga.py) sends orders for about 40 s, customers read some of
+them back (`GET /v1/orders/{id}`: the driver itself only writes), one poison message is
 dead-lettered (the only fault the dashboards count: DLQ and retry panels stay empty without one),
 and every panel's query then runs against the local Prometheus as Grafana would run it over the
 last 15 minutes (`query_range`, the dashboard's variables replaced by values they take): each
@@ -16,6 +17,8 @@ import time
 import uuid
 from typing import Any
 
+import httpx
+
 from loadtests.saga import Plan, drive
 from operators.dashboards import files
 from operators.diagnostics.prometheus import PrometheusApi
@@ -23,6 +26,7 @@ from operators.local.stack import LocalStack
 from tests.e2e.workloads.kafka_tools import publish_raw, wait_dead_letter
 from tests.support.eventually import eventually
 
+READS = 60  # GET /v1/orders/{id} after the saga load, for the read-latency panels
 WINDOW_S = 900.0
 STEP_S = 15.0
 SUBSTITUTES = {
@@ -64,6 +68,10 @@ async def test_every_dashboard_panel_has_data_under_load(stack: LocalStack) -> N
     await wait_dead_letter(stack, "payments.commands.dlq", key=key)
     outcome = await drive(stack, Plan(orders=600, rate_per_s=15.0), lambda _: None)
     assert outcome.lost == 0, f"{outcome.lost} orders never ended"
+    async with httpx.AsyncClient(timeout=10) as http:  # customers look at their orders, too
+        for order_id in outcome.accepted[:READS]:
+            response = await http.get(f"{stack.workloads.url('order')}/v1/orders/{order_id}")
+            assert response.status_code == 200, response.text
     api = PrometheusApi(f"http://{stack.prometheus.address}")
     queries = panel_queries()
     assert queries, "no panel queries found"
