@@ -85,10 +85,23 @@ def inspect(
     seen = [verdict.DeadLetterSeen(r.topic, r.error) for r in letters or []]
     line = verdict.verdict(record, ready=_ready(stack), dead_letters=seen)
     timings = verdict.step_timings(record)
+    url = _trace_url(stack, trace)
     if as_json:
-        typer.echo(json.dumps(_as_json(record, timings, letters, trace, line), indent=2))
+        typer.echo(
+            json.dumps(
+                _as_json(record, timings, letters, trace, line) | {"trace_url": url}, indent=2
+            )
+        )
         return
     _show(record, timings, letters, trace, line)
+    if url:
+        console.print(f"trace: {url}")
+
+
+def _trace_url(stack: LocalStack, trace: str | None) -> str | None:
+    """The trace in the local trace store's UI, when the stack runs one (Zipkin, ADR 0027)."""
+    port = getattr(stack.settings, "zipkin_port", None)
+    return f"http://{stack.settings.host}:{port}/zipkin/traces/{trace}" if port and trace else None
 
 
 def _as_json(
