@@ -69,8 +69,8 @@ test: lint up slo-test kube-up ## set everything up and run every test against t
 slo-test: setup ## SLO rules: drift from observability/slos/, promtool check rules, promtool test rules
 	@command -v promtool >/dev/null || { echo "promtool is missing: sudo apt-get install prometheus" >&2; exit 1; }
 	$(BIN)/conveyor slo check
-	promtool check rules observability/rules/*.yaml
-	promtool test rules observability/rules/tests/*.yaml
+	promtool check rules observability/rules/*.yaml observability/alerts/*.yaml
+	promtool test rules observability/rules/tests/*.yaml observability/alerts/tests/*.yaml
 
 # Each run starts its own fresh stack (stopped, state deleted, started again), so no `up` here.
 RUNS ?= 3

@@ -2,7 +2,8 @@
 
 Seeds stock, sends a burst of orders (every tenth with a card that declines), follows every saga
 to its end and prints what happened: confirmed, compensated, lost (which must be 0) and latency
-percentiles from acceptance to the end of the saga.
+percentiles from acceptance to the end of the saga; then writes the SLO report
+(build/slo/report.html, `conveyor slo report`) and says where it is.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 from loadtests.saga import Outcome, Plan, drive
+from operators.diagnostics.prometheus import PrometheusError
+from operators.diagnostics.report_file import write_report
 from operators.local.servers import ServerState
 from operators.local.stack import LocalStack
 from operators.local.workloads import WorkloadState
@@ -41,6 +44,11 @@ def demo(
     with console.status("starting…") as status:
         outcome = asyncio.run(drive(stack, plan, status.update))
     _report(outcome)
+    try:
+        page = write_report(f"http://{stack.prometheus.address}")
+        console.print(f"SLO report (open it in a browser): [bold]{page}[/]")
+    except PrometheusError as exc:
+        console.print(f"[yellow]no SLO report:[/] {exc}")
     if outcome.lost:
         raise typer.Exit(code=1)
 

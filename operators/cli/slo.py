@@ -1,14 +1,21 @@
-"""`conveyor slo generate | check`: observability/rules/*.yaml rendered from observability/slos/.
+"""`conveyor slo generate | check | report`: rules from observability/slos/, and their live state.
 
 The rule files are generated, committed and compared: `check` (and the unit test
 tests/unit/operators/pipeline/slos/test_drift.py) fails when a committed file differs from what
-the specs generate. An invalid spec fails both with the file and the field named.
+the specs generate. An invalid spec fails both with the file and the field named. `report`
+reads the live state from Prometheus and writes build/slo/report.html (operators/diagnostics).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
+from operators.diagnostics.prometheus import PrometheusError
+from operators.diagnostics.report_file import REPORT_FILE, write_report
+from operators.local.stack import LocalStack
 from operators.pipeline.slos.files import RULE_DIR, SloSpecError, load, rendered
 
 app = typer.Typer(help="SLOs as code: observability/slos/ -> observability/rules/.")
@@ -48,3 +55,22 @@ def check() -> None:
     if stale:
         raise typer.Exit(1)
     typer.echo("rules: current")
+
+
+@app.command()
+def report(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write the page.")
+    ] = REPORT_FILE,
+    prometheus_url: Annotated[
+        str | None, typer.Option(help="Prometheus to read (default: the local stack's).")
+    ] = None,
+) -> None:
+    """Render the live SLO state from Prometheus as one self-contained HTML page."""
+    url = prometheus_url or f"http://{LocalStack().prometheus.address}"
+    try:
+        path = write_report(url, output)
+    except (PrometheusError, SloSpecError) as exc:
+        typer.echo(f"{exc}\n(is the stack up? `conveyor local up` starts it)", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"SLO report: {path}")

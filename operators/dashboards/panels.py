@@ -58,17 +58,6 @@ def new_dashboard(uid: str, title: str, description: str) -> board.Dashboard:
     )
 
 
-def choice(name: str, label: str, values: Sequence[str], default: str) -> board.CustomVariable:
-    """A fixed list of values to pick from (an SLO objective, a latency threshold)."""
-    return (
-        board.CustomVariable(name)
-        .label(label)
-        .values(",".join(values))
-        .current(model.VariableOption(selected=True, text=default, value=default))
-        .options([model.VariableOption(selected=v == default, text=v, value=v) for v in values])
-    )
-
-
 def _targets(
     queries: Iterable[Query], *, instant: bool = False
 ) -> list[cogbuilder.Builder[variants.Dataquery]]:

@@ -35,6 +35,7 @@ class LocalStackSettings(BaseSettings):
     kafka_port: int = Field(default=19092, ge=1024, le=65535)
     kafka_controller_port: int = Field(default=19093, ge=1024, le=65535)
     prometheus_port: int = Field(default=19090, ge=1024, le=65535)
+    alertmanager_port: int = Field(default=19193, ge=1024, le=65535)
     payment_provider_port: int = Field(default=18010, ge=1024, le=65535)  # the fake card provider
     etcd_port: int = Field(default=12379, ge=1024, le=65535)
     etcd_peer_port: int = Field(default=12380, ge=1024, le=65535)

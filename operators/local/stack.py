@@ -23,6 +23,7 @@ from operators.local.plan import Connections, LocalPlan, environment, plan, read
 from operators.local.processes import Liveness, ManagedProcess
 from operators.local.secrets import read_or_create
 from operators.local.servers import (
+    Alertmanager,
     Kafka,
     PaymentProvider,
     Postgres,
@@ -49,12 +50,14 @@ class LocalStack:
         self.postgres = Postgres(self.settings)
         self.redis = Redis(self.settings)
         self.kafka = Kafka(self.settings)
+        self.alertmanager = Alertmanager(self.settings)
         self.prometheus = Prometheus(self.settings)
         self.payment_provider = PaymentProvider(self.settings)
         self.servers: tuple[Server, ...] = (
             self.postgres,
             self.redis,
             self.kafka,
+            self.alertmanager,
             self.prometheus,
             self.payment_provider,
         )

@@ -1,5 +1,6 @@
 """The servers of the local stack, in start order."""
 
+from operators.local.servers.alertmanager import Alertmanager
 from operators.local.servers.base import Server, ServerError, ServerState, ServerStatus
 from operators.local.servers.kafka import Kafka
 from operators.local.servers.payment_provider import PaymentProvider
@@ -9,6 +10,7 @@ from operators.local.servers.redis import Redis
 from operators.local.servers.toxiproxy import Toxiproxy
 
 __all__ = [
+    "Alertmanager",
     "Kafka",
     "PaymentProvider",
     "Postgres",

@@ -1,7 +1,14 @@
 """Prometheus from Debian's package, scraping the local stack with a config the runner writes.
 
-The config is checked with `promtool check config` before every start, so a bad scrape target
-fails the start with promtool's own message instead of a crash loop.
+It loads the SLO rules `conveyor slo generate` commits in observability/rules/ (ADR 0023) and the
+hand-written alerts of observability/alerts/, read in place, so the local stack evaluates the same
+recording rules and alerts a cluster does, every few seconds, and sends alerts to the local
+Alertmanager. Beside them it loads a copy rendered by the same generator from the same specs with
+every window and `for:` divided by SPEEDUP and the label `speedup="12"` (ADR 0028): a burn-rate
+page that takes an hour of real traffic to judge fires and resolves here within minutes, so it can
+be seen working end to end. The config, and with it every rule file, is checked with `promtool
+check config` before every start, so a bad scrape target or rule fails the start with promtool's
+own message instead of a crash loop.
 """
 
 from __future__ import annotations
@@ -19,6 +26,9 @@ from rich.console import Console
 
 from operators.local.installs import Requirement, binary
 from operators.local.servers.base import Server, ServerError
+from operators.pipeline.slos.files import ALERT_DIR, RULE_DIR, load, rendered
+
+SPEEDUP = 12  # 1h/5m -> 300s/25s; 2m `for:` -> 10s
 
 
 class Prometheus(Server):
@@ -48,9 +58,21 @@ class Prometheus(Server):
         return self.dir / "workload-targets.json"
 
     def scrape_config(self) -> dict[str, object]:
-        """Itself, plus every workload replica listed in a file the runner rewrites on changes."""
+        """Itself, plus every workload replica listed in a file the runner rewrites on changes;
+        the SLO rules of observability/rules/; alerts to the local Alertmanager."""
+        settings, host = self.settings, self.settings.host
         return {
             "global": {"scrape_interval": "5s", "evaluation_interval": "5s"},
+            "rule_files": [
+                str(RULE_DIR / "*.yaml"),
+                str(ALERT_DIR / "*.yaml"),
+                str(self.speedup_dir / "*.yaml"),
+            ],
+            "alerting": {
+                "alertmanagers": [
+                    {"static_configs": [{"targets": [f"{host}:{settings.alertmanager_port}"]}]}
+                ]
+            },
             "scrape_configs": [
                 {"job_name": "prometheus", "static_configs": [{"targets": [self.address]}]},
                 {
@@ -61,6 +83,18 @@ class Prometheus(Server):
                 },
             ],
         }
+
+    @property
+    def speedup_dir(self) -> Path:
+        return self.dir / f"rules-speedup{SPEEDUP}"
+
+    def write_speedup_rules(self) -> None:
+        """The time-compressed copy of observability/rules/, from the specs, on every start."""
+        self.speedup_dir.mkdir(parents=True, exist_ok=True)
+        for old in self.speedup_dir.glob("*.yaml"):
+            old.unlink()
+        for name, text in rendered(load(), speedup=SPEEDUP).items():
+            (self.speedup_dir / name).write_text(text, encoding="utf-8")
 
     def write_targets(self, groups: dict[str, list[str]]) -> None:
         """`{workload: [host:port, …]}` -> file_sd targets, labelled by workload."""
@@ -73,6 +107,7 @@ class Prometheus(Server):
         self.ensure_dir(self.dir / "data")
         if not self.targets_file.exists():
             self.write_targets({})
+        self.write_speedup_rules()
         self.config_file.write_text(yaml.safe_dump(self.scrape_config(), sort_keys=False))
         result = subprocess.run(
             ["promtool", "check", "config", str(self.config_file)],

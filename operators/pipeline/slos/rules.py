@@ -13,6 +13,12 @@ alert while the long window holds fewer than `min_events` events (one failure at
 page), a `for:` on each so that a ratio hovering at the threshold does not flap, and an
 `...SLIAbsent` ticket when the SLI's series disappear. Every alert carries `runbook_url` to
 docs/runbooks/<alert>.md. An SLO whose SLI is `missing` generates nothing.
+
+`speedup` (default 1) renders the same rules with every window, `for:` and `absent()` hold
+divided by it and the event floor scaled with the long window, labelled `speedup="<n>"`, with
+record names that say the real window (`ratio_rate25s`): the local stack loads such a copy beside
+the real rules so that an alert can be seen firing and resolving in minutes (ADR 0028). Never
+for a cluster: a burn over 25 s is noise there.
 """
 
 from __future__ import annotations
@@ -20,15 +26,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from operators.pipeline.slos import records
 from operators.pipeline.slos.model import Slo, SloFile
+from operators.pipeline.slos.records import OBJECTIVE, error_ratio_record, events_record
 
-WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+WINDOWS = records.WINDOWS  # the record names and windows live in records.py
+
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
 RUNBOOKS = "docs/runbooks"
 # (suffix, severity, for, ((long, short, burn factor), ...))
 BURN_ALERTS: tuple[tuple[str, str, str, tuple[tuple[str, str, float], ...]], ...] = (
     ("BurnRatePage", "page", "2m", (("1h", "5m", 14.4), ("6h", "30m", 6.0))),
     ("BurnRateTicket", "ticket", "15m", (("1d", "2h", 3.0), ("3d", "6h", 1.0))),
 )
+
+
+def scaled(duration: str, speedup: int) -> str:
+    """A Prometheus duration divided by `speedup`, in whole seconds ("5m", 12 -> "25s")."""
+    if speedup == 1:
+        return duration
+    seconds = int(duration[:-1]) * _SECONDS[duration[-1]]
+    return f"{max(seconds // speedup, 1)}s"
 
 
 def _number(value: float) -> str:
@@ -75,14 +94,23 @@ def slo_rules(
     scope: Mapping[str, str] | None = None,
     objective: float | None = None,
     extra_labels: Mapping[str, str] | None = None,
+    speedup: int = 1,
 ) -> list[dict[str, Any]]:
     """Recording and alerting rules for one SLO (empty for a `missing` SLI).
 
     `scope` label matchers are added to every selector (and to the records' labels); `objective`
-    replaces the spec's (the operator passes the pipeline's availability target).
+    replaces the spec's (the operator passes the pipeline's availability target); `speedup`
+    shrinks every duration (see the module docstring).
     """
     if slo.sli.missing is not None:
         return []
+    if speedup != 1:
+        extra_labels = {**(extra_labels or {}), "speedup": str(speedup)}
+
+    def w(duration: str) -> str:
+        return scaled(duration, speedup)
+
+    min_events = -(-slo.alerting.min_events // speedup)  # ceiling: the floor shrinks with W
     scope = dict(scope or {})
     target = slo.objective if objective is None else objective
     budget = (100.0 - target) / 100.0
@@ -96,21 +124,17 @@ def slo_rules(
     sel = _selector(labels)
     scoped = _scope_matchers(scope)
     rules: list[dict[str, Any]] = []
-    for window in WINDOWS:
+    for window in map(w, WINDOWS):
         bad, total, _ = _queries(slo, scoped, window)
         ratio = f"{bad} / {total}"
-        rules.append(
-            {"record": f"slo:sli_error:ratio_rate{window}", "expr": ratio, "labels": labels}
-        )
-    for window in WINDOWS:
+        rules.append({"record": error_ratio_record(window), "expr": ratio, "labels": labels})
+    for window in map(w, WINDOWS):
         _, total, _ = _queries(slo, scoped, window)
         increase = total.replace("sum(rate(", "sum(increase(", 1)
-        rules.append(
-            {"record": f"slo:sli_events:increase{window}", "expr": increase, "labels": labels}
-        )
+        rules.append({"record": events_record(window), "expr": increase, "labels": labels})
     rules.append(
         {
-            "record": "slo:objective:ratio",
+            "record": OBJECTIVE,
             "expr": f"vector({_number(target / 100)})",
             "labels": labels,
         }
@@ -120,39 +144,39 @@ def slo_rules(
     for suffix, severity, hold, pairs in BURN_ALERTS:
         name = f"{alerting.name}{suffix}"
         conditions = [
-            f"(slo:sli_error:ratio_rate{long}{sel} > {_number(factor * budget)}"
-            f" and slo:sli_error:ratio_rate{short}{sel} > {_number(factor * budget)}"
-            f" and slo:sli_events:increase{long}{sel} >= {alerting.min_events})"
+            f"({error_ratio_record(w(long))}{sel} > {_number(factor * budget)}"
+            f" and {error_ratio_record(w(short))}{sel} > {_number(factor * budget)}"
+            f" and {events_record(w(long))}{sel} >= {min_events})"
             for long, short, factor in pairs
         ]
-        windows = ", ".join(f"{long}/{short} above {_number(f)}x" for long, short, f in pairs)
+        windows = ", ".join(f"{w(long)}/{w(short)} above {_number(f)}x" for long, short, f in pairs)
         rules.append(
             {
                 "alert": name,
                 "expr": " or ".join(conditions),
-                "for": hold,
+                "for": w(hold),
                 "labels": {**labels, **alerting.labels, "severity": severity},
                 "annotations": {
                     "summary": summary,
                     "description": (
                         f"{file.service}/{slo.name} burns its error budget: {windows}, with at "
-                        f"least {alerting.min_events} events in the long window."
+                        f"least {min_events} events in the long window."
                     ),
                     "runbook_url": _runbook(name),
                 },
             }
         )
     _, _, series = _queries(slo, scoped, "5m")
-    absent = f"{alerting.name}SLIAbsent"
+    absent, absent_for = f"{alerting.name}SLIAbsent", w(alerting.absent_for)
     rules.append(
         {
             "alert": absent,
             "expr": f"absent({series})",
-            "for": alerting.absent_for,
+            "for": absent_for,
             "labels": {**labels, **alerting.labels, "severity": "ticket"},
             "annotations": {
                 "summary": f"{file.service}/{slo.name}: the SLI's series are missing",
-                "description": f"No {series} series for {alerting.absent_for}: the SLO is blind.",
+                "description": f"No {series} series for {absent_for}: the SLO is blind.",
                 "runbook_url": _runbook(absent),
             },
         }
@@ -160,10 +184,14 @@ def slo_rules(
     return rules
 
 
-def rule_file(file: SloFile) -> dict[str, Any]:
+def rule_file(file: SloFile, *, speedup: int = 1) -> dict[str, Any]:
     """One spec file's rules, unscoped (one Prometheus, one deployment): a group per SLO."""
+    suffix = "" if speedup == 1 else f"-speedup{speedup}"
     groups = [
-        {"name": f"slo-{file.service}-{slo.name}", "rules": slo_rules(file, slo)}
+        {
+            "name": f"slo-{file.service}-{slo.name}{suffix}",
+            "rules": slo_rules(file, slo, speedup=speedup),
+        }
         for slo in file.slos
         if slo.sli.missing is None
     ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from operators.pipeline.slos.files import RULE_DIR, SPEC_DIR, load, rendered
+import yaml
+
+from operators.pipeline.slos.files import ALERT_DIR, RULE_DIR, SPEC_DIR, load, rendered
 from operators.pipeline.slos.rules import alert_names
 
 RUNBOOK_DIR = SPEC_DIR.parents[1] / "docs" / "runbooks"
@@ -22,3 +24,25 @@ def test_every_generated_alert_has_a_runbook() -> None:
     names = [*alert_names(list(load().values())), "ConveyorLatencyP99High"]
     missing = [n for n in names if not (RUNBOOK_DIR / f"{n}.md").is_file()]
     assert missing == []
+
+
+def test_every_alert_prometheus_loads_links_its_own_runbook() -> None:
+    # Every alert of every file the local Prometheus loads (generated, hand-written, and the
+    # time-compressed copy): runbook_url is docs/runbooks/<alert>.md, and that page exists.
+    texts = [p.read_text(encoding="utf-8") for d in (RULE_DIR, ALERT_DIR) for p in d.glob("*.yaml")]
+    texts += list(rendered(load(), speedup=12).values())
+    alerts = [
+        rule
+        for text in texts
+        for group in yaml.safe_load(text)["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    ]
+    assert len(alerts) >= 11
+    wrong = [
+        f"{rule['alert']}: {rule.get('annotations', {}).get('runbook_url')}"
+        for rule in alerts
+        if rule.get("annotations", {}).get("runbook_url") != f"docs/runbooks/{rule['alert']}.md"
+        or not (RUNBOOK_DIR / f"{rule['alert']}.md").is_file()
+    ]
+    assert wrong == []
