@@ -5,7 +5,7 @@ Listings are keyset pages (`browse.py`): `ORDER BY <sort key>, product_id` in on
 is an index range scan from where the previous one ended. Text search is PostgreSQL full text: a
 stored `tsvector` (name weighted above description) with a GIN index, queried with
 `websearch_to_tsquery` (quotes, `or`, `-word`), ranked by `ts_rank`. Unpriced products carry the
-largest price key, so they come last in both price sorts.
+largest price key ascending and the smallest descending, so they come last in both price sorts.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ _SORT_KEYS: dict[Sort, tuple[str, str]] = {
     Sort.RELEVANCE: ("ts_rank(search, query)::float8", "DESC"),
     Sort.NAME: ("name", "ASC"),
     Sort.PRICE_ASC: ("price_key", "ASC"),
-    Sort.PRICE_DESC: ("price_key", "DESC"),
+    Sort.PRICE_DESC: ("price_key_desc", "DESC"),
     Sort.NEWEST: ("created_at", "DESC"),
 }
 

@@ -159,6 +159,10 @@ class CacheAside:
                 px = int(self._wait_s * 1000)
                 if await self._redis.set(self._lock(key), token, nx=True, px=px):
                     try:
+                        # a holder that stored it just before this lock: no second load
+                        raw = await self._read(key)
+                        if raw is not None and self._now_ms() < int(raw.partition(":")[0]):
+                            return raw.partition(":")[2]
                         return await self._load_and_store(key, load, groups)
                     finally:
                         await self._unlock(keys=[self._lock(key)], args=[token])

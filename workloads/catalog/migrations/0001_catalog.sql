@@ -27,6 +27,7 @@ CREATE TABLE products (
     updated_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
     -- unpriced products sort after every priced one, in both directions of the price sort
     price_key    bigint      GENERATED ALWAYS AS (coalesce(price_cents, 2147483647)) STORED,
+    price_key_desc bigint    GENERATED ALWAYS AS (coalesce(price_cents, -1)) STORED,
     search       tsvector    GENERATED ALWAYS AS (
         setweight(to_tsvector('english', name), 'A')
         || setweight(to_tsvector('english', description), 'B')
@@ -36,9 +37,11 @@ CREATE INDEX products_search ON products USING gin (search);
 -- keyset pagination: one index per sort, and per sort within a category
 CREATE INDEX products_by_name ON products (name, product_id);
 CREATE INDEX products_by_price ON products (price_key, product_id);
+CREATE INDEX products_by_price_desc ON products (price_key_desc, product_id);
 CREATE INDEX products_by_newest ON products (created_at, product_id);
 CREATE INDEX products_category_by_name ON products (category, name, product_id);
 CREATE INDEX products_category_by_price ON products (category, price_key, product_id);
+CREATE INDEX products_category_by_price_desc ON products (category, price_key_desc, product_id);
 CREATE INDEX products_category_by_newest ON products (category, created_at, product_id);
 CREATE INDEX products_featured ON products (created_at, product_id) WHERE featured;
 
