@@ -71,9 +71,15 @@ WORKLOADS: tuple[Workload, ...] = (
     Workload(
         "catalog",
         owns_database=True,
-        purpose="products and categories",
-        # planned: ProductUpdated; the topic joins contracts/topics.py with the service
+        purpose="products and categories (the browse model), cache-aside in Redis",
+        module="workloads.catalog",
+        http_port=18005,
+        # one group: inventory's price and stock into the browse model, and its own
+        # ProductUpdated back, to invalidate exactly the cached views a change touches
+        consumer_groups=("catalog",),
+        reads=("catalog.products", "inventory.products"),
         writes=("catalog.products",),
+        uses_redis=True,
     ),
     Workload(
         "order",

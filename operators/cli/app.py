@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from operators.cli import dashboards, demo, dlq, kube, local, orders, policy, schemas, slo, synth
+from operators.cli import (
+    catalog,
+    dashboards,
+    demo,
+    dlq,
+    kube,
+    local,
+    orders,
+    policy,
+    schemas,
+    slo,
+    synth,
+)
 from operators.cli.cost import cost as cost_command
 
 app = typer.Typer(
@@ -20,6 +32,7 @@ app.add_typer(kube.app, name="kube")
 app.add_typer(slo.app, name="slo")
 app.add_typer(dashboards.app, name="dashboards")
 app.add_typer(orders.app, name="orders")
+app.add_typer(catalog.app, name="catalog")
 app.command(name="demo")(demo.demo)
 app.command(name="cost")(cost_command)
 app.command(name="synth")(synth.synth)

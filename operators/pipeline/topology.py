@@ -17,7 +17,7 @@ RUNNABLE: frozenset[str] = frozenset(w.name for w in WORKLOADS if w.runnable)
 KAFKA_CONSUMERS: frozenset[str] = frozenset(w.name for w in WORKLOADS if w.consumes_kafka)
 # Producers and consumers: everything that needs KAFKA_BOOTSTRAP_SERVERS and Kafka egress.
 KAFKA_CLIENTS: frozenset[str] = frozenset(w.name for w in WORKLOADS if w.uses_kafka)
-# Rate limits live in Redis.
+# Redis: the gateway's rate limits, the catalog's cache.
 REDIS_CLIENTS: frozenset[str] = frozenset(w.name for w in WORKLOADS if w.uses_redis)
 
 # Infrastructure a resiliency target may name besides a workload (Dapr calls these components).

@@ -106,6 +106,26 @@ class ProductStocked(Payload):
     available: int = Field(ge=0)
 
 
+# --- catalog ---------------------------------------------------------------------------------
+
+
+class ProductUpdated(Payload):
+    """A catalog product changed (its details, or the price and stock inventory announced).
+
+    Carries what a reader needs to find every cached view the change touches: the product, its
+    category now and before, whether it is (or was) featured, and whether it is new.
+    """
+
+    message_type = "ProductUpdated"
+    product_id: str
+    category: str
+    previous_category: str | None = None
+    featured: bool = False
+    was_featured: bool = False
+    created: bool = False
+    change: str = "details"  # "details" (an admin write) or "stock" (inventory's price/stock)
+
+
 # --- payment ---------------------------------------------------------------------------------
 
 

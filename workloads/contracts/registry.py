@@ -43,6 +43,7 @@ _SPECS = (
     ),
     MessageSpec("InventoryReleased", "inventory.released", (ev.InventoryReleased,)),
     MessageSpec("ProductStocked", "inventory.products", (ev.ProductStocked,)),
+    MessageSpec("ProductUpdated", "catalog.products", (ev.ProductUpdated,)),
     MessageSpec("ProcessPayment", "payments.commands", (ev.ProcessPayment,)),
     MessageSpec("RefundPayment", "payments.commands", (ev.RefundPayment,)),
     MessageSpec("PaymentCompleted", "payments.completed", (ev.PaymentCompleted,)),

@@ -62,6 +62,8 @@ _EVENT_TOPICS: tuple[TopicSpec, ...] = (
         retention_ms=-1,
         cleanup_policy="compact",
     ),
+    # catalog service: ProductUpdated, read back by the catalog itself to invalidate its cache
+    TopicSpec("catalog.products", partitions=3, key="product id"),
     # payment service
     TopicSpec("payments.completed", partitions=6, key="order id"),
     TopicSpec("payments.failed", partitions=6, key="order id"),

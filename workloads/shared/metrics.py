@@ -55,3 +55,30 @@ saga_duration = Histogram(
     ["outcome"],
     buckets=LATENCY_BUCKETS,
 )
+breaker_state = Gauge(
+    "conveyor_circuit_breaker_state",
+    "State of a circuit breaker per target: 0 closed, 1 half-open, 2 open",
+    ["target"],
+)
+breaker_transitions = Counter(
+    "conveyor_circuit_breaker_transitions_total",
+    "Circuit breaker state changes, by target and the state entered",
+    ["target", "to"],
+)
+cache_lookups = Counter(
+    "conveyor_cache_lookups_total",
+    "Cache-aside reads by result: hit, stale (served while one request refreshes), miss, or"
+    " bypass (the cache was not asked: breaker open, or Redis failed)",
+    ["cache", "result"],
+)
+cache_loads = Counter(
+    "conveyor_cache_loads_total",
+    "Loads from the source of truth made on behalf of the cache (one per miss that was not"
+    " coalesced with another)",
+    ["cache"],
+)
+cache_invalidations = Counter(
+    "conveyor_cache_invalidations_total",
+    "Invalidation groups applied to the cache, by outcome (applied, deferred while Redis fails)",
+    ["cache", "outcome"],
+)

@@ -12,10 +12,11 @@ What the shared code applies today (ServiceSettings.resiliency, read in runtime.
   attempts, exponential (jittered) or constant backoff, initial and maximum interval;
 - `kafka.timeout` → the producer's request timeout;
 - `postgres.timeout` → the pool's per-call timeout and the server's statement timeout.
+- `redis.timeout` → the catalog's Redis socket timeout, and `redis.circuitBreaker` → the breaker
+  around its cache (`breaker.py`, `cache_aside.py`; ADR 0031).
 Parsed but not applied yet: `postgres.retry` (database calls run inside a consumer's retried
-handler or an HTTP request whose client decides), every `circuitBreaker` (no shared breaker
-exists, and no call site calls a target the spec can name: the simulated payment provider is
-not a target) and `redis` (no runnable service uses Redis yet).
+handler or an HTTP request whose client decides) and the other `circuitBreaker`s (no other call
+site calls a target the spec can name: the simulated payment provider is not a target).
 
 Absent variable, or a target without a policy: today's built-in behaviour, unchanged. Unknown
 keys are ignored, so an operator that renders a new optional field never breaks older services.

@@ -93,7 +93,13 @@ ID_ROUTES = [
     ("inventory", "PUT", "/v1/admin/inventory/{}", "product_id"),
     ("payment", "GET", "/v1/payments/{}", "order_id"),
     ("notification", "GET", "/v1/notifications/{}", "order_id"),
+    ("catalog", "GET", "/v1/products/{}", "product_id"),
+    ("catalog", "PUT", "/v1/products/{}", "product_id"),
 ]
+PUT_BODIES = {
+    "inventory": {"available": 1, "price_cents": 1},
+    "catalog": {"name": "x", "category": "x"},
+}
 ODD_IDS = {
     "nul": "%00",
     "nul inside": "sku-a%00b",
@@ -114,7 +120,7 @@ async def test_an_odd_id_in_a_path_is_a_422_naming_the_parameter(
     response = await client.http.request(
         method,
         client.url(workload, template.format(ODD_IDS[odd])),
-        json={"available": 1, "price_cents": 1} if method == "PUT" else None,
+        json=PUT_BODIES[workload] if method == "PUT" else None,
         headers={"Authorization": f"Bearer {stack.admin_token()}"},
     )
     _assert_problem(response, 422)

@@ -26,6 +26,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from operators.local.stack import LocalStack
 from tests.e2e.workloads import provider_tools
 from tests.support.eventually import eventually
+from workloads.catalog.consumers import READS as CATALOG
 from workloads.contracts import events as ev
 from workloads.contracts.registry import spec_of
 from workloads.contracts.topics import DLQ_SUFFIX, TOPICS
@@ -45,6 +46,7 @@ GROUPS = {  # consumer group -> (service database, what it reads)
     **{g: ("inventory", r) for g, r in INVENTORY.items()},
     **{g: ("payment", r) for g, r in PAYMENT.items()},
     **{g: ("notification", r) for g, r in NOTIFICATION.items()},
+    **{g: ("catalog", r) for g, r in CATALOG.items()},
 }
 
 

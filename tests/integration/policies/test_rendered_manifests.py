@@ -41,7 +41,7 @@ def test_every_kubernetes_skip_is_still_needed(result: ScanResult) -> None:
 
 def test_checkov_actually_checked_the_workloads(result: ScanResult) -> None:
     deployments = {f.resource for f in result.passed if f.resource.startswith("Deployment.")}
-    assert len(deployments) == 4 + 4 + 8
+    assert len(deployments) == 5 + 4 + 8
     assert len(result.passed) > 1000
 
 

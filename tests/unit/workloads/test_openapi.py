@@ -14,6 +14,8 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from workloads.catalog.__main__ import app as catalog_app
+from workloads.catalog.settings import CatalogSettings
 from workloads.inventory.__main__ import app as inventory_app
 from workloads.inventory.settings import InventorySettings
 from workloads.notification.__main__ import app as notification_app
@@ -34,6 +36,13 @@ SERVICES: dict[str, Callable[[], FastAPI]] = {
     ),
     "payment": lambda: payment_app(PaymentSettings(database_url=NOWHERE)),
     "notification": lambda: notification_app(NotificationSettings(database_url=NOWHERE)),
+    "catalog": lambda: catalog_app(
+        CatalogSettings(
+            database_url=NOWHERE,
+            admin_token=SecretStr("t"),
+            redis_url=SecretStr("redis://unit.invalid:6379/0"),
+        )
+    ),
 }
 
 # The errors each business operation can answer with, beyond the 422 and 500 every one declares.
@@ -47,6 +56,11 @@ ERRORS: dict[tuple[str, str], set[int]] = {
     ("get", "/v1/payments/ledger/summary"): set(),
     ("get", "/v1/payments/{order_id}"): {404},
     ("get", "/v1/notifications/{order_id}"): set(),
+    ("get", "/v1/products"): {400},
+    ("get", "/v1/products/{product_id}"): {404},
+    ("put", "/v1/products/{product_id}"): {400, 401, 413},
+    ("get", "/v1/featured"): set(),
+    ("get", "/v1/categories"): set(),
 }
 
 

@@ -55,13 +55,14 @@ def _write(tmp_path: Path, document: dict[str, Any]) -> Path:
     return path
 
 
-def test_the_local_example_runs_the_four_runnable_workloads_once_on_their_ports() -> None:
+def test_the_local_example_runs_the_five_runnable_workloads_once_on_their_ports() -> None:
     planned = plan(read(LOCAL), source="local.yaml")
     assert {(w.name, w.module, w.port, w.replicas) for w in planned.workloads} == {
         ("order", "workloads.order", 18001, 1),
         ("inventory", "workloads.inventory", 18002, 1),
         ("payment", "workloads.payment", 18003, 1),
         ("notification", "workloads.notification", 18004, 1),
+        ("catalog", "workloads.catalog", 18005, 1),
     }
     assert planned.skipped == ()
     assert not planned.paused

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from operators.pipeline import topology
+from workloads.catalog import consumers as catalog
 from workloads.catalogue import BY_NAME, WORKLOADS, Workload
 from workloads.contracts.registry import spec_of
 from workloads.contracts.topics import DLQ_SUFFIX, TOPICS
@@ -20,6 +21,7 @@ SERVICE_READS: dict[str, dict[str, list[Reads]]] = {
     "inventory": inventory.READS,
     "payment": payment.READS,
     "notification": notification.READS,
+    "catalog": catalog.READS,
 }
 DECLARED = {t.name for t in TOPICS}
 
@@ -49,19 +51,19 @@ def test_every_declared_event_topic_has_a_writer_and_every_read_topic_too() -> N
     assert {topic for w in WORKLOADS for topic in w.reads} <= written
 
 
-def test_consumers_scale_on_lag_and_a_producer_only_is_a_kafka_client_not_a_consumer() -> None:
-    consumers = {"order", "inventory", "payment", "shipping", "notification"}
+def test_consumers_scale_on_lag_and_the_edge_is_no_kafka_client() -> None:
+    consumers = {"order", "inventory", "payment", "shipping", "notification", "catalog"}
     assert consumers == topology.KAFKA_CONSUMERS
-    assert "catalog" in topology.KAFKA_CLIENTS
-    assert "catalog" not in topology.KAFKA_CONSUMERS
+    assert "gateway" not in topology.KAFKA_CLIENTS
     assert topology.KAFKA_CONSUMERS <= topology.KAFKA_CLIENTS
     assert topology.components("gateway") == ("redis",)
 
 
 def test_every_runnable_workload_uses_kafka_and_its_database_and_has_a_port() -> None:
     for name in topology.RUNNABLE:
-        assert topology.components(name) == ("kafka", "postgres")
+        assert topology.components(name)[:2] == ("kafka", "postgres")
         assert BY_NAME[name].http_port is not None
+    assert topology.components("catalog") == ("kafka", "postgres", "redis")
 
 
 def test_only_the_edge_calls_other_workloads() -> None:

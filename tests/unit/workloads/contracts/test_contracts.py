@@ -7,6 +7,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from workloads.catalog.consumers import READS as CATALOG
 from workloads.contracts.compatibility import breaking_changes
 from workloads.contracts.registry import MESSAGES
 from workloads.contracts.schemas import SCHEMA_DIR, load, render, rendered_files
@@ -17,7 +18,7 @@ from workloads.order.consumers import READS as ORDER
 from workloads.payment.consumers import READS as PAYMENT
 from workloads.shared.messaging.consumer import Reads
 
-CONSUMERS: dict[str, list[Reads]] = {**ORDER, **INVENTORY, **PAYMENT, **NOTIFICATION}
+CONSUMERS: dict[str, list[Reads]] = {**ORDER, **INVENTORY, **PAYMENT, **NOTIFICATION, **CATALOG}
 
 
 def sample(schema: dict[str, Any], root: dict[str, Any] | None = None) -> Any:  # noqa: PLR0911
