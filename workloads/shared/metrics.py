@@ -33,6 +33,10 @@ dlq_messages = Counter(
     "conveyor_dlq_messages_total", "Messages sent to a dead-letter topic", ["topic"]
 )
 outbox_backlog = Gauge("conveyor_outbox_backlog", "Outbox rows not yet published")
+outbox_oldest_age = Gauge(
+    "conveyor_outbox_oldest_age_seconds",
+    "Age of the oldest outbox row not yet published (0 when none waits)",
+)
 outbox_published = Counter("conveyor_outbox_published_total", "Outbox rows published", ["topic"])
 outbox_dead_letters = Counter(
     "conveyor_outbox_dead_letters_total",

@@ -37,6 +37,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workloads.shared.database import DatabaseSettings, Pool, create_pool
 from workloads.shared.edge import EdgeMiddleware
+from workloads.shared.messaging import backlog
 from workloads.shared.messaging.consumer import (
     BatchHook,
     ConsumerHooks,
@@ -214,6 +215,7 @@ def create_app(
             await on_start(runtime)
         runtime.consumers.extend(consumers(runtime))
         runtime.spawn("kafka-clients", runtime.start_kafka_clients())
+        runtime.spawn("outbox-backlog", backlog.watch(pool))
         for name, job in jobs(runtime):
             runtime.spawn(name, job)
         log.info(
