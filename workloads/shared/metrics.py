@@ -59,3 +59,7 @@ saga_duration = Histogram(
     ["outcome"],
     buckets=LATENCY_BUCKETS,
 )
+db_pool_in_use = Gauge(
+    "conveyor_db_pool_connections_in_use", "Database pool connections handed out right now"
+)
+db_pool_max = Gauge("conveyor_db_pool_connections_max", "Database pool connections at most")

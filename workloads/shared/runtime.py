@@ -35,6 +35,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workloads.shared import metrics
 from workloads.shared.database import DatabaseSettings, Pool, create_pool
 from workloads.shared.edge import EdgeMiddleware
 from workloads.shared.messaging import backlog
@@ -190,6 +191,8 @@ def create_app(
         db = DatabaseSettings(url=settings.database_url, max_size=settings.database_pool_size)
         pool = await create_pool(db.with_timeout(settings.resiliency.target("postgres").timeout))
         applied = await migrate(pool, migrations)
+        metrics.db_pool_in_use.set_function(lambda: pool.get_size() - pool.get_idle_size())
+        metrics.db_pool_max.set(pool.get_max_size())
         if applied:
             log.info("migrations applied: %s", ", ".join(applied))
         kafka = KafkaSettings(

@@ -37,7 +37,8 @@ async def test_every_services_metrics_pass_promtool_check_metrics(client: SagaCl
     for name in WORKLOADS:
         response = await client.http.get(client.url(name, "/metrics"))
         response.raise_for_status()
-        assert "conveyor_http_requests_total" in response.text
+        for family in ("conveyor_http_requests_total", "conveyor_db_pool_connections_in_use"):
+            assert family in response.text, f"{name} does not export {family}"
         problems[name] = _lint(response.text)
     assert problems == dict.fromkeys(WORKLOADS, "")
 
