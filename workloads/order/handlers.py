@@ -93,10 +93,11 @@ async def advance(
         await outbox.append(conn, envelope, key=state.order_id)
     if decision.outcome and new_state.placed_at:
         outcome, elapsed = decision.outcome, time.time() - new_state.placed_at.timestamp()
+        exemplar = metrics.exemplar()  # the trace of the message that ended the saga
 
         def record() -> None:  # once committed: a rolled-back, replayed reply counts once
             metrics.saga_outcomes.labels(outcome).inc()
-            metrics.saga_duration.labels(outcome).observe(max(elapsed, 0.0))
+            metrics.saga_duration.labels(outcome).observe(max(elapsed, 0.0), exemplar=exemplar)
 
         after_commit(record)
     return decision
