@@ -54,7 +54,7 @@ from workloads.order.schemas import (
     OrderView,
 )
 from workloads.shared import metrics
-from workloads.shared.database import Connection, Pool, transaction
+from workloads.shared.database import Connection, Pool, after_commit, savepoint, transaction
 from workloads.shared.messaging import outbox
 from workloads.shared.messaging.envelope import Envelope
 from workloads.shared.problems import ProblemError
@@ -94,9 +94,14 @@ async def advance(
         )
         await outbox.append(conn, envelope, key=state.order_id)
     if decision.outcome and new_state.placed_at:
-        elapsed = time.time() - new_state.placed_at.timestamp()
-        metrics.saga_outcomes.labels(decision.outcome).inc()
-        metrics.saga_duration.labels(decision.outcome).observe(max(elapsed, 0.0))
+        outcome, elapsed = decision.outcome, time.time() - new_state.placed_at.timestamp()
+        exemplar = metrics.exemplar()  # the trace of the message that ended the saga
+
+        def record() -> None:  # once committed: a rolled-back, replayed reply counts once
+            metrics.saga_outcomes.labels(outcome).inc()
+            metrics.saga_duration.labels(outcome).observe(max(elapsed, 0.0), exemplar=exemplar)
+
+        after_commit(record)
     return decision
 
 
@@ -227,7 +232,7 @@ async def time_out_overdue_steps(
         for row in rows:
             order_id: str = row["order_id"]
             try:
-                async with conn.transaction():
+                async with savepoint(conn):
                     await _sweep_one(
                         conn,
                         row,
@@ -239,7 +244,7 @@ async def time_out_overdue_steps(
             except Exception as exc:
                 log.exception("sweeping order %s failed; the rest of the batch goes on", order_id)
                 saga_metrics.sweep_errors.inc()
-                async with conn.transaction():
+                async with savepoint(conn):
                     await _sweep_failed(
                         conn,
                         row,

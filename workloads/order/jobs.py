@@ -1,4 +1,6 @@
-"""The order service's background jobs: the broker watch and the step-timeout sweeper.
+"""The order service's background jobs: the broker watch, the step-timeout sweeper, and the
+open-orders gauges (every OPEN_ORDERS_INTERVAL_S, from the order database; a database error
+leaves the last values and is logged, the next round tries again).
 
 Every saga step has a deadline; an expired one triggers the saga (`handlers.time_out_overdue_steps`,
 safe to run on every replica at once). The sweeper sweeps again at once while it finds work and
@@ -23,15 +25,33 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+import asyncpg
+
 from workloads.order import handlers
 from workloads.order import metrics as saga_metrics
-from workloads.order.adapters import broker, replies
+from workloads.order.adapters import broker, replies, store
 from workloads.order.domain.order import Step
 from workloads.order.settings import OrderSettings
 from workloads.shared.database import UNREACHABLE as DATABASE_UNREACHABLE
 from workloads.shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
+OPEN_ORDERS_INTERVAL_S = 5.0  # the local Prometheus scrapes every 5 s
+
+
+async def watch_open_orders(
+    runtime: Runtime, *, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+) -> None:
+    while True:
+        try:
+            async with runtime.pool.acquire() as conn:
+                count, oldest_s = await store.open_orders(conn)
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("counting open orders failed; gauges keep their last values: %s", exc)
+        else:
+            saga_metrics.open_orders.set(count)
+            saga_metrics.open_oldest_age.set(oldest_s)
+        await sleep(OPEN_ORDERS_INTERVAL_S)
 
 
 async def sweep_timeouts(
@@ -103,4 +123,5 @@ def build(runtime: Runtime) -> Sequence[tuple[str, Awaitable[None]]]:
             ),
         ),
         ("saga-timeouts", sweep_timeouts(runtime, settings, reachability=reachability)),
+        ("open-orders", watch_open_orders(runtime)),
     ]

@@ -2,6 +2,10 @@
 
 `conveyor_saga_needs_attention` is the one to alert on: any value above zero is an order whose
 compensation nobody acknowledged (or that the sweeper cannot handle), waiting for a person.
+`conveyor_saga_open_oldest_age_seconds` is the saga-completion SLI's input (observability/slos/
+checkout.yaml): the age of the oldest order still open, from the order database, so an order that
+never ends is seen (the outcome counters only see sagas that ended). Every replica reads the same
+database, so both gauges are the same on every replica: read them with max().
 """
 
 from __future__ import annotations
@@ -11,6 +15,14 @@ from prometheus_client import Counter, Gauge
 needs_attention = Gauge(
     "conveyor_saga_needs_attention",
     "Orders parked as NEEDS_ATTENTION, counted in the order database by the sweeper",
+)
+open_orders = Gauge(
+    "conveyor_saga_open_orders",
+    "Orders not yet CONFIRMED, CANCELLED or SHIPPED, counted in the order database",
+)
+open_oldest_age = Gauge(
+    "conveyor_saga_open_oldest_age_seconds",
+    "Age of the oldest order not yet CONFIRMED, CANCELLED or SHIPPED (0 when none is open)",
 )
 compensation_retries = Counter(
     "conveyor_saga_compensation_retries_total",

@@ -13,6 +13,7 @@ the bounded attempts) propagates, and the intent is left for a later round with 
 from __future__ import annotations
 
 from workloads.contracts import events as ev
+from workloads.payment import metrics as payment_metrics
 from workloads.payment import payments
 from workloads.payment.payments import Intent
 from workloads.payment.provider import ChargeResult, PaymentProvider, ProviderRejectedError
@@ -62,9 +63,12 @@ async def _settle_charge(pool: Pool, provider: PaymentProvider, intent: Intent) 
         if reply is None:
             return "settled_elsewhere"
         await outbox.append(conn, intent.command.follow_up(reply), key=intent.order_id)
-    if result is None:
-        return "rejected"
-    return "charged" if result.succeeded else "declined"
+    # Committed: count it (a rolled-back settlement is retried and counted then).
+    outcome = "rejected" if result is None else "charged" if result.succeeded else "declined"
+    payment_metrics.settled.labels("charge", outcome).inc()
+    if outcome == "charged":
+        payment_metrics.amount_cents.labels("charge").inc(command.amount_cents)
+    return outcome
 
 
 async def _settle_refund(pool: Pool, provider: PaymentProvider, intent: Intent) -> str:
@@ -79,7 +83,10 @@ async def _settle_refund(pool: Pool, provider: PaymentProvider, intent: Intent) 
         if reply is None:
             return "settled_elsewhere"
         await outbox.append(conn, intent.command.follow_up(reply), key=intent.order_id)
-    return "refunded" if amount else "nothing_to_refund"
+    outcome = "refunded" if amount else "nothing_to_refund"
+    payment_metrics.settled.labels("refund", outcome).inc()
+    payment_metrics.amount_cents.labels("refund").inc(amount)
+    return outcome
 
 
 async def get_payment(pool: Pool, order_id: str) -> PaymentView:

@@ -2,14 +2,19 @@
 
 Every write a service makes goes through `transaction()`: the state change, its outbox event and
 its inbox record commit together or not at all. Leaving the block with an exception rolls back.
+What must happen only once the work is durable (a metric of an outcome: a rolled-back and replayed
+transaction must not count it twice) is registered with `after_commit` and runs after the commit
+of the innermost `transaction()` block, never after a rollback; `savepoint()` drops what was
+registered inside it when it rolls back.
 asyncpg is used directly: the services' SQL is small, hand-written and on the hot path of every
 saga step, where an ORM's unit of work would add cost and nothing we use.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any, TypeAlias
 
 import asyncpg
@@ -87,8 +92,42 @@ async def _roll_back_only(conn: Connection) -> None:
         await conn.execute("ROLLBACK")
 
 
+# The callbacks of the transaction() block this task is in (None outside any).
+_on_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar("on_commit", default=None)
+
+
 @asynccontextmanager
 async def transaction(pool: Pool, **options: Any) -> AsyncIterator[Connection]:
-    """A connection inside one transaction: committed on success, rolled back on any exception."""
-    async with pool.acquire() as connection, connection.transaction(**options):
-        yield connection
+    """A connection inside one transaction: committed on success, rolled back on any exception;
+    the `after_commit` callbacks registered inside run once it committed."""
+    callbacks: list[Callable[[], None]] = []
+    token = _on_commit.set(callbacks)
+    try:
+        async with pool.acquire() as connection, connection.transaction(**options):
+            yield connection
+    finally:
+        _on_commit.reset(token)
+    for callback in callbacks:  # reached only when the block committed
+        callback()
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the enclosing `transaction()` commits (never if it rolls back)."""
+    callbacks = _on_commit.get()
+    if callbacks is None:
+        raise RuntimeError("after_commit() outside a transaction() block")
+    callbacks.append(callback)
+
+
+@asynccontextmanager
+async def savepoint(conn: Connection) -> AsyncIterator[Connection]:
+    """A nested transaction; rolled back on an exception, with its `after_commit` callbacks."""
+    callbacks = _on_commit.get()
+    mark = 0 if callbacks is None else len(callbacks)
+    try:
+        async with conn.transaction():
+            yield conn
+    except BaseException:
+        if callbacks is not None:
+            del callbacks[mark:]
+        raise

@@ -57,6 +57,7 @@ class _Exchange:
         self.received = 0
         self.status = 500
         self.started = False
+        self.exemplar: dict[str, str] | None = None  # the request's trace, for the histogram
 
     async def receive(self) -> Message:
         message = await self._receive()
@@ -108,7 +109,9 @@ class EdgeMiddleware:
             template = getattr(route, "path", "unmatched")
             metrics.http_requests.labels(scope["method"], template, str(exchange.status)).inc()
             elapsed = time.perf_counter() - began
-            metrics.http_latency.labels(scope["method"], template).observe(elapsed)
+            metrics.http_latency.labels(scope["method"], template).observe(
+                elapsed, exemplar=exchange.exemplar
+            )
 
     async def _handle(self, scope: Scope, exchange: _Exchange, headers: dict[str, str]) -> None:
         with handling(
@@ -117,6 +120,7 @@ class EdgeMiddleware:
             carrier=headers,
             kind=SpanKind.SERVER,
         ) as span:
+            exchange.exemplar = metrics.exemplar(span)
             try:
                 self._check_declared_length(headers)
                 await self.app(scope, exchange.receive, exchange.send)

@@ -1,7 +1,13 @@
-"""The Prometheus metrics every service exposes on /metrics, named once for dashboards and SLOs."""
+"""The Prometheus metrics every service exposes on /metrics, named once for dashboards and SLOs.
+
+Histograms are observed with an exemplar carrying the current OpenTelemetry trace id
+(`exemplar()`), exposed when the scraper asks for OpenMetrics (the local Prometheus does, and
+stores them with `--enable-feature=exemplar-storage`): a slow bucket links to one trace.
+"""
 
 from __future__ import annotations
 
+from opentelemetry import trace
 from prometheus_client import Counter, Gauge, Histogram
 
 from workloads.shared.metric_buckets import LATENCY_BUCKETS
@@ -33,6 +39,10 @@ dlq_messages = Counter(
     "conveyor_dlq_messages_total", "Messages sent to a dead-letter topic", ["topic"]
 )
 outbox_backlog = Gauge("conveyor_outbox_backlog", "Outbox rows not yet published")
+outbox_oldest_age = Gauge(
+    "conveyor_outbox_oldest_age_seconds",
+    "Age of the oldest outbox row not yet published (0 when none waits)",
+)
 outbox_published = Counter("conveyor_outbox_published_total", "Outbox rows published", ["topic"])
 outbox_dead_letters = Counter(
     "conveyor_outbox_dead_letters_total",
@@ -82,3 +92,13 @@ cache_invalidations = Counter(
     "Invalidation groups applied to the cache, by outcome (applied, deferred while Redis fails)",
     ["cache", "outcome"],
 )
+db_pool_in_use = Gauge(
+    "conveyor_db_pool_connections_in_use", "Database pool connections handed out right now"
+)
+db_pool_max = Gauge("conveyor_db_pool_connections_max", "Database pool connections at most")
+
+
+def exemplar(span: trace.Span | None = None) -> dict[str, str] | None:
+    """`{"trace_id": <32 hex>}` of `span` (default: the current one), None outside a trace."""
+    context = (span or trace.get_current_span()).get_span_context()
+    return {"trace_id": format(context.trace_id, "032x")} if context.is_valid else None

@@ -31,12 +31,15 @@ import uvicorn
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import REGISTRY
+from prometheus_client.exposition import choose_encoder
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workloads.shared import metrics
 from workloads.shared.database import DatabaseSettings, Pool, create_pool
 from workloads.shared.edge import EdgeMiddleware
+from workloads.shared.messaging import backlog
 from workloads.shared.messaging.consumer import (
     BatchHook,
     ConsumerHooks,
@@ -194,6 +197,8 @@ def create_app(
         db = DatabaseSettings(url=settings.database_url, max_size=settings.database_pool_size)
         pool = await create_pool(db.with_timeout(settings.resiliency.target("postgres").timeout))
         applied = await migrate(pool, migrations)
+        metrics.db_pool_in_use.set_function(lambda: pool.get_size() - pool.get_idle_size())
+        metrics.db_pool_max.set(pool.get_max_size())
         if applied:
             log.info("migrations applied: %s", ", ".join(applied))
         kafka = KafkaSettings(
@@ -219,6 +224,7 @@ def create_app(
             await on_start(runtime)
         runtime.consumers.extend(consumers(runtime))
         runtime.spawn("kafka-clients", runtime.start_kafka_clients())
+        runtime.spawn("outbox-backlog", backlog.watch(pool))
         for name, job in jobs(runtime):
             runtime.spawn(name, job)
         log.info(
@@ -263,8 +269,10 @@ def _health_router() -> APIRouter:
         return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
 
     @router.get("/metrics")
-    async def metrics_endpoint() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    async def metrics_endpoint(request: Request) -> Response:
+        # OpenMetrics (with exemplars) when the scraper asks for it, else the classic text.
+        encode, media_type = choose_encoder(request.headers.get("accept", ""))
+        return Response(encode(REGISTRY), media_type=media_type)
 
     return router
 

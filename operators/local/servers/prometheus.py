@@ -128,6 +128,7 @@ class Prometheus(Server):
             "--storage.tsdb.retention.time=2d",
             f"--web.listen-address={self.address}",
             "--web.enable-lifecycle",
+            "--enable-feature=exemplar-storage",  # trace ids on histogram buckets
         ]
 
     def probe(self) -> bool:

@@ -4,8 +4,10 @@ Sloth-compatible in meaning (`service`, `labels`, `slos[].name/objective/descrip
 with a structured SLI so that the generator can scope every selector to one pipeline: `events`
 (errors over all events of one counter, as PromQL label matchers), `latency` (events above a
 threshold of one histogram; the threshold must be one of the histogram's bucket boundaries in
-workloads/shared/metrics.py, or the SLI could not be computed exactly) or `missing` (an SLI the
-services cannot express yet: it is kept in the spec, named in the README and generates nothing).
+workloads/shared/metrics.py, or the SLI could not be computed exactly), `gauge` (a time-slice SLI:
+the share of rule evaluations in which the gauge's maximum is above `bad_above`, for states rather
+than events, such as the age of the oldest open order) or `missing` (an SLI the services cannot
+express yet: it is kept in the spec, named in the README and generates nothing).
 Unknown keys are refused; a refusal names the field (pydantic's location path).
 """
 
@@ -66,6 +68,14 @@ class LatencySli(_Model):
         return repr(float(self.threshold_seconds))
 
 
+class GaugeSli(_Model):
+    """Bad time / all time: evaluations in which `max(metric{total})` exceeds `bad_above`."""
+
+    metric: Annotated[str, StringConstraints(pattern=METRIC)]
+    total: Matchers = ""
+    bad_above: float
+
+
 class MissingSli(_Model):
     """An SLI no exported metric can express truthfully: named here, generated nowhere."""
 
@@ -76,13 +86,15 @@ class MissingSli(_Model):
 class Sli(_Model):
     events: EventsSli | None = None
     latency: LatencySli | None = None
+    gauge: GaugeSli | None = None
     missing: MissingSli | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Sli:
-        given = [k for k in ("events", "latency", "missing") if getattr(self, k) is not None]
+        kinds = ("events", "latency", "gauge", "missing")
+        given = [k for k in kinds if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError(f"give exactly one of events, latency, missing (given: {given})")
+            raise ValueError(f"give exactly one of {', '.join(kinds)} (given: {given})")
         return self
 
 

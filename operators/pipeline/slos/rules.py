@@ -11,14 +11,16 @@ SRE workbook for a 30-day budget: page when 1h and 5m both burn faster than 14.4
 faster than 6x; ticket at 1d/2h above 3x or 3d/6h above 1x. Beyond Sloth and Pyrra: no burn-rate
 alert while the long window holds fewer than `min_events` events (one failure at night is not a
 page), a `for:` on each so that a ratio hovering at the threshold does not flap, and an
-`...SLIAbsent` ticket when the SLI's series disappear. Every alert carries `runbook_url` to
-docs/runbooks/<alert>.md. An SLO whose SLI is `missing` generates nothing.
+`...SLIAbsent` ticket when the SLI's series disappear. A `gauge` SLI (time slices) first records
+`slo:sli_bad:bool` (1 while the state is bad), and its ratio and event count over W are that
+record's average and sample count: a share of time, not of requests. Every alert carries
+`runbook_url` to docs/runbooks/<alert>.md. An SLO whose SLI is `missing` generates nothing.
 
-`speedup` (default 1) renders the same rules with every window, `for:` and `absent()` hold
-divided by it and the event floor scaled with the long window, labelled `speedup="<n>"`, with
-record names that say the real window (`ratio_rate25s`): the local stack loads such a copy beside
-the real rules so that an alert can be seen firing and resolving in minutes (ADR 0028). Never
-for a cluster: a burn over 25 s is noise there.
+`speedup` (default 1) renders the same rules with every window, `for:` and `absent()` hold divided
+by it and the event floor scaled with the long window, labelled `speedup="<n>"`, with record names
+that say the real window (`ratio_rate25s`): the local stack loads such a copy beside the real rules
+so that an alert can be seen firing and resolving in minutes (ADR 0028). Never for a cluster: a
+burn over 25 s is noise there.
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ def _scope_matchers(scope: Mapping[str, str]) -> str:
 
 def _queries(slo: Slo, scope: str, window: str) -> tuple[str, str, str]:
     """(bad events rate, all events rate, the series whose absence means the SLI is blind)."""
+    if slo.sli.gauge is not None:  # time slices: its ratio and count come from the bad-time record
+        return "", "", f"{slo.sli.gauge.metric}{{{_join(scope, slo.sli.gauge.total)}}}"
     if slo.sli.events is not None:
         sli = slo.sli.events
         total = f"{sli.metric}{{{_join(scope, sli.total)}}}"
@@ -124,13 +128,22 @@ def slo_rules(
     sel = _selector(labels)
     scoped = _scope_matchers(scope)
     rules: list[dict[str, Any]] = []
+    gauge = slo.sli.gauge
+    if gauge is not None:  # 1 while the state is bad, 0 while good: its average is the bad share
+        _, _, series = _queries(slo, scoped, "5m")
+        bad_now = f"max({series}) > bool {_number(gauge.bad_above)}"
+        rules.append({"record": "slo:sli_bad:bool", "expr": bad_now, "labels": labels})
     for window in map(w, WINDOWS):
         bad, total, _ = _queries(slo, scoped, window)
-        ratio = f"{bad} / {total}"
+        ratio = f"avg_over_time(slo:sli_bad:bool{sel}[{window}])" if gauge else f"{bad} / {total}"
         rules.append({"record": error_ratio_record(window), "expr": ratio, "labels": labels})
     for window in map(w, WINDOWS):
         _, total, _ = _queries(slo, scoped, window)
-        increase = total.replace("sum(rate(", "sum(increase(", 1)
+        increase = (
+            f"count_over_time(slo:sli_bad:bool{sel}[{window}])"
+            if gauge
+            else total.replace("sum(rate(", "sum(increase(", 1)
+        )
         rules.append({"record": events_record(window), "expr": increase, "labels": labels})
     rules.append(
         {

@@ -177,6 +177,22 @@ async def park(conn: Connection, order_id: str, *, step: str | None, reason: str
     )
 
 
+async def open_orders(conn: Connection) -> tuple[int, float]:
+    """(how many orders are open, the oldest one's age in seconds, 0 when none).
+
+    Open: not CONFIRMED, CANCELLED or SHIPPED; the saga (or a person, for NEEDS_ATTENTION) still
+    owes an end. The predicate is spelled as the partial index's (migration 0003) so it is used.
+    """
+    row = await conn.fetchrow(
+        "SELECT count(*) AS open,"
+        " COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest"
+        " FROM orders WHERE status IN ('PENDING', 'CANCELLING', 'NEEDS_ATTENTION')"
+    )
+    if row is None:  # pragma: no cover - an aggregate always answers one row
+        return 0, 0.0
+    return int(row["open"]), float(row["oldest"])
+
+
 async def count_needing_attention(conn: Connection) -> int:
     """How many orders are parked as NEEDS_ATTENTION (a partial index keeps this cheap)."""
     count: int = await conn.fetchval("SELECT count(*) FROM orders WHERE status = 'NEEDS_ATTENTION'")

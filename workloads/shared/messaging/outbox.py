@@ -26,6 +26,7 @@ which the inbox absorbs).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -180,13 +181,9 @@ class OutboxRelay:
                     await self._back_off("kafka", exc.__cause__ or exc)
                     continue
                 self._failures = 0
-                if not again:
-                    try:
+                if not again:  # the backlog gauges are every replica's (messaging.backlog)
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), timeout=self._poll_s)
-                    except TimeoutError:
-                        metrics.outbox_backlog.set(
-                            await conn.fetchval("SELECT count(*) FROM outbox")
-                        )
         finally:
             await conn.close()
 
@@ -200,7 +197,6 @@ class OutboxRelay:
             self._batch_size,
         )
         if not rows:
-            metrics.outbox_backlog.set(0)
             return False
         producer = await self._connected()
         outcomes, broker_refused = await self._publish(producer, rows)

@@ -22,7 +22,7 @@ def _alert(group: dict[str, Any], name: str) -> dict[str, Any]:
 
 def test_one_group_per_workload_and_per_checkout_slo() -> None:
     groups = _groups()
-    assert len(groups) == 8 + 2
+    assert len(groups) == 8 + 3
     assert "conveyor-slo-conveyor-checkout-availability" in groups
     assert "conveyor-slo-conveyor-checkout-latency" in groups
     order = groups["conveyor-slo-conveyor-order"]

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 from pydantic import BaseModel
 from starlette.types import Message
 
@@ -169,3 +170,20 @@ async def test_a_valid_request_passes_the_edge_with_its_correlation_id(
     response = await http.post("/named", json={"name": "ok"}, headers={"X-Correlation-ID": "c-1"})
     assert (response.status_code, response.json()) == (200, {"name": "ok"})
     assert response.headers["x-correlation-id"] == "c-1"
+
+
+@pytest.mark.parametrize("route", ["/value-error", "/runtime-error"])
+async def test_an_unexpected_error_is_counted_as_a_500_request(
+    http: httpx.AsyncClient, route: str
+) -> None:
+    # The SLIs read conveyor_http_requests_total: a 500 nobody counted would burn no budget.
+    labels = {"method": "GET", "route": route, "status": "500"}
+    before = REGISTRY.get_sample_value("conveyor_http_requests_total", labels) or 0.0
+    assert (await http.get(route)).status_code == 500
+    after = REGISTRY.get_sample_value("conveyor_http_requests_total", labels) or 0.0
+    assert after == before + 1
+    count = REGISTRY.get_sample_value(
+        "conveyor_http_request_duration_seconds_count", {"method": "GET", "route": route}
+    )
+    assert count is not None
+    assert count >= 1

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from operators.pipeline.slos.files import load
-from operators.pipeline.slos.rules import WINDOWS, rule_file, slo_rules
+from operators.pipeline.slos.model import MissingSli, Sli
+from operators.pipeline.slos.rules import WINDOWS, rule_file, scaled, slo_rules
 
 CHECKOUT = load()["checkout.yaml"]
 
@@ -87,9 +88,44 @@ def test_every_alert_links_its_runbook() -> None:
 
 def test_a_missing_sli_generates_nothing() -> None:
     completion = next(s for s in CHECKOUT.slos if s.name == "saga-completion")
-    assert slo_rules(CHECKOUT, completion) == []
+    missing = Sli(missing=MissingSli(metric="conveyor_x", reason="not exported yet"))
+    assert slo_rules(CHECKOUT, completion.model_copy(update={"sli": missing})) == []
+
+
+def test_saga_completion_is_a_share_of_time_with_an_order_open_past_ten_minutes() -> None:
     names = [g["name"] for g in rule_file(CHECKOUT)["groups"]]
-    assert names == ["slo-checkout-availability", "slo-checkout-latency"]
+    assert names == [
+        "slo-checkout-availability", "slo-checkout-latency", "slo-checkout-saga-completion",
+    ]  # fmt: skip
+    rules = _group("slo-checkout-saga-completion")
+    bad = rules[0]
+    assert bad["record"] == "slo:sli_bad:bool"
+    assert bad["expr"] == "max(conveyor_saga_open_oldest_age_seconds{}) > bool 600"
+    sel = '{service="checkout",slo="saga-completion",team="commerce"}'
+    by_name = {r.get("record"): r["expr"] for r in rules}
+    assert by_name["slo:sli_error:ratio_rate1h"] == f"avg_over_time(slo:sli_bad:bool{sel}[1h])"
+    assert by_name["slo:sli_events:increase3d"] == f"count_over_time(slo:sli_bad:bool{sel}[3d])"
+    page = _alert(rules, "SagaCompletionBurnRatePage")
+    assert f"slo:sli_events:increase1h{sel} >= 30" in page["expr"]
+    absent = _alert(rules, "SagaCompletionSLIAbsent")
+    assert absent["expr"] == "absent(conveyor_saga_open_oldest_age_seconds{})"
+
+
+def test_a_speedup_divides_every_window_and_hold_and_labels_the_copy() -> None:
+    assert [scaled(x, 12) for x in ("5m", "1h", "3d", "2m", "10m")] == [
+        "25s", "300s", "21600s", "10s", "50s",
+    ]  # fmt: skip
+    fast = {g["name"]: g["rules"] for g in rule_file(CHECKOUT, speedup=12)["groups"]}
+    rules = fast["slo-checkout-availability-speedup12"]
+    assert all(r["labels"]["speedup"] == "12" for r in rules)
+    assert [r["record"] for r in rules[:7]] == [
+        f"slo:sli_error:ratio_rate{scaled(w, 12)}" for w in WINDOWS
+    ]
+    page = _alert(rules, "CheckoutAvailabilityBurnRatePage")
+    assert page["for"] == "10s"
+    assert "slo:sli_error:ratio_rate300s{" in page["expr"]
+    assert 'speedup="12"' in page["expr"]
+    assert ">= 9)" in page["expr"]  # the 100-event floor scaled with the long window, rounded up
 
 
 def test_scope_narrows_every_selector_and_objective_moves_the_thresholds() -> None:
