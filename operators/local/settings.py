@@ -39,6 +39,9 @@ class LocalStackSettings(BaseSettings):
     etcd_port: int = Field(default=12379, ge=1024, le=65535)
     etcd_peer_port: int = Field(default=12380, ge=1024, le=65535)
     kube_apiserver_port: int = Field(default=16443, ge=1024, le=65535)
+    zipkin_port: int = Field(default=19411, ge=1024, le=65535)  # trace store: API, UI, span intake
+    otlp_grpc_port: int = Field(default=18317, ge=1024, le=65535)  # the collector's OTLP receiver
+    otlp_http_port: int = Field(default=18318, ge=1024, le=65535)  # … and over HTTP (services)
 
     kafka_version: str = "3.9.1"
     kafka_heap: str = "384m"

@@ -23,6 +23,7 @@ from operators.local.plan import Connections, LocalPlan, environment, plan, read
 from operators.local.processes import Liveness, ManagedProcess
 from operators.local.secrets import read_or_create
 from operators.local.servers import (
+    Collector,
     Kafka,
     PaymentProvider,
     Postgres,
@@ -30,6 +31,7 @@ from operators.local.servers import (
     Redis,
     Server,
     ServerStatus,
+    Zipkin,
 )
 from operators.local.servers.base import ServerError
 from operators.local.settings import LocalStackSettings
@@ -50,12 +52,16 @@ class LocalStack:
         self.kafka = Kafka(self.settings)
         self.prometheus = Prometheus(self.settings)
         self.payment_provider = PaymentProvider(self.settings)
+        self.zipkin = Zipkin(self.settings)
+        self.collector = Collector(self.settings)
         self.servers: tuple[Server, ...] = (
             self.postgres,
             self.redis,
             self.kafka,
             self.prometheus,
             self.payment_provider,
+            self.zipkin,
+            self.collector,
         )
         self.workloads = Workloads(self.settings)
         self.supervisor = ManagedProcess(
@@ -206,6 +212,7 @@ class LocalStack:
             redis_url=self.redis.url(),
             admin_token=self.admin_token(),
             payment_provider_url=self.payment_provider.url,
+            otlp_endpoint=self.collector.otlp_http_url,
         )
 
     def environment(self) -> dict[str, str]:
@@ -216,6 +223,7 @@ class LocalStack:
             "PROMETHEUS_URL": f"http://{self.prometheus.address}",
             "ADMIN_TOKEN": self.admin_token(),
             "PAYMENT_PROVIDER_URL": self.payment_provider.url,
+            "OTEL_EXPORTER_OTLP_ENDPOINT": self.collector.otlp_http_url,
         }
         for workload in WORKLOADS:
             if workload.owns_database:
