@@ -132,7 +132,7 @@ def _query_span(query: Any) -> None:
     began = ended - int(query.elapsed * 1e9)
     statement: str = query.query
     span = tracer().start_span(
-        statement.split(None, 1)[0].upper() if statement.strip() else "SQL",
+        statement.split(None, 1)[0].rstrip(";").upper() if statement.strip() else "SQL",
         kind=trace.SpanKind.CLIENT,
         start_time=began,
         attributes={

@@ -3,7 +3,7 @@
 The locally built collector (`operators/local/collector_build.py`, built on first use) checks
 observability/collector/config.yaml with its own `validate` command, once with the environment the
 local runner gives it and once with the one the cluster's release sets; a deliberately broken copy
-(a sampling policy of a type that does not exist) must be refused, naming the policy.
+(a processor misspelt in the pipeline, a sampling field misspelt) must be refused, naming it.
 """
 
 from __future__ import annotations
@@ -55,11 +55,21 @@ def test_the_cluster_release_gives_the_same_file_a_valid_environment(collector: 
     assert collector.parent.parent.name.startswith(collector_release() + "-")
 
 
+@pytest.mark.parametrize(
+    ("good", "bad"),
+    [
+        ("[memory_limiter, tail_sampling, batch]", "[memory_limiter, tail_samplng, batch]"),
+        ("threshold_ms:", "threshold_msec:"),
+    ],
+)
 def test_a_broken_configuration_is_refused_with_the_culprit_named(
-    collector: Path, tmp_path: Path
+    collector: Path, tmp_path: Path, good: str, bad: str
 ) -> None:
+    text = CONFIG.read_text()
+    assert good in text
     broken = tmp_path / "config.yaml"
-    broken.write_text(CONFIG.read_text().replace("type: status_code", "type: status_codes"))
+    broken.write_text(text.replace(good, bad))
     result = validate(collector, broken, Collector(LocalStackSettings()).environment())
     assert result.returncode != 0
-    assert "status_codes" in result.stderr + result.stdout
+    culprit = bad.strip("[]:").split(", ")[1 if "," in bad else 0]
+    assert culprit in result.stderr + result.stdout
