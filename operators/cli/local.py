@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from operators.local.installs import MissingDependencyError
@@ -37,7 +38,7 @@ STATE_STYLE = {
 
 
 def _fail(message: str) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False)  # logs hold [brackets]
     return typer.Exit(code=1)
 
 

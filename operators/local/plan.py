@@ -91,6 +91,7 @@ class Connections:
     redis_url: str
     admin_token: str
     payment_provider_url: str | None = None  # the fake card provider the payment service calls
+    otlp_endpoint: str | None = None  # the local collector every service sends its spans to
 
     def secrets(self, workload: str) -> dict[str, str]:
         """The secret variables the local stack can supply, by variable name."""
@@ -172,6 +173,8 @@ def environment(spec: OrderPipelineSpec, workload: str, stack: Connections) -> d
         env["KAFKA_BOOTSTRAP_SERVERS"] = stack.kafka_bootstrap_servers
     if workload == "payment" and stack.payment_provider_url:
         env["PAYMENT_PROVIDER_URL"] = stack.payment_provider_url  # a third party, not in the spec
+    if stack.otlp_endpoint:
+        env["OTEL_EXPORTER_OTLP_ENDPOINT"] = stack.otlp_endpoint
     supplied = stack.secrets(workload)
     for name in pods.secret_refs(spec, workload):
         if name not in supplied:

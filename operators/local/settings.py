@@ -47,6 +47,9 @@ class LocalStackSettings(BaseSettings):
     kafka_proxied_port: int = Field(default=19094, ge=1024, le=65535)
     # Private addresses only the chaos suite uses: its bridge (.1) and namespace (.2).
     chaos_subnet: str = Field(default="10.218.0.0/24", pattern=r"^10\.\d+\.\d+\.0/24$")
+    zipkin_port: int = Field(default=19411, ge=1024, le=65535)  # trace store: API, UI, span intake
+    otlp_grpc_port: int = Field(default=18317, ge=1024, le=65535)  # the collector's OTLP receiver
+    otlp_http_port: int = Field(default=18318, ge=1024, le=65535)  # … and over HTTP (services)
 
     kafka_version: str = "3.9.1"
     kafka_heap: str = "384m"

@@ -24,6 +24,7 @@ from operators.local.processes import Liveness, ManagedProcess
 from operators.local.secrets import read_or_create
 from operators.local.servers import (
     Alertmanager,
+    Collector,
     Kafka,
     PaymentProvider,
     Postgres,
@@ -32,6 +33,7 @@ from operators.local.servers import (
     Server,
     ServerStatus,
     Toxiproxy,
+    Zipkin,
 )
 from operators.local.servers.base import ServerError
 from operators.local.settings import LocalStackSettings
@@ -53,6 +55,8 @@ class LocalStack:
         self.alertmanager = Alertmanager(self.settings)
         self.prometheus = Prometheus(self.settings)
         self.payment_provider = PaymentProvider(self.settings)
+        self.zipkin = Zipkin(self.settings)
+        self.collector = Collector(self.settings)
         self.servers: tuple[Server, ...] = (
             self.postgres,
             self.redis,
@@ -60,6 +64,8 @@ class LocalStack:
             self.alertmanager,
             self.prometheus,
             self.payment_provider,
+            self.zipkin,
+            self.collector,
         )
         # Started on demand by the chaos suite only (ADR 0026); `down` stops it with the rest.
         self.toxiproxy = Toxiproxy(self.settings)
@@ -214,6 +220,7 @@ class LocalStack:
             redis_url=self.redis.url(),
             admin_token=self.admin_token(),
             payment_provider_url=self.payment_provider.url,
+            otlp_endpoint=self.collector.otlp_http_url,
         )
 
     def environment(self) -> dict[str, str]:
@@ -224,6 +231,7 @@ class LocalStack:
             "PROMETHEUS_URL": f"http://{self.prometheus.address}",
             "ADMIN_TOKEN": self.admin_token(),
             "PAYMENT_PROVIDER_URL": self.payment_provider.url,
+            "OTEL_EXPORTER_OTLP_ENDPOINT": self.collector.otlp_http_url,
         }
         for workload in WORKLOADS:
             if workload.owns_database:

@@ -16,17 +16,43 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
+import yaml
 
 from conveyor_platform import connections, credentials, manifests, moved
 from conveyor_platform.config import Addons as AddonsConfig
+from conveyor_platform.paths import REPO_ROOT
 from conveyor_platform.releases import release
 from conveyor_platform.tags import Tagging
 
 MONITORING_NAMESPACE = "monitoring"
+COLLECTOR_DIR = REPO_ROOT / "observability" / "collector"
+# What the shared collector configuration reads from its environment, as a cluster sets it: the
+# chart's ports on the pod's address, a trace store in the monitoring namespace, and sampling
+# that keeps every failed or slow saga and a tenth of the rest (the laptop keeps all).
+COLLECTOR_ENV = {
+    "CONVEYOR_OTELCOL_GRPC_ENDPOINT": "$(MY_POD_IP):4317",
+    "CONVEYOR_OTELCOL_HTTP_ENDPOINT": "$(MY_POD_IP):4318",
+    "CONVEYOR_OTELCOL_METRICS_LEVEL": "normal",
+    "CONVEYOR_ZIPKIN_ENDPOINT": f"http://zipkin.{MONITORING_NAMESPACE}:9411/api/v2/spans",
+    "CONVEYOR_TRACE_DECISION_WAIT": "30s",
+    "CONVEYOR_TRACE_SLOW_MS": "2000",
+    "CONVEYOR_TRACE_KEEP_PERCENT": "10",
+}
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 DASHBOARD_LABEL = "grafana_dashboard"  # what Grafana's dashboard sidecar watches
 FOLDER_ANNOTATION = "grafana_folder"
 DASHBOARD_FOLDER = "Conveyor"
+
+
+def collector_config() -> dict[str, object]:
+    """observability/collector/config.yaml, the collector configuration laptop and cluster share."""
+    document: dict[str, object] = yaml.safe_load((COLLECTOR_DIR / "config.yaml").read_text())
+    return document
+
+
+def collector_release() -> str:
+    """The collector release the configuration is validated against (builder.yaml)."""
+    return str(yaml.safe_load((COLLECTOR_DIR / "builder.yaml").read_text())["dist"]["version"])
 
 
 @dataclass(frozen=True)
@@ -120,7 +146,9 @@ class Observability(pulumi.ComponentResource):
             },
             opts=self._child(depends_on=[args.lb_controller, monitoring, self.grafana_admin]),
         )
-        # The OpenTelemetry Collector the workloads send traces and metrics to.
+        # The OpenTelemetry Collector the workloads send traces to: the same configuration file
+        # as the laptop's collector (observability/collector/config.yaml), this cluster's
+        # addresses and sampling knobs in its environment, the image at the file's release.
         release(
             prefix,
             "opentelemetry-collector",
@@ -128,8 +156,13 @@ class Observability(pulumi.ComponentResource):
             MONITORING_NAMESPACE,
             {
                 "mode": "deployment",
-                "image": {"repository": "otel/opentelemetry-collector-contrib"},
+                "image": {
+                    "repository": "otel/opentelemetry-collector-contrib",
+                    "tag": collector_release(),
+                },
                 "presets": {"kubernetesAttributes": {"enabled": True}},
+                "config": collector_config(),
+                "extraEnvs": [{"name": k, "value": v} for k, v in COLLECTOR_ENV.items()],
             },
             opts=self._child(depends_on=[args.lb_controller, monitoring]),
         )

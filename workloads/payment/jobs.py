@@ -4,7 +4,8 @@ Intents are recorded with their command (`payments.request_charge`/`request_refu
 commit NOTIFYs this job, which also polls once a second as a safety net. Each round claims the
 due intents (a lease longer than a whole round of attempts, taken in one autocommit statement),
 calls the provider for each concurrently — no transaction and no row lock is held during a call —
-and records each answer in a transaction of its own (`handlers.settle`).
+and records each answer in a transaction of its own (`handlers.settle`), under the trace context
+the intent was recorded with, so the call and the reply belong to the order's trace.
 
 Failure behaviour: no answer after the bounded attempts postpones the intent with back-off
 (doubling to 30 s) and keeps the error; it is retried until answered, never guessed, because the
@@ -22,6 +23,7 @@ import logging
 from collections.abc import Awaitable, Sequence
 
 import asyncpg
+from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Gauge
 
 from workloads.payment import handlers, payments
@@ -34,6 +36,7 @@ from workloads.payment.provider import (
 from workloads.payment.settings import PaymentSettings
 from workloads.shared.database import Pool
 from workloads.shared.runtime import Runtime
+from workloads.shared.telemetry import handling
 
 log = logging.getLogger(__name__)
 MAX_POSTPONE_S = 30.0
@@ -116,6 +119,15 @@ class Settlement:
         self._wake.set()  # capacity is free, and a refund may have waited for this charge
 
     async def _settle(self, intent: Intent) -> None:
+        with handling(
+            f"settle {intent.operation}",
+            correlation=intent.command.correlation_id,
+            carrier=intent.trace,
+            kind=SpanKind.INTERNAL,
+        ):
+            await self._settle_traced(intent)
+
+    async def _settle_traced(self, intent: Intent) -> None:
         try:
             outcome = await handlers.settle(self._pool, self._provider, intent)
         except (ProviderUnavailableError, ProviderRejectedError) as exc:

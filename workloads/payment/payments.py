@@ -15,8 +15,9 @@ charge still pending waits for that charge to settle, then refunds it if it went
 
 from __future__ import annotations
 
+import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 
@@ -24,6 +25,7 @@ from workloads.contracts import events as ev
 from workloads.payment.provider import ChargeResult, charge_key, refund_key
 from workloads.shared.database import Connection, Pool
 from workloads.shared.messaging.envelope import Envelope
+from workloads.shared.telemetry import trace_headers
 
 CHANNEL = "payment_intents"  # NOTIFY on commit of an intent wakes the settlement job
 
@@ -37,6 +39,7 @@ class Intent:
     operation: str  # "charge" | "refund"
     command: Envelope
     attempts: int
+    trace: dict[str, str] = field(default_factory=dict)  # the recording command's trace context
 
 
 async def request_charge(conn: Connection, cause: Envelope) -> ev.Payload | None:
@@ -93,12 +96,13 @@ async def _intend(
     conn: Connection, key: str, operation: str, cause: Envelope, order_id: str
 ) -> None:
     await conn.execute(
-        "INSERT INTO provider_intents (idempotency_key, order_id, operation, command)"
-        " VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING",
+        "INSERT INTO provider_intents (idempotency_key, order_id, operation, command,"
+        " trace_context) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING",
         key,
         order_id,
         operation,
         cause.to_value(),
+        json.dumps(trace_headers()),
     )
     await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, order_id)
 
@@ -116,13 +120,13 @@ async def claim(pool: Pool, *, lease_s: float, limit: int) -> list[Intent]:
         "   i.operation = 'refund' AND EXISTS (SELECT 1 FROM provider_intents c"
         "    WHERE c.order_id = i.order_id AND c.operation = 'charge' AND c.settled_at IS NULL))"
         "  ORDER BY i.due_at LIMIT $2 FOR UPDATE SKIP LOCKED)"
-        " RETURNING idempotency_key, order_id, operation, command, attempts",
+        " RETURNING idempotency_key, order_id, operation, command, attempts, trace_context",
         lease_s,
         limit,
     )
     return [
         Intent(r["idempotency_key"], r["order_id"], r["operation"],
-               Envelope.from_value(r["command"]), r["attempts"])
+               Envelope.from_value(r["command"]), r["attempts"], json.loads(r["trace_context"]))
         for r in rows
     ]  # fmt: skip
 

@@ -23,6 +23,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workloads.shared.resiliency import Timeout
+from workloads.shared.telemetry import trace_queries
 
 Connection: TypeAlias = (
     "asyncpg.Connection[asyncpg.Record] | asyncpg.pool.PoolConnectionProxy[asyncpg.Record]"
@@ -76,8 +77,14 @@ async def create_pool(settings: DatabaseSettings) -> Pool:
         command_timeout=settings.command_timeout_s,
         server_settings={"statement_timeout": str(settings.statement_timeout_ms)},
         reset=_roll_back_only,
+        init=_traced,
     )
     return pool
+
+
+async def _traced(conn: Connection) -> None:
+    """Every new connection reports its queries as spans (telemetry.trace_queries)."""
+    trace_queries(conn)
 
 
 async def _roll_back_only(conn: Connection) -> None:

@@ -2,7 +2,9 @@
 the last word on errors no handler answered.
 
 Every request runs under a correlation id (taken from `X-Correlation-ID` when well formed, else a
-new one) that every answer carries back as a header and every log line of the request carries.
+new one) that every answer carries back as a header and every log line of the request carries,
+and in a SERVER span continuing the caller's `traceparent`, whose trace every answer names in a
+W3C `traceresponse` header.
 The answers this middleware gives itself are problem documents (`problems.py`):
 
 - 400 when `Content-Length` is not a number, 413 when the declared or the received body exceeds
@@ -23,6 +25,7 @@ import re
 import time
 import uuid
 
+from opentelemetry import trace
 from opentelemetry.trace import SpanKind, StatusCode
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -74,11 +77,21 @@ class _Exchange:
             message["headers"] = [
                 *message.get("headers", []),
                 (b"x-correlation-id", self.correlation.encode()),
+                *_trace_response(),
             ]
         await self._send(message)
 
     async def answer(self, scope: Scope, status: int, title: str, detail: str) -> None:
         await problem(status, title, detail)(scope, self.receive, self.send)
+
+
+def _trace_response() -> list[tuple[bytes, bytes]]:
+    """W3C `traceresponse`: the trace this request joined, so a client can look it up."""
+    span = trace.get_current_span().get_span_context()
+    if not span.is_valid:
+        return []
+    value = f"00-{trace.format_trace_id(span.trace_id)}-{trace.format_span_id(span.span_id)}"
+    return [(b"traceresponse", f"{value}-{span.trace_flags:02x}".encode())]
 
 
 class EdgeMiddleware:

@@ -71,6 +71,9 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = "127.0.0.1:19092"
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Traces: exported over OTLP/HTTP to this collector when set; sampled parent-based by ratio.
+    otlp_endpoint: str | None = Field(default=None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
     # Timeouts and retries per target, as the pipeline resolved them (see resiliency.py).
     resiliency: Resiliency = Field(
         default_factory=Resiliency, validation_alias="CONVEYOR_RESILIENCY"
@@ -190,7 +193,11 @@ def create_app(
     on_start: Callable[[Runtime], Awaitable[Any]] | None = None,
 ) -> FastAPI:
     configure_logging(settings.service_name, settings.log_level)
-    configure_tracing(settings.service_name)
+    tracing = configure_tracing(
+        settings.service_name,
+        otlp_endpoint=settings.otlp_endpoint,
+        sample_ratio=settings.trace_sample_ratio,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -245,6 +252,7 @@ def create_app(
             except TimeoutError:
                 log.warning("database pool did not close in %.0f s; terminated", SHUTDOWN_POOL_S)
                 pool.terminate()
+            tracing.force_flush(timeout_millis=2_000)  # the last spans, before the process ends
 
     app = FastAPI(title=f"conveyor {settings.service_name}", lifespan=lifespan)
     app.add_middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes)

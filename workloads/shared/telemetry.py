@@ -1,27 +1,40 @@
-"""JSON logs carrying the correlation id, W3C trace context across HTTP and Kafka.
+"""JSON logs carrying the correlation id and the trace, W3C trace context across HTTP and Kafka.
 
 The correlation id is born at the HTTP edge (or taken from `X-Correlation-ID`), lives in a context
 variable for the request or message being handled, is copied into every envelope the handler
 writes, and so reappears in the logs of every service the saga touches. Trace context travels the
-same way in `traceparent` headers; spans are exported only when an exporter is configured.
+same way in `traceparent` headers (`messaging/tracing.py` for Kafka), so one order is one trace;
+every log line carries the `trace_id` and `span_id` it was written under.
+
+Spans are sampled parent-based by ratio (`TRACE_SAMPLE_RATIO`): a trace started here is kept with
+that probability, a continued one follows its caller's decision. They are exported over OTLP/HTTP
+in the background (a bounded queue; when the collector is away spans are dropped, never the
+work) when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, else not at all. Database calls become client
+spans after the fact (`trace_queries`): the SQL text with its `$n` placeholders, never the values.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.propagate import extract, inject
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ParentBasedTraceIdRatio
 from pythonjsonlogger.json import JsonFormatter
 
 correlation_id: ContextVar[str] = ContextVar("correlation_id", default="-")
+_DB_STATEMENT_CHARS = 500
 
 
 class _ContextFilter(logging.Filter):
@@ -33,7 +46,8 @@ class _ContextFilter(logging.Filter):
         record.service = self.service
         record.correlation_id = correlation_id.get()
         span = trace.get_current_span().get_span_context()
-        record.trace_id = f"{span.trace_id:032x}" if span.is_valid else None
+        record.trace_id = trace.format_trace_id(span.trace_id) if span.is_valid else None
+        record.span_id = trace.format_span_id(span.span_id) if span.is_valid else None
         return True
 
 
@@ -42,7 +56,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     handler.addFilter(_ContextFilter(service))
     handler.setFormatter(
         JsonFormatter(
-            "{asctime}{levelname}{name}{message}{service}{correlation_id}{trace_id}",
+            "{asctime}{levelname}{name}{message}{service}{correlation_id}{trace_id}{span_id}",
             style="{",
             rename_fields={"asctime": "ts", "levelname": "level", "name": "logger"},
         )
@@ -54,11 +68,22 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
 
 
-def configure_tracing(service: str) -> None:
-    if not isinstance(trace.get_tracer_provider(), TracerProvider):
-        trace.set_tracer_provider(
-            TracerProvider(resource=Resource.create({"service.name": service}))
-        )
+def configure_tracing(
+    service: str, *, otlp_endpoint: str | None = None, sample_ratio: float = 1.0
+) -> TracerProvider:
+    """Install the process's tracer provider once; later calls return the installed one."""
+    installed = trace.get_tracer_provider()
+    if isinstance(installed, TracerProvider):
+        return installed
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": service}),
+        sampler=ParentBasedTraceIdRatio(sample_ratio),
+    )
+    if otlp_endpoint:
+        exporter = OTLPSpanExporter(endpoint=f"{otlp_endpoint.rstrip('/')}/v1/traces", timeout=5)
+        provider.add_span_processor(BatchSpanProcessor(exporter, max_queue_size=8192))
+    trace.set_tracer_provider(provider)
+    return provider
 
 
 def tracer() -> trace.Tracer:
@@ -87,3 +112,34 @@ def handling(
     finally:
         otel_context.detach(ctx_token)
         correlation_id.reset(token)
+
+
+def trace_queries(connection: Any) -> None:
+    """Make every query on this asyncpg connection a client span of the work that ran it.
+
+    asyncpg calls its query loggers just after each query, in the caller's context, with the
+    time the query took; the span is placed back at the query's start. Only statements made
+    while a sampled span is current are recorded (`pool.init` hook, see database.py).
+    """
+    connection.add_query_logger(_query_span)
+
+
+def _query_span(query: Any) -> None:
+    parent = trace.get_current_span()
+    if not parent.get_span_context().trace_flags.sampled:
+        return
+    ended = time.time_ns()
+    began = ended - int(query.elapsed * 1e9)
+    statement: str = query.query
+    span = tracer().start_span(
+        statement.split(None, 1)[0].rstrip(";").upper() if statement.strip() else "SQL",
+        kind=trace.SpanKind.CLIENT,
+        start_time=began,
+        attributes={
+            "db.system": "postgresql",
+            "db.statement": statement[:_DB_STATEMENT_CHARS],
+        },
+    )
+    if query.exception is not None:
+        span.set_status(trace.StatusCode.ERROR, type(query.exception).__name__)
+    span.end(end_time=ended)

@@ -83,7 +83,7 @@ def _resolved(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any
 def documents() -> dict[str, dict[str, Any]]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(runtime, "configure_logging", lambda *_args: None)
-        patch.setattr(runtime, "configure_tracing", lambda *_args: None)
+        patch.setattr(runtime, "configure_tracing", lambda *_args, **_kwargs: None)
         return {name: build().openapi() for name, build in SERVICES.items()}
 
 

@@ -44,6 +44,7 @@ from aiokafka.errors import (
 
 from workloads.shared import metrics
 from workloads.shared.database import Connection
+from workloads.shared.messaging import tracing
 from workloads.shared.messaging.envelope import Envelope
 from workloads.shared.messaging.kafka import DEFAULT_BACKOFF, UNREACHABLE, Backoff, connect
 from workloads.shared.telemetry import trace_headers
@@ -241,11 +242,15 @@ class OutboxRelay:
         sends: list[asyncio.Future[object]] = []
         refused: BaseException | None = None
         for row in rows:
-            headers = [(k, v.encode()) for k, v in json.loads(row["headers"]).items()]
+            headers = json.loads(row["headers"])
             try:
                 sends.append(
-                    await producer.send(
-                        row["topic"], value=row["value"], key=row["key"].encode(), headers=headers
+                    await tracing.send(
+                        producer,
+                        row["topic"],
+                        value=row["value"],
+                        key=row["key"].encode(),
+                        headers=headers,
                     )
                 )
             except (*UNREACHABLE, *PERMANENT) as exc:

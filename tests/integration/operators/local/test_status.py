@@ -31,6 +31,8 @@ def test_status_reports_every_server_running(stack: LocalStack) -> None:
         "kafka": "running",
         "prometheus": "running",
         "payment-provider": "running",
+        "zipkin": "running",
+        "otel-collector": "running",
     }
     assert all(isinstance(row["pid"], int) for row in rows.values())
 
