@@ -13,7 +13,7 @@ export UV_CACHE_DIR := $(CACHE)/uv-cache
 # The pinned uv, for the test that builds each deployable's environment as its image would.
 export CONVEYOR_UV := $(UV)
 
-.PHONY: help setup up down status demo test unit lint format lock clean bench schemas dashboards kube-up kube-down bench-operator bench-sweep
+.PHONY: help setup up down status demo test unit lint format lock clean bench schemas dashboards kube-up kube-down bench-operator bench-sweep images cluster-up cluster-down cluster-status test-cluster
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -60,6 +60,18 @@ kube-up: setup ## build (once) and start the local Kubernetes API server for the
 
 kube-down: setup ## stop the local Kubernetes API server
 	$(BIN)/conveyor kube down
+
+images: setup ## build the services' and the operator's images with buildah (.local/images/, ADR 0032)
+	$(BIN)/conveyor images build
+
+cluster-up: images ## a one-node Kubernetes (containerd, kubelet) on a bridge of its own; loads the images
+	$(BIN)/conveyor cluster up
+
+cluster-down: setup ## drain and stop the node and the control plane; restore the host
+	$(BIN)/conveyor cluster down
+
+cluster-status: setup ## the node's servers and whether it is Ready
+	$(BIN)/conveyor cluster status
 
 # `up` comes before `slo-test`: on a new machine it is what installs Debian's prometheus (promtool).
 test: lint up slo-test kube-up ## set everything up and run every test against the real stack

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from operators.cli import dashboards, demo, dlq, kube, local, policy, schemas, slo, synth
+from operators.cli import (
+    cluster,
+    dashboards,
+    demo,
+    dlq,
+    images,
+    kube,
+    local,
+    policy,
+    schemas,
+    slo,
+    synth,
+)
 from operators.cli.cost import cost as cost_command
 
 app = typer.Typer(
@@ -17,6 +29,8 @@ app.add_typer(local.app, name="local")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(schemas.app, name="schemas")
 app.add_typer(kube.app, name="kube")
+app.add_typer(images.app, name="images")
+app.add_typer(cluster.app, name="cluster")
 app.add_typer(slo.app, name="slo")
 app.add_typer(dashboards.app, name="dashboards")
 app.command(name="demo")(demo.demo)
