@@ -39,7 +39,8 @@ CONTROLLERS = (
     "endpointslice-controller",
     "root-ca-certificate-publisher-controller",
     "job-controller",
-    "podgc-controller",
+    "pod-garbage-collector-controller",
+    "node-lifecycle-controller",  # lifts the not-ready taint once the kubelet reports Ready
 )
 
 

@@ -32,6 +32,7 @@ from operators.local.kube.credentials import NODE_NAME
 from operators.local.node import host
 from operators.local.node.configs import CGROUP_ROOT
 from operators.local.node.pause import ensure_pause_archive
+from operators.local.node.relay import NodeRelay
 from operators.local.node.servers import Containerd, Kubelet, KubeProxy, KubeScheduler
 from operators.local.node.settings import NodeSettings
 from operators.local.servers import Server, ServerError, ServerStatus
@@ -64,6 +65,20 @@ class NodeCluster:
             self.kube_proxy,
             self.kubelet,
         )
+        self.relays = (
+            NodeRelay(
+                self.settings,
+                target="postgres",
+                port=self.settings.postgres_port,
+                node_ip=self.node.node_ip,
+            ),
+            NodeRelay(
+                self.settings,
+                target="redis",
+                port=self.settings.redis_port,
+                node_ip=self.node.node_ip,
+            ),
+        )
         self.paths = self.containerd.paths
         self.record = host.HostRecord(self.paths.root / "host-before.json")
 
@@ -75,7 +90,8 @@ class NodeCluster:
     def up(self, console: Console) -> list[str]:
         if os.geteuid() != 0:
             raise ServerError("a node needs root (bridges, cgroups, iptables): run as root")
-        ensure_installed([r for s in self.node_servers for r in s.requirements()], console)
+        servers = (*self.node_servers, *self.relays)
+        ensure_installed([r for s in servers for r in s.requirements()], console)
         self.kube.apiserver.binaries.ensure(console)
         self.kubelet.binaries.ensure(console)
         self.record.save_once(self.host_state())
@@ -87,21 +103,30 @@ class NodeCluster:
         if self.containerd.start(console):
             started.append(self.containerd.name)
         self.load_images(console)
-        for server in (self.scheduler, self.kube_proxy, self.kubelet):
+        for server in (self.scheduler, self.kubelet, self.kube_proxy):
             if server.start(console):
                 started.append(server.name)
+        for relay in self.relays:
+            if relay.start(console):
+                started.append(relay.name)
         self._wait_node_ready(console)
         return started
 
     def load_images(self, console: Console) -> None:
         archives = [ensure_pause_archive(self.settings, console)]
-        if self.images is not None:
-            archives += [Path(image.archive) for image in self.images.built()]
+        built = self.images.built() if self.images is not None else []
+        archives += [Path(image.archive) for image in built]
         for archive in archives:
-            result = self.containerd.ctr(["-n", "k8s.io", "images", "import", str(archive)])
-            if result.returncode != 0:
-                raise ServerError(f"ctr images import {archive} failed: {result.stderr.strip()}")
+            self._ctr(["images", "import", str(archive)])
+        # `ctr import` names images by tag; pods name them by digest (`repository@sha256:…`).
+        for image in built:
+            self._ctr(["images", "tag", "--force", image.ref, image.pinned])
         console.print(f"  [green]✓[/] images in containerd: {', '.join(a.stem for a in archives)}")
+
+    def _ctr(self, args: list[str]) -> None:
+        result = self.containerd.ctr(["-n", "k8s.io", *args])
+        if result.returncode != 0:
+            raise ServerError(f"ctr {' '.join(args)} failed: {result.stderr.strip()}")
 
     def _wait_node_ready(self, console: Console) -> None:
         deadline = time.monotonic() + NODE_READY_TIMEOUT_S
@@ -126,7 +151,7 @@ class NodeCluster:
         stopped = [s.name for s in (self.scheduler, self.kube.controller_manager) if s.stop()]
         if self.kube.apiserver.probe() and self.kubelet.probe():
             self._drain(console)
-        for server in (self.kubelet, self.kube_proxy, self.containerd):
+        for server in (*self.relays, self.kubelet, self.kube_proxy, self.containerd):
             if server.stop():
                 stopped.append(server.name)
         stopped += self.kube.down()
@@ -170,7 +195,8 @@ class NodeCluster:
                     continue
 
     def status(self) -> list[ServerStatus]:
-        return [*self.kube.status(), *(s.status() for s in self.node_servers)]
+        servers = (*self.node_servers, *self.relays)
+        return [*self.kube.status(), *(s.status() for s in servers)]
 
     def kubectl(self, args: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
         return self.kube.kubectl(args, check=check)

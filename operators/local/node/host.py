@@ -43,6 +43,7 @@ GLOBAL_PATHS = (
     "/opt/containerd",
     "/etc/cni",
 )
+NETNS = "/run/netns"
 CHAIN_PREFIXES = ("KUBE-", "CNI-")
 TABLES = ("filter", "nat", "mangle")
 CGROUP_FS = Path("/sys/fs/cgroup")
@@ -86,11 +87,14 @@ def _save(tool: str, table: str) -> str:
 
 
 def _mounts(node_root: Path) -> list[str]:
-    watched = (str(node_root), *GLOBAL_PATHS)
+    # /run/netns is shared with anyone's `ip netns`: only containerd's `cni-*` files are ours.
+    watched = (str(node_root), *(p for p in GLOBAL_PATHS if p != NETNS))
     points: list[str] = []
     for line in Path("/proc/self/mountinfo").read_text().splitlines():
         point = line.split()[4].replace("\\040", " ")
-        if any(point == w or point.startswith(w + "/") for w in watched):
+        if any(point == w or point.startswith(w + "/") for w in watched) or point.startswith(
+            f"{NETNS}/cni-"
+        ):
             points.append(point)
     return points
 
@@ -185,7 +189,12 @@ def restore(before: HostState, *, node_root: Path, cgroup_root: str, bridge: str
         _ip(["link", "del", bridge])
     for path in GLOBAL_PATHS:
         if path not in before.paths and os.path.lexists(path):
-            shutil.rmtree(path, ignore_errors=True)
+            if path == NETNS:  # others may have made namespaces there since: only if empty
+                subprocess.run(["umount", path], capture_output=True, check=False)
+                with contextlib.suppress(OSError):
+                    os.rmdir(path)
+            else:
+                shutil.rmtree(path, ignore_errors=True)
 
 
 def _remove_chains(before: HostState) -> None:

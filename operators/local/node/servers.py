@@ -82,7 +82,7 @@ class Containerd(NodeServer):
         ]
 
     def prepare(self, console: Console) -> None:
-        for folder in (self.paths.containerd_root, self.paths.containerd_state):
+        for folder in (self.dir, self.paths.containerd_root, self.paths.containerd_state):
             self.ensure_dir(folder)
         self.ensure_dir(self.paths.cni_conf_dir)
         self.ensure_dir(self.paths.cni_ipam_dir)
@@ -122,6 +122,7 @@ class Kubelet(NodeServer):
         return []
 
     def prepare(self, console: Console) -> None:
+        self.ensure_dir(self.dir)
         self.ensure_dir(self.paths.kubelet_root)
         self.ensure_dir(self.paths.pod_logs)
         self.paths.kubelet_config.write_text(
