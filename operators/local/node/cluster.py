@@ -147,14 +147,19 @@ class NodeCluster:
         conditions = json.loads(result.stdout).get("status", {}).get("conditions", [])
         return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
 
-    def down(self, console: Console) -> list[str]:
-        stopped = [s.name for s in (self.scheduler, self.kube.controller_manager) if s.stop()]
+    def down(self, console: Console, *, keep_control_plane: bool = False) -> list[str]:
+        """Drain, stop, restore; `keep_control_plane` leaves etcd, the API server and the
+        controller manager running (for the API-server-only tests sharing them)."""
+        stopped = [self.scheduler.name] if self.scheduler.stop() else []
+        if not keep_control_plane and self.kube.controller_manager.stop():
+            stopped.append(self.kube.controller_manager.name)
         if self.kube.apiserver.probe() and self.kubelet.probe():
             self._drain(console)
         for server in (*self.relays, self.kubelet, self.kube_proxy, self.containerd):
             if server.stop():
                 stopped.append(server.name)
-        stopped += self.kube.down()
+        if not keep_control_plane:
+            stopped += self.kube.down()
         self._end_shims()
         before = self.record.load()
         if before is not None:

@@ -24,6 +24,9 @@ ENTRY_MODULES = {
     "operator": ("operators.controller.__main__",),
 }
 BUILD_TOOLS = ("gcc", "cc", "c++", "make", "uv", "pip")
+# Image builds (the first makes the Debian base with debootstrap) belong to `make test-cluster`.
+pytestmark = [pytest.mark.node, pytest.mark.timeout(1800)]
+
 CACHES = ("/var/lib/apt/lists", "/var/cache/apt", "/root/.cache")
 
 
