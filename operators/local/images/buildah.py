@@ -56,8 +56,10 @@ class Buildah:
         result = subprocess.run(argv, capture_output=True, text=True, check=False)
         return result.returncode == 0
 
-    def run_in(self, image: str, argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
-        """Run a command in a throw-away container of `image`, as the image's own user."""
+    def run_in(
+        self, image: str, argv: Sequence[str], *, user: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a command in a throw-away container of `image`, as its own user unless given."""
         made = subprocess.run(
             [*self.global_args(), "from", "--pull-never", image],
             capture_output=True,
@@ -67,7 +69,16 @@ class Buildah:
         container = made.stdout.strip()
         try:
             return subprocess.run(
-                [*self.global_args(), "run", "--isolation", "chroot", container, "--", *argv],
+                [
+                    *self.global_args(),
+                    "run",
+                    "--isolation",
+                    "chroot",
+                    *(["--user", user] if user else []),
+                    container,
+                    "--",
+                    *argv,
+                ],
                 capture_output=True,
                 text=True,
                 check=False,
