@@ -133,5 +133,5 @@ format: setup ## apply ruff's formatting and autofixes
 lock: $(UV) ## re-resolve uv.lock after changing pyproject.toml
 	$(UV) lock --python $(PYTHON)
 
-clean: down kube-down ## stop the stack and the local API server, delete their state (.local/) and build output
+clean: down cluster-down kube-down ## stop the stack, the node and the local API server, delete their state (.local/) and build output
 	rm -rf .local build

@@ -3,8 +3,8 @@
 Each deployable has one Containerfile under `containers/` — the same file a registry build uses.
 Locally its `BASE` is the debootstrap base (`base.py`) and its `UV` a one-file image holding the
 project's pinned uv, so nothing is pulled. `buildah bud --layers` reuses unchanged steps, so a
-rebuild after a source change takes seconds. Every build is pushed to `oci-archive:` under the
-state folder (`.local/images/<name>.tar`) and the archive's manifest digest is recorded in
+rebuild after a source change takes seconds. A build whose image id changed is pushed to
+`oci-archive:` under the state folder (`.local/images/<name>.tar`), its manifest digest recorded in
 `.local/images/images.json`; the cluster loads those archives into containerd and pods name the
 image by that digest. A failing step raises `ImageBuildError` naming the log.
 """
@@ -56,6 +56,7 @@ class BuiltImage:
     archive: str
     size_bytes: int  # the archive's size: every layer, compressed as stored
     seconds: float
+    image_id: str = ""  # buildah's id of what was exported: an unchanged build is not re-exported
 
     @property
     def pinned(self) -> str:
@@ -152,8 +153,12 @@ class ImageBuilder:
                 log=self.log,
             )
             archive = self.out_dir / f"{spec.name}.tar"
-            archive.unlink(missing_ok=True)
-            self.buildah.run(["push", spec.ref, f"oci-archive:{archive}:{spec.ref}"], log=self.log)
+            image_id = self.buildah.image_id(spec.ref)
+            previous = {image.name: image for image in self.built()}.get(spec.name)
+            if previous is None or previous.image_id != image_id or not archive.exists():
+                archive.unlink(missing_ok=True)
+                target = f"oci-archive:{archive}:{spec.ref}"
+                self.buildah.run(["push", spec.ref, target], log=self.log)
         image = BuiltImage(
             name=spec.name,
             ref=spec.ref,
@@ -161,6 +166,7 @@ class ImageBuilder:
             archive=str(archive),
             size_bytes=archive.stat().st_size,
             seconds=round(time.monotonic() - began, 1),
+            image_id=image_id,
         )
         console.print(
             f"  [green]✓[/] {image.pinned} ({image.size_bytes / 1e6:.0f} MB, {image.seconds} s)"

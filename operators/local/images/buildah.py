@@ -87,6 +87,11 @@ class Buildah:
         finally:
             subprocess.run([*self.global_args(), "rm", container], capture_output=True, check=False)
 
+    def image_id(self, image: str) -> str:
+        argv = [*self.global_args(), "inspect", "--type", "image", "--format", "{{.FromImageID}}"]
+        result = subprocess.run([*argv, image], capture_output=True, text=True, check=True)
+        return result.stdout.strip()
+
     def user_of(self, image: str) -> str:
         """The user an image's containers run as (its config's `User`, "" for root)."""
         argv = [
