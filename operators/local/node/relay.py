@@ -16,7 +16,8 @@ import socket
 from rich.console import Console
 
 from operators.local.installs import Requirement, binary
-from operators.local.servers.base import Server
+from operators.local.processes import Liveness
+from operators.local.servers.base import Server, ServerState, ServerStatus
 from operators.local.settings import LocalStackSettings
 
 
@@ -50,6 +51,13 @@ class NodeRelay(Server):
             f"TCP-LISTEN:{self.port},bind={self.settings.host},fork,reuseaddr",
             f"TCP:{self.loopback}:{self.port}",
         ]
+
+    def status(self) -> ServerStatus:
+        # Probe the node address only while our socat holds it: with the bridge gone, a
+        # connection to it would follow the default route off the machine.
+        if self.process.liveness() is not Liveness.ALIVE:
+            return ServerStatus(self.name, ServerState.STOPPED, None, self.address)
+        return super().status()
 
     def probe(self) -> bool:
         try:
