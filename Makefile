@@ -13,7 +13,7 @@ export UV_CACHE_DIR := $(CACHE)/uv-cache
 # The pinned uv, for the test that builds each deployable's environment as its image would.
 export CONVEYOR_UV := $(UV)
 
-.PHONY: help setup up down status demo test unit lint format lock clean bench schemas dashboards kube-up kube-down bench-operator bench-sweep bench-hot
+.PHONY: help setup up down status demo test unit lint format lock clean bench schemas dashboards kube-up kube-down bench-operator bench-sweep images cluster-up cluster-down cluster-status test-cluster bench-hot
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -61,9 +61,25 @@ kube-up: setup ## build (once) and start the local Kubernetes API server for the
 kube-down: setup ## stop the local Kubernetes API server
 	$(BIN)/conveyor kube down
 
+images: setup ## build the services' and the operator's images with buildah (.local/images/, ADR 0032)
+	$(BIN)/conveyor images build
+
+cluster-up: images ## a one-node Kubernetes (containerd, kubelet) on a bridge of its own; loads the images
+	$(BIN)/conveyor cluster up
+
+cluster-down: setup ## drain and stop the node and the control plane; restore the host
+	$(BIN)/conveyor cluster down
+
+cluster-status: setup ## the node's servers and whether it is Ready
+	$(BIN)/conveyor cluster status
+
 # `up` comes before `slo-test`: on a new machine it is what installs Debian's prometheus (promtool).
 test: lint up slo-test kube-up ## set everything up and run every test against the real stack
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not node"
+
+# Image builds and the real node (ADR 0032): minutes more on a cold machine, so a target of its own.
+test-cluster: kube-up ## build the images, bring the node up, run a pod, check `down` restores the host
+	$(BIN)/pytest -m node
 
 .PHONY: slo-test
 slo-test: setup ## SLO rules: drift from observability/slos/, promtool check rules, promtool test rules
@@ -127,5 +143,5 @@ format: setup ## apply ruff's formatting and autofixes
 lock: $(UV) ## re-resolve uv.lock after changing pyproject.toml
 	$(UV) lock --python $(PYTHON)
 
-clean: down kube-down ## stop the stack and the local API server, delete their state (.local/) and build output
+clean: down cluster-down kube-down ## stop the stack, the node and the local API server, delete their state (.local/) and build output
 	rm -rf .local build

@@ -6,9 +6,11 @@ import typer
 
 from operators.cli import (
     catalog,
+    cluster,
     dashboards,
     demo,
     dlq,
+    images,
     kube,
     local,
     orders,
@@ -29,6 +31,8 @@ app.add_typer(local.app, name="local")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(schemas.app, name="schemas")
 app.add_typer(kube.app, name="kube")
+app.add_typer(images.app, name="images")
+app.add_typer(cluster.app, name="cluster")
 app.add_typer(slo.app, name="slo")
 app.add_typer(dashboards.app, name="dashboards")
 app.add_typer(orders.app, name="orders")

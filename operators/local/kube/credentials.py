@@ -32,6 +32,9 @@ class Identity:
 
 
 ADMIN = Identity("admin", "conveyor-admin", ("system:masters",))
+# The one node's kubelet (`conveyor cluster up`), authorized by the Node authorizer by this name.
+NODE_NAME = "conveyor-node"
+NODE = Identity("node", f"system:node:{NODE_NAME}", ("system:nodes",))
 OPERATOR = Identity(
     "operator",
     OPERATOR_USER,
@@ -64,6 +67,15 @@ class Credentials:
     @property
     def service_account_pub(self) -> Path:
         return self.pki / "sa.pub"
+
+    @property
+    def kubelet_client_cert(self) -> Path:
+        """The API server's identity towards kubelets (logs, exec): a client certificate."""
+        return self.pki / "kubelet-client.crt"
+
+    @property
+    def kubelet_client_key(self) -> Path:
+        return self.pki / "kubelet-client.key"
 
     @property
     def token_file(self) -> Path:
@@ -113,13 +125,14 @@ class Credentials:
                     str(self.service_account_pub),
                 ]
             )
-        rows = [
-            f'{self.token(i)},{i.user},{i.user},"{",".join(i.groups)}"' for i in (ADMIN, OPERATOR)
-        ]
+        identities = (ADMIN, OPERATOR, NODE)
+        rows = [f'{self.token(i)},{i.user},{i.user},"{",".join(i.groups)}"' for i in identities]
         self.token_file.write_text("\n".join(rows) + "\n")
         self.token_file.chmod(0o600)
-        for identity in (ADMIN, OPERATOR):
+        for identity in (ADMIN, OPERATOR, NODE):
             self._write_kubeconfig(identity)
+        if not self.kubelet_client_cert.exists():
+            self._issue_kubelet_client_cert()
         for path in self.pki.iterdir():
             path.chmod(0o600)
 
@@ -160,6 +173,44 @@ class Credentials:
                 "825",
                 "-out",
                 str(self.serving_cert),
+                "-extfile",
+                str(ext),
+            ]
+        )
+
+    def _issue_kubelet_client_cert(self) -> None:
+        csr = self.pki / "kubelet-client.csr"
+        _openssl(
+            [
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                str(self.kubelet_client_key),
+                "-out",
+                str(csr),
+                "-subj",
+                "/O=system:masters/CN=kube-apiserver-kubelet-client",
+            ]
+        )
+        ext = self.pki / "kubelet-client.ext"
+        ext.write_text("extendedKeyUsage=clientAuth\n")
+        _openssl(
+            [
+                "x509",
+                "-req",
+                "-in",
+                str(csr),
+                "-CA",
+                str(self.ca_cert),
+                "-CAkey",
+                str(self.pki / "ca.key"),
+                "-CAcreateserial",
+                "-days",
+                "825",
+                "-out",
+                str(self.kubelet_client_cert),
                 "-extfile",
                 str(ext),
             ]

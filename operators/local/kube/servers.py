@@ -33,6 +33,14 @@ CONTROLLERS = (
     "serviceaccount-controller",
     "disruption-controller",
     "resourcequota-controller",
+    # For a node (`conveyor cluster up`): Services' endpoints for kube-proxy, the CA ConfigMap
+    # every pod's service-account volume mounts, Jobs, and clean-up of finished pods.
+    "endpoints-controller",
+    "endpointslice-controller",
+    "root-ca-certificate-publisher-controller",
+    "job-controller",
+    "pod-garbage-collector-controller",
+    "node-lifecycle-controller",  # lifts the not-ready taint once the kubelet reports Ready
 )
 
 
@@ -123,7 +131,11 @@ class KubeApiServer(Server):
             f"--tls-private-key-file={creds.serving_key}",
             f"--client-ca-file={creds.ca_cert}",
             f"--token-auth-file={creds.token_file}",
-            "--authorization-mode=RBAC",
+            # Node: a kubelet (`conveyor cluster up`) may touch only its node's pods and secrets.
+            "--authorization-mode=Node,RBAC",
+            "--kubelet-preferred-address-types=InternalIP",
+            f"--kubelet-client-certificate={creds.kubelet_client_cert}",
+            f"--kubelet-client-key={creds.kubelet_client_key}",
             "--anonymous-auth=false",
             "--service-account-issuer=https://kubernetes.default.svc",
             f"--service-account-key-file={creds.service_account_pub}",
