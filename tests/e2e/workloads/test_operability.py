@@ -132,6 +132,6 @@ async def test_prometheus_scrapes_every_workload_replica(
     async def every_replica_up() -> None:
         result = (await client.http.get(url, params={"query": 'up{job="workloads"}'})).json()
         up = {r["metric"]["workload"]: r["value"][1] for r in result["data"]["result"]}
-        assert up == {"order": "1", "inventory": "1", "payment": "1", "notification": "1"}, up
+        assert up == {w.name: "1" for w in stack.workloads.plan().workloads}, up
 
     await eventually(every_replica_up, within_s=30, every_s=1)

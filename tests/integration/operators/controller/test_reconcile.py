@@ -215,24 +215,24 @@ def test_deleting_the_pipeline_deletes_its_children_and_what_lies_outside_the_na
 def test_status_reports_generation_conditions_and_readiness(
     kubectl: Kubectl, namespace: str
 ) -> None:
-    create(kubectl, "local", namespace)
+    workloads = len(create(kubectl, "local", namespace)["spec"]["workloads"])
 
     status = wait_for_status(kubectl, namespace, phase="Progressing")  # no pod is ready
     assert status["observedGeneration"] == 1
     conditions = {c["type"]: c for c in status["conditions"]}
     assert conditions["Ready"]["status"] == "False"
     assert all(c["observedGeneration"] == 1 for c in conditions.values())
-    assert status["ready"] == "0/4"
+    assert status["ready"] == f"0/{workloads}"
 
-    mark_pods_ready(kubectl, namespace, expected_pods=4)
+    mark_pods_ready(kubectl, namespace, expected_pods=workloads)
 
     status = wait_for_status(kubectl, namespace, phase="Ready")  # every pod reports ready
     conditions = {c["type"]: c for c in status["conditions"]}
     assert conditions["Ready"]["status"] == "True"
-    assert status["ready"] == "4/4"
+    assert status["ready"] == f"{workloads}/{workloads}"
     printed = kubectl.run("get", "orderpipeline", "conveyor", "-n", namespace)
     assert "Ready" in printed
-    assert "4/4" in printed
+    assert f"{workloads}/{workloads}" in printed
 
     kubectl.run(
         "patch", "orderpipeline", "conveyor", "-n", namespace, "--type=merge",

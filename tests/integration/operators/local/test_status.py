@@ -29,6 +29,7 @@ def test_status_reports_every_server_running(stack: LocalStack) -> None:
         "postgres": "running",
         "redis": "running",
         "kafka": "running",
+        "alertmanager": "running",
         "prometheus": "running",
         "payment-provider": "running",
         "zipkin": "running",
