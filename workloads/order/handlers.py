@@ -220,7 +220,8 @@ async def time_out_overdue_steps(
     full step timeout from then. Each order is handled in its own savepoint (see the module
     docstring). Whether the sweeper may fire timeouts at all (the broker) is the caller's call,
     and so is `queued(step, order_id, waited_s)`: True while the step's command or reply still
-    waits in a Kafka queue, so the step gets another step timeout (`adapters.lag`).
+    waits in a Kafka queue, so the step gets another step timeout, and once nothing is queued a
+    full step from then (the dependency may have consumed it just now; `adapters.lag`).
     """
     async with transaction(pool) as conn:
         rows = await store.claim_overdue(conn, limit)
@@ -285,12 +286,12 @@ async def _sweep_one(
             conn, order_id, wait_s=min(step_timeout_s, UNSENT_RECHECK_S), awaiting_send=True
         )
         return
-    if row["awaiting_send"]:  # it left since the last look: a full step from now
-        await store.defer(conn, order_id, wait_s=step_timeout_s, awaiting_send=False)
-        return
     step = Step(row["saga_step"]) if row["saga_step"] else None
     if step is not None and queued is not None and queued(step, order_id, row["waited_s"]):
         saga_metrics.timeouts_deferred.inc()  # its command or reply is not consumed yet
+        await store.defer(conn, order_id, wait_s=step_timeout_s, awaiting_send=True)
+        return
+    if row["awaiting_send"]:  # it left (or was consumed) since the last look: a full step now
         await store.defer(conn, order_id, wait_s=step_timeout_s, awaiting_send=False)
         return
     state = await store.load(conn, order_id, lock=False)

@@ -44,12 +44,16 @@ def queued_by(
     backlog: lag.Backlog,
     *,
     max_wait_s: float,
+    quiet_s: float = 0.0,
     queues_of_step: Mapping[Step, Sequence[lag.Queue]] = lag.QUEUES_OF_STEP,
 ) -> handlers.Queued:
-    """Queued: the step's command or reply still waits in Kafka, and it has not waited too long."""
+    """Queued: the step's command or reply waits in Kafka (or its partition was busy within
+    `quiet_s`, one step timeout), and the step has not waited `max_wait_s` yet."""
 
     def queued(step: Step, order_id: str, waited_s: float) -> bool:
-        return waited_s < max_wait_s and backlog.waiting(queues_of_step[step], order_id)
+        return waited_s < max_wait_s and backlog.waiting(
+            queues_of_step[step], order_id, quiet_s=quiet_s
+        )
 
     return queued
 
@@ -95,7 +99,11 @@ async def sweep_timeouts(
                         step_timeout_s=settings.saga_step_timeout_s,
                         retries=settings.saga_compensation_retries,
                         backoff_max_s=settings.saga_retry_backoff_max_s,
-                        queued=queued_by(backlog, max_wait_s=settings.saga_queue_wait_max_s),
+                        queued=queued_by(
+                            backlog,
+                            max_wait_s=settings.saga_queue_wait_max_s,
+                            quiet_s=settings.saga_step_timeout_s,
+                        ),
                     )
             else:
                 held = True

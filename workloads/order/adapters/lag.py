@@ -8,8 +8,11 @@ consumer groups' committed offsets (admin `OffsetFetch`) against the topics' end
 partition of the order's key (every message of an order is keyed by its id). Lag > 0 on the
 dependency's command partition, or on the order service's reply partition, means something of
 that partition is not yet consumed, which includes this order's message whenever it is not:
-the step is deferred. Lag 0 on both means the command was consumed and no reply is queued: a
-genuine timeout. A group commits only after the effect is durable, so "consumed" is "handled".
+the step is deferred. Lag 0 on both means the command was consumed and no reply is queued; but
+it may have been consumed a moment ago, its answer still on the way (the chaos suite's
+proxy-latency found payment charging 0.5 s after the deadline). So the reader remembers when it
+last saw each partition busy, and a step fires only once its partitions have been seen quiet
+for a full step timeout: a genuine timeout, a step after consumption.
 
 Over-approximate on purpose: later commands on the same partition keep the lag above 0 too, so
 a consumed-but-unanswered step may be deferred while the partition is busy; the sweeper caps
@@ -22,8 +25,10 @@ one `ListOffsets`) is taken per sweep that has overdue steps, never per order (`
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from math import inf
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -68,15 +73,22 @@ def partition_of(key: str, partitions: int) -> int:
 
 @dataclass(frozen=True)
 class Backlog:
-    """Unconsumed records per partition of each queue, at one moment (absent: unknown)."""
+    """Unconsumed records per partition of each queue, at one moment (absent: unknown), and how
+    long ago each partition was last seen with some (absent: never seen so)."""
 
     lags: Mapping[Queue, tuple[int, ...]]
+    busy_ago: Mapping[tuple[Queue, int], float] = field(default_factory=dict)
 
-    def waiting(self, queues: Iterable[Queue], key: str) -> bool:
-        """True unless every queue is known and empty on the partition of `key`."""
+    def waiting(self, queues: Iterable[Queue], key: str, *, quiet_s: float = 0.0) -> bool:
+        """True unless every queue is known, empty on the partition of `key`, and was not seen
+        busy there within `quiet_s` (its last record, maybe this order's, may be just consumed
+        and its answer on the way)."""
         for queue in queues:
             lags = self.lags.get(queue)
-            if not lags or lags[partition_of(key, len(lags))] > 0:
+            if not lags:
+                return True
+            partition = partition_of(key, len(lags))
+            if lags[partition] > 0 or self.busy_ago.get((queue, partition), inf) < quiet_s:
                 return True
         return False
 
@@ -93,6 +105,7 @@ class LagReader:
         *,
         queues: Iterable[Queue] | None = None,  # default: every queue of `QUEUES_OF_STEP`
         timeout_s: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._settings = settings.model_copy(
             update={"client_id": f"{settings.client_id}-lag"}
@@ -100,6 +113,8 @@ class LagReader:
         every = (q for qs in QUEUES_OF_STEP.values() for q in qs)
         self.queues = tuple(dict.fromkeys(every if queues is None else queues))
         self.timeout_s = timeout_s
+        self._clock = clock
+        self._busy_at: dict[tuple[Queue, int], float] = {}  # when last seen with lag > 0
         self._admin: AIOKafkaAdminClient | None = None
         self._offsets: AIOKafkaConsumer | None = None
 
@@ -122,7 +137,12 @@ class LagReader:
                     end[tp] - max(0, committed[tp].offset) if tp in committed else end[tp]
                     for tp in (TopicPartition(queue.topic, p) for p in range(counts[queue.topic]))
                 )
-        return Backlog(lags)
+        now = self._clock()
+        for queue, per_partition in lags.items():
+            for partition, lag in enumerate(per_partition):
+                if lag > 0:
+                    self._busy_at[(queue, partition)] = now
+        return Backlog(lags, {k: now - at for k, at in self._busy_at.items()})
 
     async def _clients(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
         if self._admin is None:

@@ -39,3 +39,12 @@ def test_every_step_watches_its_command_at_the_dependency_and_its_replies_at_the
     )
     groups = {q.group for q in QUEUES_OF_STEP[Step.RESERVING_INVENTORY]}
     assert groups == {"inventory", "order-saga"}
+
+
+def test_a_partition_seen_busy_within_the_quiet_time_still_counts_as_queued() -> None:
+    key = "order-1"
+    mine = partition_of(key, 3)
+    backlog = Backlog({COMMANDS: (0, 0, 0)}, {(COMMANDS, mine): 3.0})
+    assert backlog.waiting([COMMANDS], key, quiet_s=8), "consumed 3 s ago: its answer may come"
+    assert not backlog.waiting([COMMANDS], key, quiet_s=2), "quiet for longer than asked"
+    assert not backlog.waiting([COMMANDS], key), "no quiet time asked"
