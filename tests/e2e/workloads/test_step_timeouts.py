@@ -35,8 +35,13 @@ async def calm_provider(stack: LocalStack) -> AsyncIterator[LocalStack]:
     await behave(stack)
 
 
-async def _short_step_timeouts(client: SagaClient, stack: LocalStack) -> None:
-    stack.workloads.set_env("order", {"SAGA_STEP_TIMEOUT_S": str(STEP_TIMEOUT_S)})
+async def _short_step_timeouts(
+    client: SagaClient, stack: LocalStack, *, recovery_s: float | None = None
+) -> None:
+    env = {"SAGA_STEP_TIMEOUT_S": str(STEP_TIMEOUT_S)}
+    if recovery_s is not None:  # the start-up hold is max(step, recovery)
+        env["SAGA_BROKER_RECOVERY_S"] = str(recovery_s)
+    stack.workloads.set_env("order", env)
     stack.workloads.restart("order", stack.settings.stop_timeout_s)
     await asyncio.to_thread(stack.wait_for_workloads, client.quiet_console())
 
@@ -107,7 +112,7 @@ async def test_a_payment_service_down_with_kafka_up_holds_the_order_until_it_ret
 ) -> None:
     """Its command waits, unconsumed, on its partition (consumer lag): queued, not unanswered."""
     stack = workloads_restored
-    await _short_step_timeouts(client, stack)
+    await _short_step_timeouts(client, stack, recovery_s=0)  # no start-up hold beyond a step
     product = await client.seed(available=3)
     stack.workloads.hold("payment", 0)
     order_id = await client.place_ok(product, 2)
