@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 from workloads.contracts import events as ev
 from workloads.order import handlers
-from workloads.order.adapters import replies
 from workloads.order.domain.saga import Reply
 from workloads.order.settings import OrderSettings
 from workloads.shared.database import Connection
@@ -45,7 +44,6 @@ def build(runtime: Runtime) -> Sequence[EventConsumer]:
         await handlers.apply_reply(
             conn, reply, cause=envelope, step_timeout_s=settings.saga_step_timeout_s
         )
-        replies.RECENT.saw(envelope.event_type)
 
     async def on_product(conn: Connection, envelope: Envelope) -> None:
         await handlers.record_product(conn, envelope.read_as(ev.ProductStocked))

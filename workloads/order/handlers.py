@@ -60,7 +60,7 @@ from workloads.shared.messaging.envelope import Envelope
 from workloads.shared.problems import ProblemError
 
 log = logging.getLogger(__name__)
-Queued = Callable[[Step, float], bool]
+Queued = Callable[[Step, str, float], bool]  # step, order id, seconds waited
 UNSENT_RECHECK_S = 1.0  # how soon a step whose command is still in the outbox is looked at again
 
 
@@ -224,8 +224,9 @@ async def time_out_overdue_steps(
     re-checked a moment later instead of fired, and once the command has left the step gets a
     full step timeout from then. Each order is handled in its own savepoint (see the module
     docstring). Whether the sweeper may fire timeouts at all (the broker) is the caller's call,
-    and so is `queued(step, waited_s)`: True when the step's dependency is answering others, so
-    this one is queued behind them and gets another step timeout (`adapters.replies`).
+    and so is `queued(step, order_id, waited_s)`: True while the step's command or reply still
+    waits in a Kafka queue, so the step gets another step timeout, and once nothing is queued a
+    full step from then (the dependency may have consumed it just now; `adapters.lag`).
     """
     async with transaction(pool) as conn:
         rows = await store.claim_overdue(conn, limit)
@@ -264,6 +265,11 @@ async def restart_step_clocks(pool: Pool, *, step_timeout_s: float) -> int:
         return await store.restart_clocks(conn, step_timeout_s)
 
 
+async def any_overdue(pool: Pool) -> bool:
+    """Whether some step's deadline has passed (one indexed look, no lock)."""
+    return bool(await pool.fetchval("SELECT EXISTS (SELECT 1 FROM orders WHERE deadline < now())"))
+
+
 async def database_answers(pool: Pool) -> None:
     """One round trip; raises what an unreachable database raises."""
     await pool.fetchval("SELECT 1")
@@ -285,12 +291,12 @@ async def _sweep_one(
             conn, order_id, wait_s=min(step_timeout_s, UNSENT_RECHECK_S), awaiting_send=True
         )
         return
-    if row["awaiting_send"]:  # it left since the last look: a full step from now
-        await store.defer(conn, order_id, wait_s=step_timeout_s, awaiting_send=False)
-        return
     step = Step(row["saga_step"]) if row["saga_step"] else None
-    if step is not None and queued is not None and queued(step, row["waited_s"]):
-        saga_metrics.timeouts_deferred.inc()  # queued behind a backlog its dependency works off
+    if step is not None and queued is not None and queued(step, order_id, row["waited_s"]):
+        saga_metrics.timeouts_deferred.inc()  # its command or reply is not consumed yet
+        await store.defer(conn, order_id, wait_s=step_timeout_s, awaiting_send=True)
+        return
+    if row["awaiting_send"]:  # it left (or was consumed) since the last look: a full step now
         await store.defer(conn, order_id, wait_s=step_timeout_s, awaiting_send=False)
         return
     state = await store.load(conn, order_id, lock=False)

@@ -13,7 +13,11 @@ same rule: while it does not answer (stopped, restarting, out of connection slot
 neither crashes nor fires, and it must answer for the same period before timeouts resume. When a
 hold ends, every step still waiting gets a full step timeout from then (`restart_step_clocks`):
 commands that waited in an outbox, or replies queued behind a backlog, are not timed out for a
-delay the outage caused (ADR 0025; the chaos suite's kafka_restart scenario found it). Both jobs
+delay the outage caused (ADR 0025; the chaos suite's kafka_restart scenario found it). With
+the broker and the database up, a due step fires only if its command was consumed and no reply
+waits for us: the dependency's consumer group has no lag on the command's partition, nor ours on
+the reply's (`adapters.lag`, asked once per sweep that finds a due step; ADR 0019). A dependency
+cut off from a broker we still reach (proxy-latency, partition) thus holds its steps too. Both jobs
 are crash-only like every background task (`workloads.shared.runtime`): an unexpected error ends
 the process and the supervisor restarts it; a failure on one order is handled inside the sweep
 (`handlers`).
@@ -23,13 +27,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import asyncpg
+from aiokafka.errors import KafkaError
 
 from workloads.order import handlers
 from workloads.order import metrics as saga_metrics
-from workloads.order.adapters import broker, replies, store
+from workloads.order.adapters import broker, lag, store
 from workloads.order.domain.order import Step
 from workloads.order.settings import OrderSettings
 from workloads.shared.database import UNREACHABLE as DATABASE_UNREACHABLE
@@ -54,20 +59,46 @@ async def watch_open_orders(
         await sleep(OPEN_ORDERS_INTERVAL_S)
 
 
+def queued_by(
+    backlog: lag.Backlog,
+    *,
+    max_wait_s: float,
+    quiet_s: float = 0.0,
+    queues_of_step: Mapping[Step, Sequence[lag.Queue]] = lag.QUEUES_OF_STEP,
+) -> handlers.Queued:
+    """Queued: the step's command or reply waits in Kafka (or its partition was busy within
+    `quiet_s`, one step timeout), and the step has not waited `max_wait_s` yet."""
+
+    def queued(step: Step, order_id: str, waited_s: float) -> bool:
+        return waited_s < max_wait_s and backlog.waiting(
+            queues_of_step[step], order_id, quiet_s=quiet_s
+        )
+
+    return queued
+
+
+async def backlog_now(reader: lag.LagReader) -> lag.Backlog:
+    """A snapshot of the saga's queues; `UNKNOWN` (everything counts as queued) if Kafka fails."""
+    try:
+        return await reader.snapshot()
+    except (KafkaError, OSError, TimeoutError) as exc:
+        log.warning("consumer lag unknown, due steps deferred: %r", exc)
+        return lag.UNKNOWN
+
+
 async def sweep_timeouts(
     runtime: Runtime,
     settings: OrderSettings,
     *,
     reachability: broker.Reachability,
     database: broker.Reachability | None = None,
+    lags: lag.LagReader | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,  # tests pass fake time
 ) -> None:
     database = database or broker.Reachability(clock=reachability.clock)
+    lags = lags or lag.LagReader(runtime.kafka)
     steady = max(settings.saga_step_timeout_s, settings.saga_broker_recovery_s)
     held = True  # a new process knows nothing yet: it starts held
-
-    def queued(step: Step, waited_s: float) -> bool:
-        return waited_s < settings.saga_queue_wait_max_s and replies.RECENT.progressing(step)
 
     while True:
         swept = 0
@@ -80,13 +111,19 @@ async def sweep_timeouts(
                     log.info("step timeouts resume; %d waiting steps get a full step", moved)
                     held = False
                 saga_metrics.timeouts_paused.set(0)
-                swept = await handlers.time_out_overdue_steps(
-                    runtime.pool,
-                    step_timeout_s=settings.saga_step_timeout_s,
-                    retries=settings.saga_compensation_retries,
-                    backoff_max_s=settings.saga_retry_backoff_max_s,
-                    queued=queued,
-                )
+                if await handlers.any_overdue(runtime.pool):  # Kafka is asked only then
+                    backlog = await backlog_now(lags)
+                    swept = await handlers.time_out_overdue_steps(
+                        runtime.pool,
+                        step_timeout_s=settings.saga_step_timeout_s,
+                        retries=settings.saga_compensation_retries,
+                        backoff_max_s=settings.saga_retry_backoff_max_s,
+                        queued=queued_by(
+                            backlog,
+                            max_wait_s=settings.saga_queue_wait_max_s,
+                            quiet_s=settings.saga_step_timeout_s,
+                        ),
+                    )
             else:
                 held = True
                 saga_metrics.timeouts_paused.set(1)

@@ -19,8 +19,9 @@ class OrderSettings(ServiceSettings):
     # long, nor for less than one step timeout: time for consumer groups to rebalance and the
     # other services to restart and drain their outboxes (ADR 0019).
     saga_broker_recovery_s: float = Field(default=30.0, ge=0)
-    # A step whose dependency is answering other orders is queued, not unanswered: its deadline
-    # moves by a step timeout, for at most this long since the step began (adapters/replies.py).
+    # A step whose command or reply still waits in Kafka (consumer lag on its partition) is
+    # queued, not unanswered: its deadline moves by a step timeout, for at most this long since
+    # the step began (adapters/lag.py).
     saga_queue_wait_max_s: float = Field(default=300.0, ge=0)
     broker_probe_interval_s: float = Field(default=1.0, gt=0)
     broker_probe_timeout_s: float = Field(default=2.0, gt=0)

@@ -12,12 +12,21 @@ from pydantic import SecretStr
 
 from workloads.order import handlers, jobs
 from workloads.order.adapters.broker import Reachability
+from workloads.order.adapters.lag import Backlog, LagReader
 from workloads.order.settings import OrderSettings
 from workloads.shared.runtime import Runtime
 
 
 async def _count(*_args: Any, **_kwargs: Any) -> int:
     return 0
+
+
+async def _overdue(*_args: Any) -> bool:
+    return True
+
+
+async def _no_backlog() -> Backlog:
+    return Backlog({})
 
 
 def _settings(step_s: float = 10, recovery_s: float = 6) -> OrderSettings:
@@ -51,9 +60,11 @@ async def _run(
     monkeypatch.setattr(handlers, "time_out_overdue_steps", swept)
     monkeypatch.setattr(handlers, "restart_step_clocks", restart)
     monkeypatch.setattr(handlers, "database_answers", database_answers)
+    monkeypatch.setattr(handlers, "any_overdue", _overdue)
     runtime = cast(Runtime, SimpleNamespace(pool=None))
+    lags = cast(LagReader, SimpleNamespace(snapshot=_no_backlog))
     with pytest.raises(asyncio.CancelledError):
-        await jobs.sweep_timeouts(runtime, _settings(), reachability=broker, sleep=sleep)
+        await jobs.sweep_timeouts(runtime, _settings(), reachability=broker, lags=lags, sleep=sleep)
     return calls
 
 
@@ -145,8 +156,10 @@ async def test_timeouts_wait_for_a_full_step_and_the_recovery_time_of_reachable_
     monkeypatch.setattr(handlers, "time_out_overdue_steps", sweep)
     monkeypatch.setattr(handlers, "restart_step_clocks", _count)
     monkeypatch.setattr(handlers, "database_answers", _count)
+    monkeypatch.setattr(handlers, "any_overdue", _overdue)
     runtime = cast(Runtime, SimpleNamespace(pool=None))
+    lags = cast(LagReader, SimpleNamespace(snapshot=_no_backlog))
     with pytest.raises(asyncio.CancelledError):
-        await jobs.sweep_timeouts(runtime, settings, reachability=reachable, sleep=sleep)
+        await jobs.sweep_timeouts(runtime, settings, reachability=reachable, lags=lags, sleep=sleep)
     assert swept_at, "the sweeper never ran once the broker was steady"
     assert min(swept_at) == 5 + steady_s, f"timeouts fired before the broker was steady: {swept_at}"
