@@ -11,10 +11,16 @@ that probability, a continued one follows its caller's decision. They are export
 in the background (a bounded queue; when the collector is away spans are dropped, never the
 work) when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, else not at all. Database calls become client
 spans after the fact (`trace_queries`): the SQL text with its `$n` placeholders, never the values.
+
+Cost (ADR 0040): every span of a saga passes through here, so the process keeps one tracer (the
+SDK's `get_tracer` builds scope objects and rewrites the warnings filters on each call), its
+resource hashes once (the OTLP encoder looks every span's resource up in a dict, and the SDK's
+hash serialises the attributes to JSON each time), and spans leave in batches of 2,048.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 import time
@@ -35,6 +41,18 @@ from pythonjsonlogger.json import JsonFormatter
 
 correlation_id: ContextVar[str] = ContextVar("correlation_id", default="-")
 _DB_STATEMENT_CHARS = 500
+_EXPORT_BATCH_SPANS = 2048
+
+
+class _HashedOnce(Resource):
+    """A resource whose hash is computed once: it never changes after the provider is made."""
+
+    def __init__(self, resource: Resource) -> None:
+        super().__init__(resource.attributes, resource.schema_url)
+        self._hash = super().__hash__()
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 class _ContextFilter(logging.Filter):
@@ -76,17 +94,23 @@ def configure_tracing(
     if isinstance(installed, TracerProvider):
         return installed
     provider = TracerProvider(
-        resource=Resource.create({"service.name": service}),
+        resource=_HashedOnce(Resource.create({"service.name": service})),
         sampler=ParentBasedTraceIdRatio(sample_ratio),
     )
     if otlp_endpoint:
         exporter = OTLPSpanExporter(endpoint=f"{otlp_endpoint.rstrip('/')}/v1/traces", timeout=5)
-        provider.add_span_processor(BatchSpanProcessor(exporter, max_queue_size=8192))
+        provider.add_span_processor(
+            BatchSpanProcessor(
+                exporter, max_queue_size=8192, max_export_batch_size=_EXPORT_BATCH_SPANS
+            )
+        )
     trace.set_tracer_provider(provider)
     return provider
 
 
+@functools.cache
 def tracer() -> trace.Tracer:
+    """The process's tracer (a proxy until `configure_tracing` installs the provider)."""
     return trace.get_tracer("conveyor")
 
 
