@@ -254,7 +254,14 @@ def create_app(
                 pool.terminate()
             tracing.force_flush(timeout_millis=2_000)  # the last spans, before the process ends
 
-    app = FastAPI(title=f"conveyor {settings.service_name}", lifespan=lifespan)
+    # FastAPI's own telemetry (on by default once a tracer provider exists) would open a second
+    # SERVER span per request, outside the edge's, plus spans per dependency and serialisation:
+    # the edge traces each request, Prometheus counts them, our logs record errors (ADR 0040).
+    app = FastAPI(
+        title=f"conveyor {settings.service_name}",
+        lifespan=lifespan,
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
     app.add_middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes)
     install_problems(app)
     app.include_router(_health_router())
