@@ -3,8 +3,9 @@ the outbox relays published and still holds.
 
 Consumers count every message by group, topic and outcome (applied, duplicate, ignored,
 dead_lettered) and time its handling; the relay counts rows published per topic and reports its
-backlog per replica. Consumer lag per group and partition is not exported yet (the operator reads
-it for scaling but does not expose it), so this dashboard has no lag panel; a note says so.
+backlog per replica. Consumer lag is exported per group and partition by the replica that owns
+the partition (so sums over replicas count each partition once); DLQ depth per dead-letter topic
+by every replica that consumes its source topic (the same value on each: max, never sum).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from grafana_foundation_sdk.models import dashboard as model
 
 from operators.dashboards import promql
-from operators.dashboards.panels import built, graph, new_dashboard, note, row, single
+from operators.dashboards.panels import built, graph, new_dashboard, row, single
 
 INTERVAL = "$__rate_interval"
 
@@ -50,7 +51,39 @@ def dashboard() -> model.Dashboard:
                 width=12,
             )
         )
+        .with_panel(
+            single(
+                "Dead letters waiting (not redriven), by DLQ",
+                [(f"max by (topic) ({promql.DLQ_DEPTH}{{{workload}}})", "{{topic}}")],
+                unit="none",
+                decimals=0,
+                steps=((None, "green"), (1.0, "red")),
+                width=24,
+                description="Until `conveyor dlq redrive` passes them; retention (14 d) aside,"
+                " nothing else lowers it.",
+            )
+        )
         .with_row(row("Consumers"))
+        .with_panel(
+            graph(
+                "Consumer lag, by group",
+                [(f"sum by (group) ({promql.CONSUMER_LAG}{{{workload}}})", "{{group}}")],
+                unit="none",
+                description="Records not yet committed by the group, over its partitions.",
+            )
+        )
+        .with_panel(
+            graph(
+                "Consumer lag, by group, topic and partition",
+                [
+                    (
+                        f"max by (group, topic, partition) ({promql.CONSUMER_LAG}{{{workload}}})",
+                        "{{group}} {{topic}}[{{partition}}]",
+                    )
+                ],
+                unit="none",
+            )
+        )
         .with_panel(
             graph(
                 "Handled per second, by group and outcome",
@@ -102,14 +135,6 @@ def dashboard() -> model.Dashboard:
                 "Backlog, by replica",
                 [(f"{promql.OUTBOX_BACKLOG}{{{workload}}}", "{{workload}} {{instance}}")],
                 unit="none",
-            )
-        )
-        .with_panel(
-            note(
-                "Not measured yet",
-                "Consumer lag per group and partition and DLQ depth per topic are not exported "
-                "by any process yet, so they have no panel here.",
-                height=3,
             )
         )
     )

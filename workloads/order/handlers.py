@@ -26,6 +26,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+from opentelemetry.trace import SpanKind
 
 from workloads.contracts import events as ev
 from workloads.order import metrics as saga_metrics
@@ -58,6 +59,7 @@ from workloads.shared.database import Connection, Pool, after_commit, savepoint,
 from workloads.shared.messaging import outbox
 from workloads.shared.messaging.envelope import Envelope
 from workloads.shared.problems import ProblemError
+from workloads.shared.telemetry import handling, trace_headers
 
 log = logging.getLogger(__name__)
 Queued = Callable[[Step, str, float], bool]  # step, order id, seconds waited
@@ -85,7 +87,9 @@ async def advance(
     new_state = decision.state_after(state)
     wait_s = step_wait_s(new_state, step_timeout_s=step_timeout_s, backoff_max_s=backoff_max_s)
     deadline = None if wait_s is None else datetime.now(UTC) + timedelta(seconds=wait_s)
-    await store.save(conn, state, decision.events, new_state, deadline=deadline)
+    await store.save(
+        conn, state, decision.events, new_state, deadline=deadline, trace_context=trace_headers()
+    )
     for message in decision.messages:
         envelope = (
             cause.follow_up(message)
@@ -303,15 +307,23 @@ async def _sweep_one(
     if state is None or state.step is None:
         return
     log.warning("order %s timed out in %s", order_id, state.step.value)
-    decision = await advance(
-        conn,
-        state,
-        StepTimedOut(Step(row["saga_step"]), retries=retries),
-        cause=None,
-        correlation_id=f"timeout-{order_id}",
-        step_timeout_s=step_timeout_s,
-        backoff_max_s=backoff_max_s,
-    )
+    correlation = f"timeout-{order_id}"
+    # The order's own trace goes on: the timeout, and the messages it sends, are its spans.
+    with handling(
+        f"time out {state.step.value.lower()}",
+        correlation=correlation,
+        carrier=json.loads(row["trace_context"]),
+        kind=SpanKind.INTERNAL,
+    ):
+        decision = await advance(
+            conn,
+            state,
+            StepTimedOut(Step(row["saga_step"]), retries=retries),
+            cause=None,
+            correlation_id=correlation,
+            step_timeout_s=step_timeout_s,
+            backoff_max_s=backoff_max_s,
+        )
     for event in decision.events:
         if event.type == "StepRetried":
             saga_metrics.compensation_retries.labels(state.step.value).inc()

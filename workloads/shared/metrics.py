@@ -38,6 +38,18 @@ handler_retries = Counter(
 dlq_messages = Counter(
     "conveyor_dlq_messages_total", "Messages sent to a dead-letter topic", ["topic"]
 )
+consumer_lag = Gauge(
+    "conveyor_kafka_consumer_lag_messages",
+    "Records of a partition the consumer group has not committed yet (end offset minus the"
+    " group's committed offset), exported by the member the partition is assigned to",
+    ["group", "topic", "partition"],
+)
+dlq_depth = Gauge(
+    "conveyor_dlq_depth_messages",
+    "Dead letters not yet redriven per dead-letter topic (end offset minus the redrive group's"
+    " committed offset); every consuming replica exports the same value",
+    ["topic"],
+)
 outbox_backlog = Gauge("conveyor_outbox_backlog", "Outbox rows not yet published")
 outbox_oldest_age = Gauge(
     "conveyor_outbox_oldest_age_seconds",

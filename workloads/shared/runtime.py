@@ -36,6 +36,7 @@ from prometheus_client.exposition import choose_encoder
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workloads.contracts.topics import dlq_topic
 from workloads.shared import metrics
 from workloads.shared.database import DatabaseSettings, Pool, create_pool
 from workloads.shared.edge import EdgeMiddleware
@@ -47,6 +48,7 @@ from workloads.shared.messaging.consumer import (
     RetryPolicy,
     Subscription,
 )
+from workloads.shared.messaging.dlq_depth import DlqDepthReader
 from workloads.shared.messaging.kafka import KafkaSettings, connect, create_producer
 from workloads.shared.messaging.outbox import OutboxRelay
 from workloads.shared.migrations import migrate
@@ -232,6 +234,9 @@ def create_app(
         runtime.consumers.extend(consumers(runtime))
         runtime.spawn("kafka-clients", runtime.start_kafka_clients())
         runtime.spawn("outbox-backlog", backlog.watch(pool))
+        dead_letter_topics = sorted({dlq_topic(t) for c in runtime.consumers for t in c.topics})
+        if dead_letter_topics:
+            runtime.spawn("dlq-depth", DlqDepthReader(kafka, dead_letter_topics).watch())
         for name, job in jobs(runtime):
             runtime.spawn(name, job)
         log.info(

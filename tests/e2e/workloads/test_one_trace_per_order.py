@@ -4,14 +4,20 @@ Asked of Zipkin's query API (`/api/v2/trace/{id}`), with the trace id the order 
 its `traceresponse` header: spans of all four services under that one id — the POST, a producer
 span for every record sent and a consumer span, its child, for every record handled, the
 settlement of the charge, and database calls — up to the terminal event reaching notification.
+An order the step-timeout sweeper cancels stays in that trace too: the sweeper continues the
+context stored with the saga, so its compensation is not a trace of its own.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
+from operators.local.stack import LocalStack
+from tests.e2e.workloads.provider_tools import behave
 from tests.e2e.workloads.saga_client import SagaClient
 from tests.support.eventually import eventually
 
@@ -33,6 +39,14 @@ CANCELLED_PATH = {
     ("inventory", "releaseinventory"),
     ("notification", "ordercancelled"),
 }
+TIMED_OUT_PATH = {
+    ("inventory", "reserveinventory"),
+    ("order", "inventoryreserved"),
+    ("payment", "processpayment"),
+    ("inventory", "releaseinventory"),
+    ("notification", "ordercancelled"),
+}
+STEP_TIMEOUT_S = 10
 
 
 def trace_id_of(headers: Any) -> str:
@@ -77,7 +91,10 @@ async def test_an_order_is_one_trace_through_every_service_and_hop(
     assert order["status"] == status
 
     spans = await stored_trace(client, trace_id, path)
+    assert_one_trace(spans, trace_id)
 
+
+def assert_one_trace(spans: list[dict[str, Any]], trace_id: str) -> None:
     assert {span["traceId"] for span in spans} == {trace_id}
     assert {span["localEndpoint"]["serviceName"] for span in spans} == SERVICES
     by_id = {span["id"]: span for span in spans}
@@ -97,3 +114,40 @@ async def test_an_order_is_one_trace_through_every_service_and_hop(
     assert queried == SERVICES, "database calls missing from some service's spans"
     settled = [s for s in spans if s["name"] == "settle charge"]
     assert settled, "the payment's settlement (the call to the card provider) left the trace"
+
+
+@pytest.fixture
+async def timing_out(client: SagaClient, workloads_restored: LocalStack) -> AsyncIterator[None]:
+    """Short step timeouts, and a card provider that never settles: payment steps time out."""
+    stack = workloads_restored
+    stack.workloads.set_env("order", {"SAGA_STEP_TIMEOUT_S": str(STEP_TIMEOUT_S)})
+    stack.workloads.restart("order", stack.settings.stop_timeout_s)
+    await asyncio.to_thread(stack.wait_for_workloads, client.quiet_console())
+    await behave(stack, failure_rate=1.0)
+    try:
+        yield
+    finally:
+        await behave(stack)
+
+
+async def test_an_order_cancelled_by_a_step_timeout_stays_in_its_trace(
+    client: SagaClient, timing_out: None
+) -> None:
+    product = await client.seed(available=5)
+    response = await client.place(product, 1)
+    assert response.status_code == 202
+    trace_id = trace_id_of(response.headers)
+    order_id = response.json()["order_id"]
+    compensating = await client.wait_status(order_id, {"CANCELLING"}, timeout_s=90)
+    assert compensating["cancel_reason"] == "timed out processing payment"
+    await behave(client.stack)
+    order = await client.wait_terminal(order_id, timeout_s=120)
+    assert order["status"] == "CANCELLED"
+
+    spans = await stored_trace(client, trace_id, TIMED_OUT_PATH)
+    assert any(span["name"] == "time out processing_payment" for span in spans), (
+        "the sweeper's timeout is not a span of the order's trace"
+    )
+    assert {span["traceId"] for span in spans} == {trace_id}
+    roots = [span for span in spans if "parentId" not in span]
+    assert [(r["kind"], r["name"]) for r in roots] == [("SERVER", "post /v1/orders")]

@@ -9,7 +9,7 @@ primary key of the event store rejects a second writer of the same version even 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import asyncpg
@@ -30,10 +30,11 @@ _SAVE = (
     " SELECT $1, $7 - cardinality($9::text[]) + n, t, d::jsonb"
     " FROM unnest($9::text[], $10::text[]) WITH ORDINALITY AS e(t, d, n))"
     " INSERT INTO orders (order_id, customer_id, status, saga_step, total_cents, snapshot,"
-    " version, deadline) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    " version, deadline, trace_context) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $11::jsonb)"
     " ON CONFLICT (order_id) DO UPDATE SET status = $3, saga_step = $4, snapshot = $6,"
     " version = $7, deadline = $8, awaiting_send = false, sweep_errors = 0,"
-    " updated_at = now()"
+    " updated_at = now(), trace_context = CASE WHEN $11::jsonb = '{}'::jsonb"
+    " THEN orders.trace_context ELSE $11::jsonb END"
 )
 
 
@@ -58,8 +59,13 @@ async def save(
     after: OrderState,
     *,
     deadline: datetime | None,
+    trace_context: Mapping[str, str] | None = None,
 ) -> None:
-    """Append `events` after `before`'s version and store `after` as the snapshot."""
+    """Append `events` after `before`'s version and store `after` as the snapshot.
+
+    `trace_context` (the advancing work's `traceparent`/`tracestate`) replaces the stored one;
+    none keeps it, so the order's trace can be continued by work that has no message to carry it.
+    """
     if after.version != before.version + len(events):
         raise ValueError(f"order {after.order_id}: version {after.version} after {len(events)}"
                          f" events on version {before.version}")  # fmt: skip
@@ -75,6 +81,7 @@ async def save(
         deadline,
         [e.type for e in events],
         [json.dumps(e.data) for e in events],
+        json.dumps(dict(trace_context or {})),
     )
 
 
@@ -106,7 +113,7 @@ async def claim_overdue(conn: Connection, limit: int) -> list[asyncpg.Record]:
     unsent row means the step's command has not left either).
     """
     rows: list[asyncpg.Record] = await conn.fetch(
-        "SELECT order_id, saga_step, awaiting_send, sweep_errors,"
+        "SELECT order_id, saga_step, awaiting_send, sweep_errors, trace_context,"
         " extract(epoch FROM now() - updated_at)::float8 AS waited_s,"
         " EXISTS (SELECT 1 FROM outbox WHERE outbox.key = orders.order_id) AS unsent"
         " FROM orders WHERE deadline < now()"

@@ -59,6 +59,7 @@ from workloads.shared import metrics
 from workloads.shared.database import UNREACHABLE as DATABASE_UNREACHABLE
 from workloads.shared.database import Connection, Pool, transaction
 from workloads.shared.messaging import inbox
+from workloads.shared.messaging.consumer_lag import LagExporter
 from workloads.shared.messaging.dead_letters import DeadLetter, carried_over, describe
 from workloads.shared.messaging.envelope import Envelope, PoisonMessageError, header_map
 from workloads.shared.messaging.kafka import (
@@ -189,6 +190,7 @@ class EventConsumer:
         self._backoff = backoff
         self._sleep = sleep
         self._tracker = _JoinTracker()
+        self.lag = LagExporter(group, sleep=sleep)
 
     @property
     def joined(self) -> bool:
@@ -200,9 +202,11 @@ class EventConsumer:
         while True:
             consumer = create_consumer(self._kafka, group_id=self.group)
             consumer.subscribe(self.topics, listener=self._tracker)
+            lag: asyncio.Task[None] | None = None
             try:
                 await consumer.start()
                 failures = 0
+                lag = asyncio.create_task(self.lag.watch(consumer), name=f"lag-{self.group}")
                 await self._consume(consumer)
             except UNREACHABLE as exc:
                 failures += 1
@@ -215,6 +219,10 @@ class EventConsumer:
                 )
             finally:
                 self._tracker.joined.clear()
+                if lag is not None:
+                    lag.cancel()
+                    await asyncio.gather(lag, return_exceptions=True)
+                self.lag.forget()
                 await consumer.stop()
             await self._sleep(self._backoff.delay(max(1, failures)))
 
@@ -233,6 +241,7 @@ class EventConsumer:
                 continue
             try:
                 await consumer.commit(offsets)
+                self.lag.committed(offsets)
             except (CommitFailedError, IllegalStateError) as exc:
                 log.warning("offset commit lost to a rebalance: %s", exc)
 
