@@ -69,3 +69,17 @@ async def drain(
         if orders.lost == 0 or time.monotonic() > deadline:
             return orders
         await asyncio.sleep(0.5)
+
+
+async def example(dsn: str, prefix: str) -> str | None:
+    """One order of the run to look at, a compensated one when there is one."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        found = await conn.fetchval(
+            "SELECT order_id FROM orders WHERE customer_id LIKE $1"
+            " ORDER BY status = 'CANCELLED' DESC, created_at DESC LIMIT 1",
+            prefix.replace("_", r"\_") + "%",
+        )
+    finally:
+        await conn.close()
+    return None if found is None else str(found)

@@ -11,6 +11,7 @@ should have is killed, with its workers, and the run fails naming the log.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -19,6 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from operators.paths import REPO_ROOT
+
+
+def workers_connected(log: str) -> int:
+    """The most workers the master saw ready at once, from its log (pure)."""
+    found = re.findall(r"reported as ready\. (\d+) workers connected", log)
+    return max((int(n) for n in found), default=0)
 
 
 class LocustError(RuntimeError):
@@ -86,8 +93,11 @@ def run(
                     raise LocustError(f"Locust ran past its time; see {log_path}")
                 progress(time.monotonic() - began)
                 time.sleep(every_s)
-            for worker in workers:
-                worker.wait(timeout=30)
+            for worker in workers:  # a worker quits when its master does; give it a moment
+                try:
+                    worker.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    worker.terminate()
         finally:
             for process in (master, *workers):
                 if process.poll() is None:

@@ -19,12 +19,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import locust.runners
 from locust import between, constant_pacing, task
 from locust.contrib.fasthttp import FastHttpUser
 
 from loadtests.scenarios.settings import LoadSettings
 
 SETTINGS = LoadSettings()
+# A worker is declared missing after this many 1 s heartbeats unheard (Locust's default, 3, drops
+# healthy workers on a busy 2-core machine and ends the run).
+locust.runners.HEARTBEAT_LIVENESS = 30
 RNG = random.Random()  # noqa: S311 - what a shopper picks, not a secret
 TERMINAL = {"CONFIRMED": "confirmed", "CANCELLED": "compensated", "SHIPPED": "confirmed"}
 SEARCH_WORDS = ("lamp", "mug", "bag", "towel", "chair", "watch", "pen", "shoe", "kettle", "mat")
