@@ -13,7 +13,7 @@ export UV_CACHE_DIR := $(CACHE)/uv-cache
 # The pinned uv, for the test that builds each deployable's environment as its image would.
 export CONVEYOR_UV := $(UV)
 
-.PHONY: help setup up down status demo test unit lint format lock clean bench schemas dashboards kube-up kube-down bench-operator bench-sweep images cluster-up cluster-down cluster-status test-cluster bench-hot
+.PHONY: help setup up down status demo test unit lint format lock clean bench schemas dashboards kube-up kube-down bench-operator bench-sweep images cluster-up cluster-down cluster-status test-cluster bench-hot load capacity
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -100,6 +100,12 @@ bench-hot: setup ## flash sale: RUNS fresh runs of 60 s at 100/s over 5 hot prod
 # One run per rate unless RUNS is given on the command line or in the environment.
 bench-sweep: setup ## the knee: highest of RATES whose p99 < 1 s and that keeps up (build/bench/sweep.json)
 	$(BIN)/python -m loadtests.sweep --rates $(RATES) $(if $(filter-out file,$(origin RUNS)),--runs $(RUNS)) $(BENCH_ARGS)
+
+# One Locust scenario on the running stack, judged by the SLOs over its window (ADR 0037).
+SCENARIO ?= checkout
+load: up ## Locust scenario SCENARIO=browse|checkout|churn|black_friday|mixed|soak [USERS= RATE= DURATION= HOST= WORKERS=]: build/load/
+	$(BIN)/conveyor catalog seed --products 2000
+	$(BIN)/python -m loadtests.load --scenario $(SCENARIO) $(if $(USERS),--users $(USERS)) $(if $(RATE),--rate $(RATE)) $(if $(DURATION),--duration $(DURATION)) $(if $(HOST),--host $(HOST)) $(if $(WORKERS),--workers $(WORKERS))
 
 # The stack must be up (`make up`, same CONVEYOR_* settings); each scenario restores it first.
 SCENARIOS ?=

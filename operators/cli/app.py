@@ -19,6 +19,7 @@ from operators.cli import (
     slo,
     synth,
 )
+from operators.cli.capacity import capacity as capacity_command
 from operators.cli.cost import cost as cost_command
 
 app = typer.Typer(
@@ -39,6 +40,7 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(catalog.app, name="catalog")
 app.command(name="demo")(demo.demo)
 app.command(name="cost")(cost_command)
+app.command(name="capacity")(capacity_command)
 app.command(name="synth")(synth.synth)
 app.command(name="policy")(policy.policy)
 

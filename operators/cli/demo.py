@@ -1,68 +1,77 @@
-"""`conveyor demo`: the main job on the local stack — a burst of orders through the saga.
+"""`conveyor demo`: the whole system under about a minute of mixed load, then a readable report.
 
-Seeds stock, sends a burst of orders (every tenth with a card that declines), follows every saga
-to its end and prints what happened: confirmed, compensated, lost (which must be 0) and latency
-percentiles from acceptance to the end of the saga; then writes the SLO report
-(build/slo/report.html, `conveyor slo report`) and says where it is.
+Seeds the catalog (idempotently, 2,000 products), then runs the `mixed` Locust scenario (readers
+browsing the catalog, customers ordering at `--rate`/s with every tenth card declined so its saga
+compensates) on the running stack with a live progress line, and reports: throughput, latencies
+per endpoint, every SLO over the run's window with pass or fail, saga outcomes (confirmed,
+compensated, lost), the catalog's cache hit ratio, dead letters, and the memory (PSS) of every
+server and workload against a 3 GiB target; then writes the SLO report
+(build/slo/report.html, `conveyor slo report`) and says where to look next. Exits 1 when an order
+was lost or an SLO was breached. The stack keeps running (`conveyor local down` stops it).
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from loadtests.saga import Outcome, Plan, drive
+from loadtests.load.process import LocustError
+from loadtests.load.runner import Options, run_scenario, write
+from loadtests.scenarios.registry import scenario
+from operators.cli.catalog import seed
+from operators.cli.demo_report import print_report
 from operators.diagnostics.prometheus import PrometheusError
 from operators.diagnostics.report_file import write_report
+from operators.local.aio import run_sync
 from operators.local.servers import ServerState
 from operators.local.stack import LocalStack
 from operators.local.workloads import WorkloadState
+from workloads.catalog.seeding import generate
 
 console = Console()
 
 
 def demo(
-    orders: Annotated[int, typer.Option(min=1, max=100_000, help="Orders to send.")] = 300,
-    rate: Annotated[float, typer.Option(min=1, help="Orders per second.")] = 60.0,
+    seconds: Annotated[float, typer.Option(min=10, help="How long the load runs.")] = 60.0,
+    rate: Annotated[float, typer.Option(min=0.5, help="Orders per second.")] = 10.0,
+    users: Annotated[int, typer.Option(min=4, help="Concurrent users (a quarter buy).")] = 40,
 ) -> None:
-    """Run the main job on the local stack (which `make demo` has started)."""
+    """Run about a minute of mixed load on the local stack (which `make demo` has started)."""
     stack = LocalStack()
     if any(r.state is not ServerState.RUNNING for r in stack.status()) or any(
         w.state is not WorkloadState.READY for w in stack.workloads.status()
     ):
         console.print("[red]the stack is not fully up: run `conveyor local up` first[/]")
         raise typer.Exit(code=1)
-    plan = Plan(orders=orders, rate_per_s=rate)
+    with console.status("seeding the catalog (2,000 products, idempotent)…"):
+        run_sync(seed(stack, generate(2000, 42)))
     console.print(
-        f"[bold]demo[/]: {orders} orders at {rate:.0f}/s through order → inventory → payment → "
-        f"confirm; every {plan.decline_every}th card declines, so its saga must compensate."
+        f"[bold]demo[/]: {users} users for {seconds:.0f} s — three in four browse the catalog, "
+        f"one in four orders ({rate:g} orders/s together); every 10th card declines, so its saga "
+        "must compensate."
     )
-    with console.status("starting…") as status:
-        outcome = asyncio.run(drive(stack, plan, status.update))
-    _report(outcome)
+    options = Options(users=users, rate=rate, duration_s=seconds)
+    try:
+        with console.status("starting…") as status:
+            result = run_scenario(scenario("mixed"), options, progress=status.update, stack=stack)
+    except (LocustError, PrometheusError, OSError, TimeoutError) as exc:
+        console.print(f"[red]the load run failed:[/] {exc}")
+        raise typer.Exit(code=1) from exc
+    write(result)
+    print_report(console, result)
     try:
         page = write_report(f"http://{stack.prometheus.address}")
-        console.print(f"SLO report (open it in a browser): [bold]{page}[/]")
+        console.print(f"  SLO report (open it in a browser): [bold]{page}[/]")
     except PrometheusError as exc:
         console.print(f"[yellow]no SLO report:[/] {exc}")
-    if outcome.lost:
-        raise typer.Exit(code=1)
-
-
-def _report(outcome: Outcome) -> None:
-    table = Table("outcome", "orders", "p50 ms", "p95 ms", "p99 ms", title="order sagas")
-    for status, label in (("CONFIRMED", "confirmed"), ("CANCELLED", "compensated (cancelled)")):
-        cells = [outcome.percentile(status, q) for q in (0.5, 0.95, 0.99)]
-        table.add_row(label, str(outcome.counts.get(status, 0)),
-                      *(f"{c:.0f}" if c is not None else "—" for c in cells))  # fmt: skip
-    style = "green" if outcome.lost == 0 else "red"
-    table.add_row(f"[{style}]lost[/]", f"[{style}]{outcome.lost}[/]", "", "", "")
-    console.print(table)
+    console.print(f"  traces (Zipkin UI): http://{stack.zipkin.address}/zipkin/")
+    example = result.get("example_order_id")
+    if example:
+        console.print(f"  one order's saga, events and trace: conveyor orders inspect {example}")
     console.print(
-        f"accepted {len(outcome.accepted)}, rejected {outcome.rejected}; "
-        f"sent in {outcome.send_seconds:.1f} s, all sagas ended {outcome.drain_seconds:.1f} s later"
+        f"  Locust's report: {result['report']['html']}; stop the stack: conveyor local down"
     )
+    if not result["verdict"]["passed"]:
+        raise typer.Exit(code=1)

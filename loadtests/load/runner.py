@@ -1,0 +1,196 @@
+"""One load run end to end: prepare, Locust, drain the orders, judge the window, write the JSON.
+
+`run_scenario` is what `make load` (`python -m loadtests.load`) and `conveyor demo` call. On the
+local stack the targets come from the stack (each service's URL, or `host`, the gateway, for all
+of them), orders are counted in the order database and the SLOs are read from the local
+Prometheus over [first request, last order ended]. The result is a plain dict, written to
+`build/load/<scenario>.json`; its `verdict.passed` is false on any breached SLO, any lost order,
+or client-side failures beyond the availability objective.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from loadtests import cpu, memory
+from loadtests.load import evidence, outcomes, prepare, process, stats, verdict, window
+from loadtests.machine import provenance
+from loadtests.run import watched
+from loadtests.scenarios.registry import Scenario
+from loadtests.scenarios.settings import LoadSettings
+from operators.diagnostics.prometheus import PrometheusApi
+from operators.local.stack import LocalStack
+from operators.paths import REPO_ROOT
+from operators.pipeline.slos.files import load as load_slos
+
+OUT_DIR = REPO_ROOT / "build" / "load"
+Progress = Callable[[str], None]
+
+
+class RunnerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CONVEYOR_", extra="ignore", frozen=True)
+
+    # Where a distributed run's Locust master listens for its workers (loopback only).
+    locust_master_port: int = Field(default=18557, ge=1024, le=65535)
+
+
+@dataclass(frozen=True)
+class Options:
+    users: int
+    rate: float
+    duration_s: float
+    host: str | None = None  # the gateway: every request through it
+    workers: int = 0
+    out_dir: Path = OUT_DIR
+    drain_timeout_s: float = 90.0
+
+
+def _settings(stack: LocalStack, scenario: Scenario, options: Options) -> LoadSettings:
+    run_id = f"{scenario.name.replace('_', '-')[:12]}-{secrets.token_hex(3)}"
+    return LoadSettings(
+        gateway_url=options.host,
+        catalog_url=stack.workloads.url("catalog"),
+        order_url=stack.workloads.url("order"),
+        inventory_url=stack.workloads.url("inventory"),
+        admin_token=SecretStr(stack.admin_token()),
+        rate=options.rate,
+        users=options.users,
+        buyers=scenario.buyers(options.users),
+        run_id=run_id,
+        hot_products=scenario.hot_products,
+    )
+
+
+def _env(settings: LoadSettings, duration_s: float) -> dict[str, str]:
+    env = {"CONVEYOR_LOAD_DURATION_S": f"{duration_s:g}"}
+    for key, value in settings.model_dump().items():
+        if value is None:
+            continue
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        env[f"CONVEYOR_LOAD_{key.upper()}"] = text
+    return env
+
+
+def live_line(prefix: Path, elapsed: float, duration: float) -> str:
+    found = stats.read(prefix)
+    http = stats.http_only(found)
+    requests = sum(e.requests for e in http)
+    failures = sum(e.failures for e in http)
+    rate = sum(e.requests_per_s for e in http)
+    sagas = stats.sagas(found)
+    ended = ", ".join(f"{n.split('→ ')[-1]} {e.requests}" for n, e in sorted(sagas.items()))
+    orders = next((e.requests for e in http if e.name == "/v1/orders"), 0)
+    line = (
+        f"{elapsed:.0f}/{duration:.0f} s · {requests:,} requests ({rate:.0f}/s), {failures} failed"
+    )
+    return line + (f" · orders {orders:,} placed, {ended}" if orders else "")
+
+
+def run_scenario(
+    scenario: Scenario, options: Options, *, progress: Progress, stack: LocalStack | None = None
+) -> dict[str, Any]:
+    stack = stack or LocalStack()
+    settings = _settings(stack, scenario, options)
+    order_dsn = stack.postgres.dsn("order")
+    progress("stocking the load products…")
+    asyncio.run(prepare.stock(settings, order_dsn=order_dsn))
+    processes = watched(stack)
+    cpu_before = cpu.snapshot(processes)
+    pss_before = memory.snapshot(processes.trees, processes.alone)
+    dlq_before = asyncio.run(evidence.dead_letters(stack.kafka.bootstrap_servers))
+    prefix = options.out_dir / scenario.name
+    samples: list[tuple[float, dict[str, int]]] = [(0.0, pss_before)]
+
+    def tick(elapsed: float) -> None:
+        progress(live_line(prefix, elapsed, options.duration_s))
+        if scenario.sample_memory and elapsed - samples[-1][0] >= 60:  # noqa: PLR2004
+            samples.append((elapsed, memory.snapshot(processes.trees, processes.alone)))
+
+    plan = process.LocustRun(
+        locustfile=scenario.path, users=options.users,
+        spawn_rate=max(1.0, options.users / 10), duration_s=options.duration_s,
+        host=settings.url("catalog"), prefix=prefix, env=_env(settings, options.duration_s),
+        workers=options.workers, master_port=RunnerSettings().locust_master_port,
+    )  # fmt: skip
+    start = time.time()
+    process.run(plan, progress=tick)
+
+    def drained(orders: outcomes.Orders) -> None:
+        progress(f"following the orders: {orders.to_dict()}")
+
+    orders = asyncio.run(
+        outcomes.drain(order_dsn, settings.customer_prefix, timeout_s=options.drain_timeout_s,
+                       progress=drained)
+    )  # fmt: skip
+    end = time.time()
+    cpu_after = cpu.snapshot(processes)
+    pss_after = memory.snapshot(processes.trees, processes.alone)
+    progress("reading the window from Prometheus…")
+    api = PrometheusApi(f"http://{stack.prometheus.address}")
+    try:
+        read_at = window.settled(api, end)
+        specs = list(load_slos().values())
+        measured = window.measure_all(api, specs, start, read_at)
+        hits = evidence.cache_hit_ratio(api, start, read_at)
+    finally:
+        api.close()
+    dlq_after = asyncio.run(evidence.dead_letters(stack.kafka.bootstrap_servers))
+    found = stats.read(prefix)
+    http = stats.http_only(found)
+    requests = sum(e.requests for e in http)
+    failures = sum(e.failures for e in http)
+    checks = verdict.slo_checks(specs, measured)
+    availability = next(
+        (c.objective_percent for c in checks if c.name.endswith("http-availability")), 99.9
+    )
+    checks.append(verdict.failures_check(failures, requests, objective=availability or 99.9))
+    if scenario.buyer_share:
+        checks.append(verdict.lost_check(orders.lost, orders.accepted))
+    seconds = evidence.cpu_delta(cpu_before, cpu_after)
+    seconds.pop("driver", None)
+    return {
+        **provenance(),
+        "scenario": scenario.name,
+        "run_id": settings.run_id,
+        "load": {"users": options.users, "rate_per_s": options.rate,
+                 "duration_s": options.duration_s, "workers": options.workers,
+                 "hot_products": scenario.hot_products,
+                 "targets": {s: settings.url(s) for s in ("catalog", "order", "inventory")}},
+        "locust_workers_connected": process.workers_connected(Path(f"{prefix}.log").read_text()),
+        "window": {"start": round(start, 3), "end": round(read_at, 3)},
+        "requests": requests,
+        "failures": failures,
+        "requests_per_second": round(requests / max(end - start, 1e-9), 1),
+        "endpoints": [e.to_dict() for e in found if e.name != "Aggregated"],
+        "orders": orders.to_dict(),
+        "example_order_id": asyncio.run(outcomes.example(order_dsn, settings.customer_prefix)),
+        "orders_per_second": round(orders.accepted / options.duration_s, 2),
+        "cache_hit_ratio": hits,
+        "dead_letters": {"during_run": dlq_after - dlq_before, "total": dlq_after},
+        "cpu_seconds": seconds,
+        "cpu_seconds_per_1000_orders": evidence.per_thousand(seconds, orders.accepted),
+        "cpu_seconds_per_1000_requests": evidence.per_thousand(seconds, requests),
+        "memory_pss_mib": {k: round(v / 2**20, 1) for k, v in sorted(pss_after.items())},
+        "memory_pss_total_mib": round(sum(pss_after.values()) / 2**20, 1),
+        "memory_growth_mib_per_hour": memory.growth_mib_per_hour(
+            samples[0][1], pss_after, end - start) if scenario.sample_memory else None,
+        "verdict": {"passed": verdict.passed(checks), "checks": [c.to_dict() for c in checks]},
+        "report": {"html": f"{prefix}.html", "csv": f"{prefix}_stats.csv"},
+    }  # fmt: skip
+
+
+def write(result: dict[str, Any], out_dir: Path = OUT_DIR) -> Path:
+    path = out_dir / f"{result['scenario']}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    return path

@@ -1,0 +1,9 @@
+"""Locustfile `browse`: people reading the catalog (search, category pages, details), no orders."""
+
+from __future__ import annotations
+
+from loadtests.scenarios.shoppers import Browser
+
+
+class CatalogReader(Browser):
+    pass

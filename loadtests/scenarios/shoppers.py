@@ -1,0 +1,221 @@
+"""What a customer and an admin do, as Locust users that scenarios combine (abstract here).
+
+`Browser` reads the catalog as a person does: the front page (featured, categories), a category
+page and sometimes its next page, a search, a product's details, with think times between.
+`Buyer` browses a little and places an order with an `Idempotency-Key` (a failed send is retried
+once with the same key, so a retry can never buy twice), then follows it to its terminal state
+and records the saga's duration (accepted → CONFIRMED or CANCELLED, by the order service's own
+timestamps) as a Locust entry of type `SAGA`; an order still open after `follow_timeout_s` is a
+`SAGA` failure. `Admin` changes stock and prices through inventory and product details through
+the catalog. Requests are named by route (`/v1/products/{id}`), so the report has one line per
+endpoint. With a gateway every user logs in first (`LoadSettings.login_path`).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from datetime import datetime
+from typing import Any
+
+import locust.runners
+from locust import between, constant_pacing, task
+from locust.contrib.fasthttp import FastHttpUser
+
+from loadtests.scenarios.settings import LoadSettings
+
+SETTINGS = LoadSettings()
+# A worker is declared missing after this many 1 s heartbeats unheard (Locust's default, 3, drops
+# healthy workers on a busy 2-core machine and ends the run).
+locust.runners.HEARTBEAT_LIVENESS = 30
+RNG = random.Random()  # noqa: S311 - what a shopper picks, not a secret
+TERMINAL = {"CONFIRMED": "confirmed", "CANCELLED": "compensated", "SHIPPED": "confirmed"}
+SEARCH_WORDS = ("lamp", "mug", "bag", "towel", "chair", "watch", "pen", "shoe", "kettle", "mat")
+POLL_S = (0.1, 0.2, 0.4, 0.8, 1.6)
+
+
+class Shopper(FastHttpUser):
+    """A user with the run's settings and, behind a gateway, a bearer token."""
+
+    abstract = True
+    host = SETTINGS.url("catalog")
+    settings = SETTINGS
+
+    def on_start(self) -> None:
+        self.headers: dict[str, str] = {}
+        if self.settings.gateway_url:
+            body = {
+                "username": self.settings.username,
+                "password": self.settings.password.get_secret_value(),
+            }
+            with self.client.post(
+                f"{self.settings.url('order')}{self.settings.login_path}",
+                json=body,
+                name="login",
+                catch_response=True,
+            ) as response:
+                token = (response.json() or {}).get("access_token") if response.ok else None
+                if not token:
+                    response.failure(f"login answered {response.status_code}")
+                    return
+                self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get_json(self, url: str, *, name: str) -> Any:
+        with self.client.get(url, headers=self.headers, name=name, catch_response=True) as r:
+            if r.status_code != 200:  # noqa: PLR2004
+                r.failure(f"{r.status_code}")
+                return None
+            return r.json()
+
+
+class Browser(Shopper):
+    """A person reading the catalog, 1-5 s between pages."""
+
+    abstract = True
+    wait_time = between(1, 5)
+    seen: list[str]
+
+    def _catalog(self, path: str) -> str:
+        return f"{self.settings.url('catalog')}{path}"
+
+    def _remember(self, page: Any) -> None:
+        items = (page or {}).get("items") or []
+        self.seen = [i["product_id"] for i in items if "product_id" in i][:20] or getattr(
+            self, "seen", []
+        )
+
+    @task(2)
+    def front_page(self) -> None:
+        self._remember(self.get_json(self._catalog("/v1/featured"), name="/v1/featured"))
+        categories = self.get_json(self._catalog("/v1/categories"), name="/v1/categories")
+        self.categories = [c["slug"] for c in (categories or {}).get("items", [])]
+
+    @task(4)
+    def category_page(self) -> None:
+        slug = RNG.choice(getattr(self, "categories", None) or ["kitchen"])
+        name = "/v1/products?category"
+        page = self.get_json(self._catalog(f"/v1/products?category={slug}"), name=name)
+        self._remember(page)
+        cursor = (page or {}).get("next_cursor")
+        if cursor and RNG.random() < 0.3:  # noqa: PLR2004
+            url = self._catalog(f"/v1/products?category={slug}&cursor={cursor}")
+            self._remember(self.get_json(url, name="/v1/products?category&cursor"))
+
+    @task(3)
+    def search(self) -> None:
+        word = RNG.choice(SEARCH_WORDS)
+        self._remember(
+            self.get_json(self._catalog(f"/v1/products?q={word}"), name="/v1/products?q")
+        )
+
+    @task(6)
+    def product_details(self) -> None:
+        seen = getattr(self, "seen", None)
+        if not seen:
+            return self.category_page()
+        product = RNG.choice(seen)
+        self.get_json(self._catalog(f"/v1/products/{product}"), name="/v1/products/{id}")
+        return None
+
+
+class Buyer(Shopper):
+    """A customer who looks at a product or two and orders, paced so all buyers make `rate`/s."""
+
+    abstract = True
+    wait_time = constant_pacing(SETTINGS.buyers / SETTINGS.rate)
+    sequence = 0
+
+    @task
+    def buy(self) -> None:
+        products = self.settings.product_ids()
+        product = RNG.choice(products)
+        self.get_json(
+            f"{self.settings.url('catalog')}/v1/products/{product}", name="/v1/products/{id}"
+        )
+        Buyer.sequence += 1
+        n = Buyer.sequence
+        every = self.settings.decline_every
+        body = {
+            "customer_id": f"{self.settings.customer_prefix}{uuid.uuid4().hex[:12]}",
+            "items": [{"product_id": product, "quantity": 1 + n % 2}],
+            "payment": {"card_token": "tok_decline" if every and n % every == 0 else "tok_visa"},
+        }
+        order_id = self._place(body)
+        if order_id is not None:
+            self._follow(order_id)
+
+    def _place(self, body: dict[str, Any]) -> str | None:
+        headers = {**self.headers, "Idempotency-Key": str(uuid.uuid4())}
+        url = f"{self.settings.url('order')}/v1/orders"
+        for attempt in (1, 2):
+            with self.client.post(
+                url, json=body, headers=headers, name="/v1/orders", catch_response=True
+            ) as response:
+                if response.status_code == 202:  # noqa: PLR2004
+                    return str(response.json()["order_id"])
+                if attempt == 1 and (response.status_code == 0 or response.status_code >= 500):  # noqa: PLR2004
+                    response.failure(f"{response.status_code}: retried with the same key")
+                    continue
+                response.failure(f"{response.status_code}")
+        return None
+
+    def _follow(self, order_id: str) -> None:
+        url = f"{self.settings.url('order')}/v1/orders/{order_id}"
+        began = time.monotonic()
+        polls = 0
+        while time.monotonic() - began < self.settings.follow_timeout_s:
+            time.sleep(POLL_S[min(polls, len(POLL_S) - 1)])
+            polls += 1
+            order = self.get_json(url, name="/v1/orders/{id}")
+            outcome = TERMINAL.get((order or {}).get("status", ""))
+            if order and outcome:
+                took = datetime.fromisoformat(order["updated_at"]) - datetime.fromisoformat(
+                    order["created_at"]
+                )
+                self._saga(f"accepted → {outcome}", took.total_seconds() * 1000, None)
+                return
+        self._saga("accepted → still open", (time.monotonic() - began) * 1000, "not terminal")
+
+    def _saga(self, name: str, ms: float, error: str | None) -> None:
+        self.environment.events.request.fire(
+            request_type="SAGA",
+            name=name,
+            response_time=ms,
+            response_length=0,
+            exception=RuntimeError(error) if error else None,
+            context={},
+        )
+
+
+class Admin(Shopper):
+    """A merchandiser changing stock and prices (inventory) and product details (catalog)."""
+
+    abstract = True
+    wait_time = between(2, 4)
+
+    def _admin(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.settings.admin_token.get_secret_value()}"}
+
+    @task(3)
+    def restock_and_reprice(self) -> None:
+        product = RNG.choice(self.settings.product_ids())
+        body = {
+            "available": RNG.randint(500_000, 1_000_000),
+            "price_cents": RNG.randint(999, 2999),
+        }
+        url = f"{self.settings.url('inventory')}/v1/admin/inventory/{product}"
+        with self.client.put(url, json=body, headers=self._admin(), name="/v1/admin/inventory/{id}",
+                             catch_response=True) as response:  # fmt: skip
+            if response.status_code != 200:  # noqa: PLR2004
+                response.failure(f"{response.status_code}")
+
+    @task(1)
+    def rename(self) -> None:
+        product = RNG.choice(self.settings.product_ids())
+        body = {"name": f"Load Product {product} v{RNG.randint(1, 99)}", "category": "kitchen"}
+        url = f"{self.settings.url('catalog')}/v1/products/{product}"
+        with self.client.put(url, json=body, headers=self._admin(), name="/v1/products/{id} (PUT)",
+                             catch_response=True) as response:  # fmt: skip
+            if response.status_code != 200:  # noqa: PLR2004
+                response.failure(f"{response.status_code}")
