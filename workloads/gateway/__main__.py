@@ -6,6 +6,7 @@ import httpx
 from fastapi import FastAPI
 
 from workloads.gateway import app as gateway_app
+from workloads.gateway import composed
 from workloads.gateway.access import InvalidTokenError, Principal
 from workloads.gateway.registry import Registry
 from workloads.gateway.settings import GatewaySettings
@@ -16,9 +17,6 @@ class _NoIdentityYet:
     async def verify(self, token: str) -> Principal:
         raise InvalidTokenError("no identity service to verify against")
 
-    async def retry_after(self, client: str) -> float | None:
-        return None
-
 
 def app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
@@ -27,7 +25,7 @@ def app(settings: GatewaySettings | None = None) -> FastAPI:
     def verifier(_client: httpx.AsyncClient, _registry: Registry) -> _NoIdentityYet:
         return stub
 
-    return gateway_app.create_app(settings, verifier=verifier, limiter=lambda: stub)
+    return gateway_app.create_app(settings, verifier=verifier, routers=composed.routers())
 
 
 if __name__ == "__main__":

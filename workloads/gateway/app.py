@@ -21,17 +21,19 @@ from prometheus_client import REGISTRY
 from prometheus_client.exposition import choose_encoder
 
 from workloads.catalogue import WORKLOADS
-from workloads.gateway import proxy
+from workloads.gateway import openapi, proxy
 from workloads.gateway.access import Verifier
 from workloads.gateway.balancing import balancer
-from workloads.gateway.limits import Limiter
+from workloads.gateway.limits import ClientLimit
 from workloads.gateway.registry import Registry
 from workloads.gateway.settings import GatewaySettings
 from workloads.gateway.state import Gateway, GatewayDep
 from workloads.gateway.upstreams import Upstream
 from workloads.shared.breaker import CircuitBreaker
+from workloads.shared.cache import RedisSettings, create_redis
 from workloads.shared.edge import EdgeMiddleware
 from workloads.shared.problems import install as install_problems
+from workloads.shared.ratelimit import SlidingWindowLimiter
 from workloads.shared.telemetry import configure_logging, configure_tracing
 
 ROUTED = tuple(w.name for w in WORKLOADS if w.serves)
@@ -64,7 +66,6 @@ def create_app(
     settings: GatewaySettings,
     *,
     verifier: Callable[[httpx.AsyncClient, Registry], Verifier],
-    limiter: Callable[[], Limiter],
     routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
     configure_logging(settings.service_name, settings.log_level)
@@ -77,6 +78,19 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         limits = httpx.Limits(max_connections=None, max_keepalive_connections=200)
+        redis_timeout = settings.resiliency.target("redis").timeout
+        redis = create_redis(
+            RedisSettings(
+                url=settings.redis_url,
+                socket_timeout_s=redis_timeout.seconds if redis_timeout else 0.5,
+            )
+        )
+        window = SlidingWindowLimiter(
+            redis,
+            name=settings.rate_limit_name,
+            limit=settings.rate_limit_requests,
+            window_s=settings.rate_limit_window_s,
+        )
         async with httpx.AsyncClient(limits=limits, follow_redirects=False) as client:
             registry = Registry(
                 static=settings.static_upstreams(),
@@ -90,7 +104,7 @@ def create_app(
                 registry=registry,
                 upstreams=upstreams_of(settings, registry, client),
                 verifier=verifier(client, registry),
-                limiter=limiter(),
+                limiter=ClientLimit(window),
                 client=client,
                 admin_token=settings.admin_token.get_secret_value(),
             )
@@ -101,6 +115,7 @@ def create_app(
                 checking.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await checking
+                await redis.aclose()
                 tracing.force_flush(timeout_millis=2_000)
 
     app = FastAPI(
@@ -112,6 +127,7 @@ def create_app(
     app.include_router(_health())
     for router in routers:
         app.include_router(router)
+    app.include_router(openapi.router(app))
     app.include_router(proxy.router())  # last: the gateway's own routes win
     return app
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from workloads.gateway import access, forwarding, limits, ownership, routing
-from workloads.gateway.state import GatewayDep
+from workloads.gateway import access, forwarding, ownership, routing
+from workloads.gateway.state import Gateway, GatewayDep
 from workloads.shared.problems import ProblemError
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
@@ -24,6 +24,14 @@ def client_key(request: Request, principal: access.Principal | None) -> str:
     return f"ip:{request.client.host if request.client else 'unknown'}"
 
 
+async def admit(request: Request, gateway: Gateway, rule: routing.Rule) -> access.Principal | None:
+    """The door every request passes: token (if any), rate limit, then the rule's access."""
+    principal = await access.authenticate(request.headers.get("authorization"), gateway.verifier)
+    await gateway.limiter.enforce(client_key(request, principal))
+    access.authorize(rule, principal)
+    return principal
+
+
 def router() -> APIRouter:
     proxy = APIRouter()
 
@@ -33,11 +41,7 @@ def router() -> APIRouter:
         found = routing.route(request.method, path)
         if found is None:
             raise ProblemError(404, "Not found", "No such route.")
-        principal = await access.authenticate(
-            request.headers.get("authorization"), gateway.verifier
-        )
-        await limits.enforce(gateway.limiter, client_key(request, principal))
-        access.authorize(found.rule, principal)
+        principal = await admit(request, gateway, found.rule)
         body = await request.body()
         subject = principal.subject if principal else None
         admin = found.rule.access is routing.Access.ADMIN

@@ -47,6 +47,7 @@ class GatewaySettings(BaseSettings):
     # The rate limit per client (the verified subject, else the peer address).
     rate_limit_requests: int = Field(default=600, ge=1)
     rate_limit_window_s: float = Field(default=60.0, gt=0)
+    rate_limit_name: str = Field(default="gateway", pattern=r"^[a-z0-9-]{1,40}$")  # key prefix
     # JSON Web Key Set cached this long; an unknown `kid` refetches it at most this often.
     jwks_refresh_s: float = Field(default=300.0, gt=0)
 

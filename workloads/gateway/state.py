@@ -9,7 +9,7 @@ import httpx
 from fastapi import Depends, Request
 
 from workloads.gateway.access import Verifier
-from workloads.gateway.limits import Limiter
+from workloads.gateway.limits import ClientLimit
 from workloads.gateway.registry import Registry
 from workloads.gateway.upstreams import Upstream
 from workloads.shared.problems import ProblemError
@@ -20,7 +20,7 @@ class Gateway:
     registry: Registry
     upstreams: dict[str, Upstream]
     verifier: Verifier
-    limiter: Limiter
+    limiter: ClientLimit
     client: httpx.AsyncClient
     admin_token: str
 
