@@ -34,6 +34,8 @@ class Workload:
     writes: tuple[str, ...] = ()  # topics it publishes to (through its outbox)
     uses_redis: bool = False
     calls_workloads: bool = False  # the edge: calls every other workload over HTTP
+    # The public path prefixes its HTTP API answers: the gateway routes by these (longest first).
+    serves: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if bool(self.consumer_groups) != bool(self.reads):
@@ -64,16 +66,24 @@ WORKLOADS: tuple[Workload, ...] = (
         "gateway",
         owns_database=False,
         purpose="HTTP edge, rate limits in Redis",
+        module="workloads.gateway",
+        http_port=18000,
         uses_redis=True,
         calls_workloads=True,
     ),
-    Workload("identity", owns_database=True, purpose="users, credentials, refresh-token families"),
+    Workload(
+        "identity",
+        owns_database=True,
+        purpose="users, credentials, refresh-token families",
+        serves=("/v1/auth", "/.well-known/jwks.json"),
+    ),
     Workload(
         "catalog",
         owns_database=True,
         purpose="products and categories (the browse model), cache-aside in Redis",
         module="workloads.catalog",
         http_port=18005,
+        serves=("/v1/products", "/v1/featured", "/v1/categories"),
         # one group: inventory's price and stock into the browse model, and its own
         # ProductUpdated back, to invalidate exactly the cached views a change touches
         consumer_groups=("catalog",),
@@ -87,6 +97,8 @@ WORKLOADS: tuple[Workload, ...] = (
         purpose="orders, saga state, event store, read model",
         module="workloads.order",
         http_port=18001,
+        # the customers' order history is the order service's read model until one is split out
+        serves=("/v1/orders", "/v1/customers"),
         consumer_groups=("order-saga", "order-products"),
         reads=(
             "inventory.reserved",
@@ -112,6 +124,7 @@ WORKLOADS: tuple[Workload, ...] = (
         purpose="stock and reservations",
         module="workloads.inventory",
         http_port=18002,
+        serves=("/v1/inventory", "/v1/admin/inventory"),
         consumer_groups=("inventory",),
         reads=("inventory.commands", "orders.confirmed", "orders.failed"),
         writes=(
@@ -127,6 +140,7 @@ WORKLOADS: tuple[Workload, ...] = (
         purpose="payments, refunds, ledger",
         module="workloads.payment",
         http_port=18003,
+        serves=("/v1/payments",),
         consumer_groups=("payment",),
         reads=("payments.commands",),
         writes=("payments.completed", "payments.failed", "payments.refunded"),
@@ -135,6 +149,7 @@ WORKLOADS: tuple[Workload, ...] = (
         "shipping",
         owns_database=True,
         purpose="shipments",
+        serves=("/v1/shipments",),
         consumer_groups=("shipping",),
         reads=("orders.confirmed",),
         writes=("shipping.shipped",),
@@ -145,6 +160,7 @@ WORKLOADS: tuple[Workload, ...] = (
         purpose="notification log",
         module="workloads.notification",
         http_port=18004,
+        serves=("/v1/notifications",),
         consumer_groups=("notification",),
         reads=("orders.confirmed", "orders.failed"),
         writes=("notifications.send",),

@@ -221,6 +221,7 @@ class LocalStack:
             admin_token=self.admin_token(),
             payment_provider_url=self.payment_provider.url,
             otlp_endpoint=self.collector.otlp_http_url,
+            upstream_registry=str(self.workloads.registry_file),
         )
 
     def environment(self) -> dict[str, str]:

@@ -61,6 +61,8 @@ class Workloads:
         self.settings = settings
         self.desired_file = settings.state_dir / "run" / "desired.json"
         self.plan_file = settings.state_dir / "run" / "pipeline.json"
+        # The gateway's upstream registry (ADR 0034): every desired replica's base URL.
+        self.registry_file = settings.state_dir / "run" / "registry.json"
 
     # --- desired state -----------------------------------------------------------------------
 
@@ -95,6 +97,22 @@ class Workloads:
         tmp = self.desired_file.with_suffix(".tmp")
         tmp.write_text(json.dumps({k: vars(v) for k, v in desired.items()}, indent=2))
         tmp.replace(self.desired_file)
+        self._register(desired)
+
+    def _register(self, desired: dict[str, Desired]) -> None:
+        """Publish each workload's desired replicas for the gateway, which probes them itself
+        (a held or crashed replica stays listed and fails its health check)."""
+        plan = self.plan()
+        listed = {
+            name: [
+                f"http://{self.settings.host}:{workload.port_of(r)}" for r in range(want.replicas)
+            ]
+            for name, want in desired.items()
+            if (workload := plan.get(name)) is not None
+        }
+        tmp = self.registry_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(listed, indent=2))
+        tmp.replace(self.registry_file)
 
     def _update(self, name: str, **changes: Any) -> None:
         if self.plan().get(name) is None:

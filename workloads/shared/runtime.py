@@ -25,7 +25,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import uvicorn
 from aiokafka import AIOKafkaProducer
@@ -297,7 +297,12 @@ def _health_router() -> APIRouter:
     return router
 
 
-def serve(app: FastAPI, settings: ServiceSettings) -> None:
+class Listening(Protocol):
+    http_host: str
+    http_port: int
+
+
+def serve(app: FastAPI, settings: Listening) -> None:
     """Run the app under uvicorn with uvloop; SIGTERM drains in-flight requests first."""
     uvicorn.run(
         app,

@@ -55,9 +55,10 @@ def _write(tmp_path: Path, document: dict[str, Any]) -> Path:
     return path
 
 
-def test_the_local_example_runs_the_five_runnable_workloads_once_on_their_ports() -> None:
+def test_the_local_example_runs_the_six_runnable_workloads_once_on_their_ports() -> None:
     planned = plan(read(LOCAL), source="local.yaml")
     assert {(w.name, w.module, w.port, w.replicas) for w in planned.workloads} == {
+        ("gateway", "workloads.gateway", 18000, 1),
         ("order", "workloads.order", 18001, 1),
         ("inventory", "workloads.inventory", 18002, 1),
         ("payment", "workloads.payment", 18003, 1),

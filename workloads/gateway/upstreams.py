@@ -1,0 +1,164 @@
+"""Calling one upstream workload: bulkhead, circuit breaker, balancing, timeout and retries.
+
+Order of defences, cheapest first, so one slow or dead service cannot exhaust the gateway:
+1. bulkhead: at most `max_concurrent` calls in flight to this upstream; one more is refused at
+   once (503 + Retry-After) instead of queueing behind a slow service;
+2. circuit breaker (`shared/breaker.py`, the pipeline's `circuitBreaker` for the target): while
+   open, calls are refused at once (503 + Retry-After: the open time);
+3. a replica chosen by the balancer among the healthy ones this call has not tried yet;
+4. each attempt bounded by the target's `timeout` policy (504 when it runs out);
+5. retries, by the target's `retry` policy, only for idempotent calls (GET/HEAD, or any request
+   carrying an `Idempotency-Key`) after a timeout, a transport error or a 502/503/504 answer. A
+   connection that could not be opened never reached the service, so any call moves on to the
+   next replica then (the replica is marked down): a killed replica fails no request.
+
+The breaker counts a call as failed when it ends in a timeout, a transport error or a 5xx; 4xx
+answers are the client's business and count as successes. Errors raised here are `ProblemError`s
+that name the upstream but never repeat what it said.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import httpx
+
+from workloads.gateway import metrics
+from workloads.gateway.balancing import Balancer, Replica
+from workloads.gateway.registry import Registry
+from workloads.shared.breaker import CircuitBreaker
+from workloads.shared.problems import ProblemError
+from workloads.shared.resiliency import Retry
+
+RETRIABLE_STATUSES = frozenset({502, 503, 504})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def idempotent(method: str, headers: Mapping[str, str]) -> bool:
+    return method in SAFE_METHODS or "idempotency-key" in {k.lower() for k in headers}
+
+
+@dataclass
+class Upstream:
+    name: str
+    registry: Registry
+    balancer: Balancer
+    breaker: CircuitBreaker
+    client: httpx.AsyncClient
+    timeout_s: float
+    max_concurrent: int
+    retry: Retry | None = None
+    breaker_open_s: float = 5.0
+    in_flight: int = field(default=0)
+
+    def _unavailable(self, title: str, detail: str, retry_after: float) -> ProblemError:
+        metrics.upstream_calls.labels(self.name, "rejected").inc()
+        return ProblemError(
+            503, title, detail, headers={"Retry-After": str(max(1, math.ceil(retry_after)))}
+        )
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: str = "",
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
+    ) -> httpx.Response:
+        headers = dict(headers or {})
+        if self.in_flight >= self.max_concurrent:
+            raise self._unavailable(
+                "Upstream busy", f"{self.name} has too many calls in flight; try again.", 1
+            )
+        if not self.breaker.allow():
+            raise self._unavailable(
+                "Upstream unavailable", f"{self.name} is failing; try again later.",
+                self.breaker_open_s,
+            )  # fmt: skip
+        self.in_flight += 1
+        metrics.in_flight.labels(self.name).inc()
+        try:
+            response = await self._attempts(method, path, query, headers, body)
+        except ProblemError:
+            self.breaker.failed()
+            raise
+        finally:
+            self.in_flight -= 1
+            metrics.in_flight.labels(self.name).dec()
+        if response.status_code >= 500:  # noqa: PLR2004
+            self.breaker.failed()
+        else:
+            self.breaker.succeeded()
+        return response
+
+    def _pick(self, tried: set[str]) -> Replica:
+        healthy = self.registry.healthy(self.name)
+        fresh = [r for r in healthy if r.url not in tried] or healthy
+        if not fresh:
+            raise ProblemError(
+                503, "Upstream unavailable", f"No replica of {self.name} is answering.",
+                headers={"Retry-After": "1"},
+            )  # fmt: skip
+        return self.balancer.choose(fresh)
+
+    def _backoff(self, attempt: int) -> float:
+        if self.retry is None:
+            return 0.0
+        if self.retry.backoff == "constant":
+            return self.retry.initial_interval_seconds
+        ceiling = self.retry.initial_interval_seconds * 2**attempt
+        return random.uniform(0, min(ceiling, self.retry.max_interval_seconds))  # noqa: S311
+
+    async def _attempts(
+        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+    ) -> httpx.Response:
+        may_retry = idempotent(method, headers) and self.retry is not None
+        attempts = self.retry.attempts if may_retry and self.retry else 1
+        tried: set[str] = set()
+        attempt = 0
+        url_tail = f"{path}?{query}" if query else path
+        while True:
+            failure: ProblemError | None = None
+            replica = self._pick(tried)
+            tried.add(replica.url)
+            replica.outstanding += 1
+            try:
+                response = await self.client.request(
+                    method, replica.url + url_tail, headers=headers, content=body,
+                    timeout=self.timeout_s,
+                )  # fmt: skip
+            except (httpx.ConnectError, httpx.ConnectTimeout):
+                # never reached the service: safe to move on for any method
+                self.registry.mark_down(replica, self.name)
+                metrics.upstream_calls.labels(self.name, "unreachable").inc()
+                metrics.upstream_retries.labels(self.name).inc()
+                continue
+            except httpx.TimeoutException as exc:
+                metrics.upstream_calls.labels(self.name, "timeout").inc()
+                failure = ProblemError(
+                    504, "Upstream timeout", f"{self.name} did not answer in time."
+                )
+                failure.__cause__ = exc
+            except httpx.HTTPError as exc:
+                metrics.upstream_calls.labels(self.name, "error").inc()
+                failure = ProblemError(502, "Bad gateway", f"{self.name} failed to answer.")
+                failure.__cause__ = exc
+            else:
+                retriable = response.status_code in RETRIABLE_STATUSES
+                if not (retriable and attempt + 1 < attempts):
+                    outcome = "error" if response.status_code >= 500 else "ok"  # noqa: PLR2004
+                    metrics.upstream_calls.labels(self.name, outcome).inc()
+                    return response
+                metrics.upstream_calls.labels(self.name, "error").inc()
+            finally:
+                replica.outstanding -= 1
+            attempt += 1
+            if attempt >= attempts and failure is not None:
+                raise failure
+            metrics.upstream_retries.labels(self.name).inc()
+            await asyncio.sleep(self._backoff(attempt - 1))
