@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.workloads.saga_client import SagaClient
+from tests.e2e.workloads.saga_client import SUCCEEDED, SagaClient
 from tests.support.eventually import eventually
 
 SERVICES = {"order", "inventory", "payment", "notification"}
@@ -63,18 +63,18 @@ async def stored_trace(
 
 
 @pytest.mark.parametrize(
-    ("card", "status", "path"),
-    [("tok_visa", "CONFIRMED", CONFIRMED_PATH), ("tok_decline", "CANCELLED", CANCELLED_PATH)],
+    ("card", "statuses", "path"),
+    [("tok_visa", SUCCEEDED, CONFIRMED_PATH), ("tok_decline", {"CANCELLED"}, CANCELLED_PATH)],
 )
 async def test_an_order_is_one_trace_through_every_service_and_hop(
-    client: SagaClient, card: str, status: str, path: set[tuple[str, str]]
+    client: SagaClient, card: str, statuses: set[str], path: set[tuple[str, str]]
 ) -> None:
     product = await client.seed(available=5)
     response = await client.place(product, 1, card=card)
     assert response.status_code == 202
     trace_id = trace_id_of(response.headers)
     order = await client.wait_terminal(response.json()["order_id"])
-    assert order["status"] == status
+    assert order["status"] in statuses
 
     spans = await stored_trace(client, trace_id, path)
 
