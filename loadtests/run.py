@@ -58,7 +58,7 @@ async def _integrity(stack: LocalStack, outcome: Outcome, plan: Plan) -> dict[st
         sold = await order_db.fetch(
             "SELECT line->>'product_id' AS product, sum((line->>'quantity')::int) AS units"
             " FROM orders, jsonb_array_elements(snapshot->'lines') AS line"
-            " WHERE order_id = ANY($1) AND status = 'CONFIRMED' GROUP BY 1",
+            " WHERE order_id = ANY($1) AND status IN ('CONFIRMED', 'SHIPPED') GROUP BY 1",
             outcome.accepted,
         )
         oversold = 0

@@ -21,6 +21,8 @@ import httpx
 from operators.local.stack import LocalStack
 
 TERMINAL = ("CONFIRMED", "CANCELLED", "SHIPPED")
+# A shipped order was confirmed first: it counts as CONFIRMED, timed to its confirmation.
+_OUTCOME = "SELECT CASE WHEN o.status = 'SHIPPED' THEN 'CONFIRMED' ELSE o.status END AS status"
 
 
 @dataclass
@@ -134,7 +136,7 @@ async def _drain(stack: LocalStack, plan: Plan, outcome: Outcome, progress: Prog
     try:
         while True:
             rows = await conn.fetch(
-                "SELECT status, count(*) AS n FROM orders WHERE order_id = ANY($1) GROUP BY status",
+                _OUTCOME + ", count(*) AS n FROM orders o WHERE order_id = ANY($1) GROUP BY 1",
                 outcome.accepted,
             )
             outcome.counts = {r["status"]: r["n"] for r in rows}
@@ -146,8 +148,11 @@ async def _drain(stack: LocalStack, plan: Plan, outcome: Outcome, progress: Prog
                 break
             await asyncio.sleep(0.25)
         rows = await conn.fetch(
-            "SELECT status, extract(epoch FROM updated_at - created_at) * 1000 AS ms FROM orders"
-            " WHERE order_id = ANY($1) AND status = ANY($2)",
+            _OUTCOME + ", extract(epoch FROM e.occurred_at - o.created_at) * 1000 AS ms"
+            " FROM orders o"
+            " JOIN order_events e ON e.order_id = o.order_id"
+            " AND e.event_type IN ('OrderConfirmed', 'OrderCancelled')"
+            " WHERE o.order_id = ANY($1) AND o.status = ANY($2)",
             outcome.accepted,
             list(TERMINAL),
         )

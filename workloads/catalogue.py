@@ -148,7 +148,9 @@ WORKLOADS: tuple[Workload, ...] = (
     Workload(
         "shipping",
         owns_database=True,
-        purpose="shipments",
+        purpose="shipments, one per confirmed order",
+        module="workloads.shipping",
+        http_port=18007,
         serves=("/v1/shipments",),
         consumer_groups=("shipping",),
         reads=("orders.confirmed",),

@@ -15,6 +15,7 @@ from operators.cli import (
     local,
     orders,
     policy,
+    projections,
     schemas,
     slo,
     synth,
@@ -38,6 +39,7 @@ app.add_typer(slo.app, name="slo")
 app.add_typer(dashboards.app, name="dashboards")
 app.add_typer(orders.app, name="orders")
 app.add_typer(catalog.app, name="catalog")
+app.add_typer(projections.app, name="projections")
 app.command(name="demo")(demo.demo)
 app.command(name="cost")(cost_command)
 app.command(name="capacity")(capacity_command)

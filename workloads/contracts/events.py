@@ -67,6 +67,14 @@ class OrderShipped(Payload):
     carrier: str | None = None
 
 
+class OrderShippedV2(OrderShipped):
+    """v2 names the shipment, so a reader can fetch it (`GET /v1/shipments/{id}`); optional."""
+
+    version = 2
+    shipment_id: str | None = None
+    tracking_number: str | None = None
+
+
 # --- inventory -------------------------------------------------------------------------------
 
 

@@ -32,7 +32,7 @@ _SPECS = (
     MessageSpec("OrderCreated", "orders.created", (ev.OrderCreated,)),
     MessageSpec("OrderConfirmed", "orders.confirmed", (ev.OrderConfirmedV1, ev.OrderConfirmedV2)),
     MessageSpec("OrderCancelled", "orders.failed", (ev.OrderCancelled,)),
-    MessageSpec("OrderShipped", "shipping.shipped", (ev.OrderShipped,)),
+    MessageSpec("OrderShipped", "shipping.shipped", (ev.OrderShipped, ev.OrderShippedV2)),
     MessageSpec("ReserveInventory", "inventory.commands", (ev.ReserveInventory,)),
     MessageSpec("ReleaseInventory", "inventory.commands", (ev.ReleaseInventory,)),
     MessageSpec("InventoryReserved", "inventory.reserved", (ev.InventoryReserved,)),

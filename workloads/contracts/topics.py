@@ -68,8 +68,9 @@ _EVENT_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec("payments.completed", partitions=6, key="order id"),
     TopicSpec("payments.failed", partitions=6, key="order id"),
     TopicSpec("payments.refunded", partitions=6, key="order id"),
-    # shipping and notification
+    # shipping service: OrderShipped, one per order (the shipment is created on OrderConfirmed)
     TopicSpec("shipping.shipped", partitions=6, key="order id"),
+    # notification service
     TopicSpec("notifications.send", partitions=3, key="order id"),
 )
 

@@ -20,7 +20,7 @@ def app(settings: OrderSettings | None = None) -> FastAPI:
     return create_app(
         settings=settings,
         migrations=Path(__file__).parent / "migrations",
-        routers=[api.router],
+        routers=[api.router, api.customers],
         consumers=consumers.build,
         jobs=jobs.build,
     )

@@ -8,10 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 
-from workloads.order import handlers
-from workloads.order.schemas import OrderAccepted, OrderHistory, OrderIn, OrderView
+from workloads.order import handlers, queries
+from workloads.order.schemas import (
+    CustomerOrders,
+    OrderAccepted,
+    OrderHistory,
+    OrderIn,
+    OrderView,
+)
 from workloads.order.settings import OrderSettings
 from workloads.shared.inputs import OrderIdInPath
 from workloads.shared.problems import problem_responses
@@ -19,6 +25,9 @@ from workloads.shared.runtime import RuntimeDep
 from workloads.shared.telemetry import correlation_id
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"], responses=problem_responses(422, 500))
+customers = APIRouter(
+    prefix="/v1/customers", tags=["customers"], responses=problem_responses(422, 500)
+)
 
 IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=128)]
 
@@ -66,4 +75,34 @@ async def cancel_order(
         str(order_id),
         correlation_id=correlation_id.get(),
         step_timeout_s=_step_timeout_s(request),
+    )
+
+
+CustomerIdInPath = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=r"^[^\x00]+$", description="The customer.")
+]
+
+
+@customers.get("/{customer_id}/orders", responses=problem_responses(400, 504))
+async def customer_orders(
+    customer_id: CustomerIdInPath,
+    *,
+    runtime: RuntimeDep,
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    consistency_token: Annotated[
+        str | None,
+        Query(max_length=64, description="From a write: wait until the read shows it."),
+    ] = None,
+) -> CustomerOrders:
+    """The customer's orders, newest first (the read model; ADR 0035)."""
+    settings: OrderSettings = request.app.state.runtime.settings
+    return await queries.customer_orders(
+        runtime.pool,
+        customer_id,
+        limit=limit,
+        cursor=cursor,
+        token=consistency_token,
+        wait_s=settings.read_your_writes_wait_s,
     )

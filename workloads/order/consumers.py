@@ -27,7 +27,7 @@ SAGA_READS = {
         Reads("PaymentCompleted", frozenset({1}), ev.PaymentCompleted),
         Reads("PaymentFailed", frozenset({1}), ev.PaymentFailed),
         Reads("PaymentRefunded", frozenset({1}), ev.PaymentRefunded),
-        Reads("OrderShipped", frozenset({1}), ev.OrderShipped),
+        Reads("OrderShipped", frozenset({1, 2}), ev.OrderShippedV2),
     )
 }
 PRODUCTS_READ = Reads("ProductStocked", frozenset({1}), ev.ProductStocked)

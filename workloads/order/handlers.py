@@ -46,6 +46,7 @@ from workloads.order.domain.saga import (
     retry_wait_s,
     step_wait_s,
 )
+from workloads.order.queries import token_for
 from workloads.order.schemas import (
     OrderAccepted,
     OrderEventView,
@@ -139,7 +140,9 @@ async def place_order(
                 )
             state = await store.load(conn, claim.order_id, lock=False)
             return OrderAccepted(
-                order_id=claim.order_id, status=state.status if state else "PENDING"
+                order_id=claim.order_id,
+                status=state.status if state else "PENDING",
+                consistency_token=token_for(claim.order_id, state.version if state else 1),
             )
         ids = [item.product_id for item in order.items]
         prices = await products.prices(conn, ids)
@@ -155,7 +158,7 @@ async def place_order(
             for i in order.items
         ]
         trigger = PlaceOrder(order.customer_id, lines, order.payment.card_token, datetime.now(UTC))
-        await advance(
+        placed = await advance(
             conn,
             OrderState(order_id=claim.order_id),
             trigger,
@@ -163,7 +166,11 @@ async def place_order(
             correlation_id=correlation_id,
             step_timeout_s=step_timeout_s,
         )
-    return OrderAccepted(order_id=claim.order_id, status="PENDING")
+    return OrderAccepted(
+        order_id=claim.order_id,
+        status="PENDING",
+        consistency_token=token_for(claim.order_id, len(placed.events)),
+    )
 
 
 async def cancel_order(
@@ -186,7 +193,13 @@ async def cancel_order(
         except CancellationRefusedError as exc:
             raise ProblemError(409, "Order cannot be cancelled", str(exc)) from exc
         after = await store.load(conn, order_id, lock=False)
-    return OrderAccepted(order_id=order_id, status=after.status.value if after else "UNKNOWN")
+    if after is None:  # pragma: no cover - loaded under lock a moment ago
+        raise _not_found(order_id)
+    return OrderAccepted(
+        order_id=order_id,
+        status=after.status.value,
+        consistency_token=token_for(order_id, after.version),
+    )
 
 
 async def apply_reply(

@@ -32,7 +32,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 import asyncpg
 from aiokafka.errors import KafkaError
 
-from workloads.order import handlers
+from workloads.order import handlers, projection
 from workloads.order import metrics as saga_metrics
 from workloads.order.adapters import broker, lag, store
 from workloads.order.domain.order import Step
@@ -161,4 +161,5 @@ def build(runtime: Runtime) -> Sequence[tuple[str, Awaitable[None]]]:
         ),
         ("saga-timeouts", sweep_timeouts(runtime, settings, reachability=reachability)),
         ("open-orders", watch_open_orders(runtime)),
+        ("projection", projection.run(runtime.pool, interval_s=settings.projection_interval_s)),
     ]

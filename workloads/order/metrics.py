@@ -40,3 +40,13 @@ timeouts_paused = Gauge(
     "conveyor_saga_timeouts_paused",
     "1 while step timeouts are held back because the broker was not reachable for a full step",
 )
+projection_lag = Gauge(
+    "conveyor_projection_lag_seconds",
+    "Age of the oldest order event not yet in the read model (0 when caught up)",
+    ["projection"],
+)
+projected_orders = Counter(
+    "conveyor_projection_orders_projected_total",
+    "Order summaries (re)written into the read model by the live projector",
+    ["projection"],
+)

@@ -41,10 +41,14 @@ class OrderIn(BaseModel):
 
 
 class OrderAccepted(BaseModel):
-    """A placement or a cancellation was accepted; the saga goes on in the background."""
+    """A placement or a cancellation was accepted; the saga goes on in the background.
+
+    `consistency_token`: pass it to `GET /v1/customers/{id}/orders` to read this write back.
+    """
 
     order_id: str
     status: str
+    consistency_token: str
 
 
 class OrderLineView(BaseModel):
@@ -82,3 +86,25 @@ class OrderEventView(BaseModel):
 class OrderHistory(BaseModel):
     order_id: str
     events: list[OrderEventView]
+
+
+class CustomerOrderView(BaseModel):
+    """One line of a customer's order list (the read model, ADR 0035)."""
+
+    order_id: str
+    status: str
+    total_cents: int
+    item_count: int
+    placed_at: str = Field(json_schema_extra={"format": "date-time"})
+    cancel_reason: str | None
+    carrier: str | None
+    shipment_id: str | None
+    version: int
+
+
+class CustomerOrders(BaseModel):
+    """A page of the customer's orders, newest first; `next_cursor` is None on the last page."""
+
+    customer_id: str
+    orders: list[CustomerOrderView]
+    next_cursor: str | None

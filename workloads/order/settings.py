@@ -25,3 +25,7 @@ class OrderSettings(ServiceSettings):
     saga_queue_wait_max_s: float = Field(default=300.0, ge=0)
     broker_probe_interval_s: float = Field(default=1.0, gt=0)
     broker_probe_timeout_s: float = Field(default=2.0, gt=0)
+    # The read side (ADR 0035): how often the projector looks for new events, and how long a
+    # read with a consistency token waits for the projection to reach it before a 504.
+    projection_interval_s: float = Field(default=0.1, gt=0)
+    read_your_writes_wait_s: float = Field(default=5.0, gt=0, le=30)

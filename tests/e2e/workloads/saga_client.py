@@ -15,6 +15,8 @@ from operators.local.stack import LocalStack
 from tests.support.eventually import eventually
 
 TERMINAL = {"CONFIRMED", "CANCELLED", "SHIPPED"}
+# The saga confirmed it: CONFIRMED, or already SHIPPED (shipping ships every confirmed order).
+SUCCEEDED = {"CONFIRMED", "SHIPPED"}
 
 
 @dataclass

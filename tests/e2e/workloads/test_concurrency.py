@@ -10,7 +10,7 @@ import httpx
 from rich.console import Console
 
 from operators.local.stack import LocalStack
-from tests.e2e.workloads.saga_client import SagaClient
+from tests.e2e.workloads.saga_client import SUCCEEDED, SagaClient
 from tests.support.eventually import eventually
 
 
@@ -19,7 +19,7 @@ async def test_200_concurrent_orders_for_50_units_confirm_exactly_50(client: Sag
     orders = await asyncio.gather(*(client.place_ok(product, 1) for _ in range(200)))
     finals = await asyncio.gather(*(client.wait_terminal(o, timeout_s=120) for o in orders))
     statuses = [f["status"] for f in finals]
-    assert statuses.count("CONFIRMED") == 50
+    assert sum(status in SUCCEEDED for status in statuses) == 50
     assert statuses.count("CANCELLED") == 150
     assert all(
         "insufficient stock" in f["cancel_reason"] for f in finals if f["status"] == "CANCELLED"
@@ -54,7 +54,7 @@ async def test_scaling_a_consumer_from_1_to_3_replicas_under_load_loses_nothing(
     await traffic
     orders = placed
     finals = await asyncio.gather(*(client.wait_terminal(o, timeout_s=120) for o in orders))
-    assert {f["status"] for f in finals} == {"CONFIRMED"}
+    assert {f["status"] for f in finals} <= SUCCEEDED
     assert (await client.stock(product))["available"] == 1000 - len(orders)
 
     conn = await asyncpg.connect(stack.postgres.dsn("inventory"))

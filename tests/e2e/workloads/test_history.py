@@ -36,6 +36,7 @@ from workloads.order.consumers import READS as ORDER
 from workloads.payment.consumers import READS as PAYMENT
 from workloads.shared.messaging import dlq
 from workloads.shared.messaging.envelope import Envelope, PoisonMessageError
+from workloads.shipping.consumers import READS as SHIPPING
 
 pytestmark = pytest.mark.history
 
@@ -47,6 +48,7 @@ GROUPS = {  # consumer group -> (service database, what it reads)
     **{g: ("payment", r) for g, r in PAYMENT.items()},
     **{g: ("notification", r) for g, r in NOTIFICATION.items()},
     **{g: ("catalog", r) for g, r in CATALOG.items()},
+    **{g: ("shipping", r) for g, r in SHIPPING.items()},
 }
 
 

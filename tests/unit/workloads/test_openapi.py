@@ -26,6 +26,8 @@ from workloads.payment.__main__ import app as payment_app
 from workloads.payment.settings import PaymentSettings
 from workloads.shared import runtime
 from workloads.shared.problems import PROBLEM_JSON
+from workloads.shipping.__main__ import app as shipping_app
+from workloads.shipping.settings import ShippingSettings
 
 NOWHERE = SecretStr("postgresql://unit.invalid/none")
 
@@ -36,6 +38,7 @@ SERVICES: dict[str, Callable[[], FastAPI]] = {
     ),
     "payment": lambda: payment_app(PaymentSettings(database_url=NOWHERE)),
     "notification": lambda: notification_app(NotificationSettings(database_url=NOWHERE)),
+    "shipping": lambda: shipping_app(ShippingSettings(database_url=NOWHERE)),
     "catalog": lambda: catalog_app(
         CatalogSettings(
             database_url=NOWHERE,
@@ -51,6 +54,7 @@ ERRORS: dict[tuple[str, str], set[int]] = {
     ("get", "/v1/orders/{order_id}"): {404},
     ("get", "/v1/orders/{order_id}/events"): {404},
     ("post", "/v1/orders/{order_id}/cancel"): {404, 409},
+    ("get", "/v1/customers/{customer_id}/orders"): {400, 504},
     ("get", "/v1/inventory/{product_id}"): {404},
     ("put", "/v1/admin/inventory/{product_id}"): {400, 401, 413},
     ("get", "/v1/payments/ledger/summary"): set(),
@@ -61,6 +65,8 @@ ERRORS: dict[tuple[str, str], set[int]] = {
     ("put", "/v1/products/{product_id}"): {400, 401, 413},
     ("get", "/v1/featured"): set(),
     ("get", "/v1/categories"): set(),
+    ("get", "/v1/shipments"): set(),
+    ("get", "/v1/shipments/{shipment_id}"): {404},
 }
 
 

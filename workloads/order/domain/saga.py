@@ -129,7 +129,9 @@ def decide(state: OrderState, trigger: Trigger) -> Decision:  # noqa: PLR0911
         case ev.InventoryReleased() if state.step == Step.RELEASING_INVENTORY:
             return _cancelled(state, state.cancel_reason or "cancelled")
         case ev.OrderShipped() if state.status == Status.CONFIRMED:
-            return Decision([OrderEvent("OrderShipped", {"carrier": trigger.carrier})])
+            shipment_id = getattr(trigger, "shipment_id", None)  # v2 names the shipment
+            shipped = {"carrier": trigger.carrier, "shipment_id": shipment_id}
+            return Decision([OrderEvent("OrderShipped", shipped)])
         case _:
             return NOTHING
 

@@ -66,7 +66,7 @@ def test_with_the_prometheus_operator_each_workload_gets_a_service_monitor_and_s
     found = eventually_sync(monitors, within_s=20)
     assert {m["metadata"]["name"] for m in found} == {
         f"conveyor-{w}"
-        for w in ("catalog", "gateway", "inventory", "notification", "order", "payment")
+        for w in ("catalog", "gateway", "inventory", "notification", "order", "payment", "shipping")
     }
 
     def slo_rules() -> list[dict[str, Any]]:
@@ -87,7 +87,7 @@ def test_the_scale_subresource_scales_the_whole_pipeline(kubectl: Kubectl, names
     def doubled() -> None:
         replicas = {d["metadata"]["name"]: d["spec"]["replicas"] for d in
                     kubectl.items("deployments", namespace)}  # fmt: skip
-        assert len(replicas) == 5, replicas
+        assert len(replicas) == 6, replicas
         assert set(replicas.values()) == {2}, f"not every Deployment runs two yet: {replicas}"
 
     eventually_sync(doubled, within_s=20)

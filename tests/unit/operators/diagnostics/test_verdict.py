@@ -66,8 +66,9 @@ def test_a_command_still_in_the_outbox_blames_the_broker() -> None:
 
 
 def test_an_ended_order_is_not_stuck() -> None:
-    record = replace(waiting_for_payment(), status="CONFIRMED", step=None)
-    assert verdict(record, ready=None, dead_letters=[]).startswith("not stuck: CONFIRMED")
+    for status in ("CONFIRMED", "SHIPPED", "CANCELLED"):
+        record = replace(waiting_for_payment(), status=status, step=None)
+        assert verdict(record, ready=None, dead_letters=[]).startswith(f"not stuck: {status}")
 
 
 def test_step_timings_end_each_step_where_the_next_begins() -> None:

@@ -64,6 +64,7 @@ def test_the_local_example_runs_the_six_runnable_workloads_once_on_their_ports()
         ("payment", "workloads.payment", 18003, 1),
         ("notification", "workloads.notification", 18004, 1),
         ("catalog", "workloads.catalog", 18005, 1),
+        ("shipping", "workloads.shipping", 18007, 1),
     }
     assert planned.skipped == ()
     assert not planned.paused
@@ -85,10 +86,10 @@ def test_replicas_are_the_fixed_count_or_the_autoscaling_minimum_times_scale_uni
 
 def test_a_catalogue_only_workload_is_skipped_and_reported_not_started() -> None:
     workloads = _document()["spec"]["workloads"]
-    shipping = {"image": "conveyor/shipping:dev", "replicas": 1, "port": 18005}
-    planned = plan(_pipeline({"workloads": {**workloads, "shipping": shipping}}), source="x")
-    assert planned.skipped == ("shipping",)
-    assert planned.get("shipping") is None
+    identity = {"image": "conveyor/identity:dev", "replicas": 1, "port": 18006}
+    planned = plan(_pipeline({"workloads": {**workloads, "identity": identity}}), source="x")
+    assert planned.skipped == ("identity",)
+    assert planned.get("identity") is None
 
 
 def test_a_paused_pipeline_is_planned_as_paused() -> None:
@@ -207,8 +208,8 @@ def test_up_makes_the_spec_the_desired_state_and_reset_returns_to_it(tmp_path: P
 
 def test_only_planned_workloads_can_be_scaled(tmp_path: Path) -> None:
     workloads = Workloads(LocalStackSettings(state_dir=tmp_path, pipeline=LOCAL))
-    with pytest.raises(ValueError, match="unknown workload 'shipping'"):
-        workloads.scale("shipping", 1)
+    with pytest.raises(ValueError, match="unknown workload 'identity'"):
+        workloads.scale("identity", 1)
 
 
 def test_the_pipeline_file_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -164,7 +164,7 @@ INVALID_CASES: tuple[InvalidCase, ...] = (
     ),
     InvalidCase(
         "target-is-neither-workload-nor-component",
-        _set("resiliency.targets.shipping", {"retry": "standard"}),
+        _set("resiliency.targets.identity", {"retry": "standard"}),
         "resiliency.targets",
     ),
     InvalidCase(
@@ -177,7 +177,7 @@ INVALID_CASES: tuple[InvalidCase, ...] = (
     ),
     InvalidCase(
         "slo-for-a-missing-workload",
-        _set("slo.workloads", {"shipping": {"availability": 99.0}}),
+        _set("slo.workloads", {"identity": {"availability": 99.0}}),
         "slo.workloads",
     ),
 )

@@ -14,6 +14,7 @@ from workloads.notification import consumers as notification
 from workloads.order import consumers as order
 from workloads.payment import consumers as payment
 from workloads.shared.messaging.consumer import Reads
+from workloads.shipping import consumers as shipping
 
 # What each built service subscribes to, by consumer group, as its code declares it.
 SERVICE_READS: dict[str, dict[str, list[Reads]]] = {
@@ -22,6 +23,7 @@ SERVICE_READS: dict[str, dict[str, list[Reads]]] = {
     "payment": payment.READS,
     "notification": notification.READS,
     "catalog": catalog.READS,
+    "shipping": shipping.READS,
 }
 DECLARED = {t.name for t in TOPICS}
 

@@ -17,8 +17,16 @@ from workloads.notification.consumers import READS as NOTIFICATION
 from workloads.order.consumers import READS as ORDER
 from workloads.payment.consumers import READS as PAYMENT
 from workloads.shared.messaging.consumer import Reads
+from workloads.shipping.consumers import READS as SHIPPING
 
-CONSUMERS: dict[str, list[Reads]] = {**ORDER, **INVENTORY, **PAYMENT, **NOTIFICATION, **CATALOG}
+CONSUMERS: dict[str, list[Reads]] = {
+    **ORDER,
+    **INVENTORY,
+    **PAYMENT,
+    **NOTIFICATION,
+    **CATALOG,
+    **SHIPPING,
+}
 
 
 def sample(schema: dict[str, Any], root: dict[str, Any] | None = None) -> Any:  # noqa: PLR0911

@@ -1,0 +1,1 @@
+"""The shipping service: one shipment per confirmed order, announced once as `OrderShipped`."""
