@@ -14,7 +14,7 @@ from collections import Counter
 
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 LEAK = "Traceback: secret-internal-detail at db.internal:5432"
 
@@ -32,7 +32,7 @@ def app(name: str) -> FastAPI:
         return dict(calls)
 
     @stub.api_route("/{path:path}", methods=["GET", "POST", "PUT"])
-    async def anything(path: str, request: Request) -> PlainTextResponse | JSONResponse:
+    async def anything(path: str, request: Request) -> Response:
         calls[f"{request.method} /{path}"] += 1
         await asyncio.sleep(float(request.query_params.get("delay", "0")))
         status = int(request.query_params.get("status", "200"))

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import httpx
 from fastapi import FastAPI
 
 from workloads.gateway import app as gateway_app
 from workloads.gateway import composed
-from workloads.gateway.access import InvalidTokenError, Principal
-from workloads.gateway.registry import Registry
 from workloads.gateway.settings import GatewaySettings
+from workloads.gateway.tokens import JwksVerifier
+from workloads.gateway.upstreams import Upstream
 from workloads.shared.runtime import serve
-
-
-class _NoIdentityYet:
-    async def verify(self, token: str) -> Principal:
-        raise InvalidTokenError("no identity service to verify against")
 
 
 def app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
-    stub = _NoIdentityYet()
+    cache_s = settings.jwks_refresh_s
 
-    def verifier(_client: httpx.AsyncClient, _registry: Registry) -> _NoIdentityYet:
-        return stub
+    def verifier(upstreams: dict[str, Upstream]) -> JwksVerifier:
+        return JwksVerifier(upstreams["identity"], cache_s=cache_s)
 
     return gateway_app.create_app(settings, verifier=verifier, routers=composed.routers())
 

@@ -65,7 +65,7 @@ def upstreams_of(
 def create_app(
     settings: GatewaySettings,
     *,
-    verifier: Callable[[httpx.AsyncClient, Registry], Verifier],
+    verifier: Callable[[dict[str, Upstream]], Verifier],
     routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
     configure_logging(settings.service_name, settings.log_level)
@@ -100,10 +100,11 @@ def create_app(
                 timeout_s=settings.health_timeout_s,
             )
             await registry.check_once()
+            upstreams = upstreams_of(settings, registry, client)
             app.state.gateway = Gateway(
                 registry=registry,
-                upstreams=upstreams_of(settings, registry, client),
-                verifier=verifier(client, registry),
+                upstreams=upstreams,
+                verifier=verifier(upstreams),
                 limiter=ClientLimit(window),
                 client=client,
                 admin_token=settings.admin_token.get_secret_value(),
