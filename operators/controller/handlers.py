@@ -5,6 +5,9 @@ Lifecycle:
 - create / update (spec only) / resume: a full reconcile; errors go to kopf, which retries with
   backoff and posts a Warning Event, after the status says what failed.
 - a resync timer repeats the full reconcile now and then: the safety net for anything missed.
+- topics (create / update / resume, and the same resync): the pipeline's Kafka topics are
+  created and reconciled (`topics`) apart from the Deployments, so a broker that is not there
+  yet delays only them.
 - child events (every kind the operator renders, selected by its managed-by label): drift is
   repaired at once (`repair`), and Deployment status changes schedule a debounced status refresh
   of their pipeline (`status_refresh`).
@@ -38,6 +41,7 @@ from operators.controller.lag import KafkaLag, read_lags
 from operators.controller.liveness import watch_liveness
 from operators.controller.state import MEMO_KEY, OperatorState, operator_state, started_state
 from operators.controller.status_refresh import cancel_pending
+from operators.controller.topics import described, reconcile_topics
 from operators.controller.watched import CHILD_RESOURCES, GROUP, MANAGED, PLURAL, VERSION, selector
 from operators.pipeline.lag_scaling import lag_scaled, scale_on_lag
 
@@ -73,6 +77,23 @@ async def reconcile_on_change(body: kopf.Body, memo: kopf.Memo, **_: Any) -> Non
 @kopf.timer(GROUP, VERSION, PLURAL, interval=RESYNC_S, initial_delay=RESYNC_S)
 async def resync(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     await _reconcile(operator_state(memo), body)
+
+
+@kopf.on.resume(GROUP, VERSION, PLURAL, id="topics", backoff=5)
+@kopf.on.create(GROUP, VERSION, PLURAL, id="topics", backoff=5)
+@kopf.on.update(GROUP, VERSION, PLURAL, id="topics", field="spec", backoff=5)
+@kopf.timer(GROUP, VERSION, PLURAL, id="topics-resync", interval=RESYNC_S, initial_delay=RESYNC_S)
+async def topics(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    try:
+        spec = flow.parse_spec(body)
+    except flow.InvalidSpecError:
+        return  # reported by the reconcile handlers
+    if spec.paused:
+        return
+    namespace = body.metadata.namespace or ""
+    changes = await reconcile_topics(spec, namespace, children=operator_state(memo).children)
+    if changes is not None and (message := described(changes)):
+        kopf.event(body, type="Normal", reason="Topics", message=message)
 
 
 async def _reconcile(state: OperatorState, body: kopf.Body, **scaled: int) -> None:

@@ -26,11 +26,18 @@ async def kafka_connection(
     kafka: KafkaSpec, namespace: str, *, children: Children
 ) -> dict[str, Any]:
     """The workloads' own Kafka connection options, with the credentials the spec refers to."""
+    return (await kafka_settings(kafka, namespace, children=children)).connection()
+
+
+async def kafka_settings(kafka: KafkaSpec, namespace: str, *, children: Children) -> KafkaSettings:
+    """The workloads' own Kafka settings for `kafka`, with the credentials the spec refers to."""
     if kafka.auth_secret_ref is None:
-        plaintext = KafkaSettings(
-            bootstrap_servers=kafka.bootstrap_servers, sasl_username=None, sasl_password=None
+        return KafkaSettings(
+            bootstrap_servers=kafka.bootstrap_servers,
+            sasl_username=None,
+            sasl_password=None,
+            client_id="conveyor-operator",
         )
-        return plaintext.connection()
     name = kafka.auth_secret_ref.name
     try:
         data = await children.secret_data(name, namespace, keys=SECRET_KEYS)
@@ -39,9 +46,9 @@ async def kafka_connection(
     missing = sorted(set(SECRET_KEYS) - set(data))
     if missing:
         raise kopf.TemporaryError(f"Secret {name} lacks the key(s) {missing}", delay=30)
-    settings = KafkaSettings(
+    return KafkaSettings(
         bootstrap_servers=kafka.bootstrap_servers,
         sasl_username=data["username"],
         sasl_password=SecretStr(data["password"]),
+        client_id="conveyor-operator",
     )
-    return settings.connection()

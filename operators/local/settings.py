@@ -45,6 +45,9 @@ class LocalStackSettings(BaseSettings):
     toxiproxy_version: str = Field(default="v2.12.0", pattern=r"^v\d+\.\d+\.\d+$")
     # Kafka's second listener, reached only through the proxy and advertised as the proxy's port.
     kafka_proxied_port: int = Field(default=19094, ge=1024, le=65535)
+    # Kafka's listener for pods on the local node: on loopback, advertised as the node address,
+    # where `cluster up` relays it (ADR 0038).
+    kafka_node_port: int = Field(default=19095, ge=1024, le=65535)
     # Private addresses only the chaos suite uses: its bridge (.1) and namespace (.2).
     chaos_subnet: str = Field(default="10.218.0.0/24", pattern=r"^10\.\d+\.\d+\.0/24$")
     zipkin_port: int = Field(default=19411, ge=1024, le=65535)  # trace store: API, UI, span intake

@@ -195,6 +195,7 @@ class WorkloadSpec(_Model):
 
 
 class TopicDefaults(_Model):
+    # Durability of every topic, and a floor for event topics' partitions (pipeline/topics.py).
     partitions: int = Field(default=6, ge=1, le=1000)
     replication_factor: int = Field(default=3, ge=1, le=7)
     min_insync_replicas: int = Field(default=2, ge=1, le=7)

@@ -22,16 +22,25 @@ class TopicSpec:
     key: str
     retention_ms: int = 7 * DAY_MS  # -1 keeps messages forever
     cleanup_policy: CleanupPolicy = "delete"
+    # Durability is the environment's (a pipeline's `spec.kafka.topics`); one broker locally.
+    replication_factor: int = 1
+    min_insync_replicas: int = 1
 
     def __post_init__(self) -> None:
         if self.partitions < 1:
             raise ValueError(f"topic {self.name}: partitions must be >= 1")
         if self.retention_ms < -1 or self.retention_ms == 0:
             raise ValueError(f"topic {self.name}: retention_ms must be positive or -1")
+        if not 1 <= self.min_insync_replicas <= self.replication_factor:
+            raise ValueError(f"topic {self.name}: need 1 <= min ISR <= replication factor")
 
     def configs(self) -> dict[str, str]:
         """Topic-level configuration overrides, as Kafka's admin API takes them."""
-        return {"retention.ms": str(self.retention_ms), "cleanup.policy": self.cleanup_policy}
+        return {
+            "retention.ms": str(self.retention_ms),
+            "cleanup.policy": self.cleanup_policy,
+            "min.insync.replicas": str(self.min_insync_replicas),
+        }
 
 
 DLQ_SUFFIX = ".dlq"

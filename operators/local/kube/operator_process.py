@@ -47,7 +47,7 @@ class OperatorProcess:
         except httpx.HTTPError:
             return None
 
-    def wait_healthy(self, timeout_s: float = 30.0) -> None:
+    def wait_healthy(self, timeout_s: float = 90.0) -> None:  # import alone takes 30 s under load
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -78,6 +78,13 @@ class NodeCluster:
                 port=self.settings.redis_port,
                 node_ip=self.node.node_ip,
             ),
+            # Kafka's NODE listener advertises this very address (ADR 0038).
+            NodeRelay(
+                self.settings,
+                target="kafka",
+                port=self.settings.kafka_node_port,
+                node_ip=self.node.node_ip,
+            ),
         )
         self.paths = self.containerd.paths
         self.record = host.HostRecord(self.paths.root / "host-before.json")

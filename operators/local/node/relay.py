@@ -1,12 +1,13 @@
-"""PostgreSQL and Redis of the local stack, reachable from pods at the node address.
+"""PostgreSQL, Redis and Kafka of the local stack, reachable from pods at the node address.
 
 The local stack listens on loopback only, and a pod's loopback is its own. Rather than opening
 the stack's servers to other interfaces, `cluster up` starts one `socat` per server that listens
 on the node address (the project's bridge, reachable only from pods and this machine) and
 forwards to the server's loopback port: pods use `<node address>:<same port>`, and PostgreSQL
 still sees every connection come from 127.0.0.1, so its authentication rules are unchanged.
-Kafka is not relayed: its brokers advertise their loopback address, which pods cannot use
-(ADR 0032 says what a node listener for Kafka needs).
+Kafka is relayed to a listener of its own (NODE, on loopback) that advertises the node address
+and this relay's port, so the metadata a pod receives sends it back through the relay (ADR 0038);
+its PLAINTEXT listener would advertise 127.0.0.1, which is the pod's own loopback.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ class NodeRelay(Server):
         return f"the port of {self.name.removeprefix('relay-')} (CONVEYOR_*_PORT)"
 
     def requirements(self) -> list[Requirement]:
-        return [binary("socat", "socat (relays PostgreSQL and Redis to the node address)", "socat")]
+        what = "socat (relays PostgreSQL, Redis and Kafka to the node address)"
+        return [binary("socat", what, "socat")]
 
     def prepare(self, console: Console) -> None:
         self.ensure_dir(self.dir)

@@ -22,6 +22,7 @@ from rich.console import Console
 from operators.local.aio import run_sync
 from operators.local.faults.addresses import proxy_address
 from operators.local.installs import Requirement, binary
+from operators.local.node.settings import NodeSettings
 from operators.local.ports import is_listening
 from operators.local.servers.base import Server, ServerError
 from workloads.contracts.topics import TOPICS
@@ -66,6 +67,11 @@ class Kafka(Server):
     @property
     def bootstrap_servers(self) -> str:
         return self.address
+
+    @property
+    def node_address(self) -> str:
+        """Where pods on the local node bootstrap: the node address, relayed to NODE."""
+        return f"{NodeSettings().node_ip}:{self.settings.kafka_node_port}"
 
     @property
     def libs_dir(self) -> Path:
@@ -130,7 +136,7 @@ class Kafka(Server):
         self.ensure_dir(self.dir)
         self.ensure_dir(self.dir / "logs")
         host, port, ctl = self.settings.host, self.port, self.settings.kafka_controller_port
-        proxied = self.settings.kafka_proxied_port
+        proxied, node = self.settings.kafka_proxied_port, self.settings.kafka_node_port
         (self.dir / "server.properties").write_text(
             "\n".join(
                 [
@@ -138,15 +144,18 @@ class Kafka(Server):
                     "node.id=1",
                     f"controller.quorum.voters=1@{host}:{ctl}",
                     f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{ctl},"
-                    f"PROXIED://{host}:{proxied}",
+                    f"PROXIED://{host}:{proxied},NODE://{host}:{node}",
                     # PROXIED is reached through the chaos suite's proxy and names the proxy, so
-                    # a client that bootstraps there stays behind it (ADR 0026).
+                    # a client that bootstraps there stays behind it (ADR 0026). NODE is reached
+                    # by pods through `cluster up`'s relay on the node address, which it names
+                    # (ADR 0038); off the node, nothing listens at that address.
                     f"advertised.listeners=PLAINTEXT://{host}:{port},"
-                    f"PROXIED://{proxy_address(self.settings, 'kafka')}",
+                    f"PROXIED://{proxy_address(self.settings, 'kafka')},"
+                    f"NODE://{self.node_address}",
                     "controller.listener.names=CONTROLLER",
                     "inter.broker.listener.name=PLAINTEXT",
                     "listener.security.protocol.map="
-                    "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,PROXIED:PLAINTEXT",
+                    "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,PROXIED:PLAINTEXT,NODE:PLAINTEXT",
                     f"log.dirs={self.dir / 'data'}",
                     "num.partitions=3",
                     "auto.create.topics.enable=false",

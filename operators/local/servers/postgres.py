@@ -22,6 +22,7 @@ from operators.local.installs import Requirement
 from operators.local.secrets import read_or_create
 from operators.local.servers.base import Server, ServerError
 from workloads.catalogue import WORKLOADS, database_name
+from workloads.shared.database_owners import ensure_owner, owner_from_url
 
 ADMIN_ROLE = "conveyor_admin"
 
@@ -153,21 +154,17 @@ class Postgres(Server):
             console.print(f"  postgres: created databases {', '.join(created)}")
 
     async def _ensure_databases(self) -> list[str]:
-        """One role and one database per workload that owns data; nobody else may connect."""
+        """One role and one database per workload that owns data; nobody else may connect.
+
+        The same call a cluster's bootstrap Job makes against RDS (workloads/shared/
+        database_owners.py), from the same kind of URL the workload itself is given.
+        """
         created: list[str] = []
         conn = await asyncpg.connect(self.admin_dsn())
         try:
             for workload in (w for w in WORKLOADS if w.owns_database):
-                name = database_name(workload.name)
-                password = self.service_password(workload.name).replace("'", "''")
-                if await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", name):
-                    await conn.execute(f"ALTER ROLE {name} WITH LOGIN PASSWORD '{password}'")
-                else:
-                    await conn.execute(f"CREATE ROLE {name} WITH LOGIN PASSWORD '{password}'")
-                if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-                    await conn.execute(f"CREATE DATABASE {name} OWNER {name}")
-                    await conn.execute(f"REVOKE ALL ON DATABASE {name} FROM PUBLIC")
-                    created.append(name)
+                if await ensure_owner(conn, owner_from_url(self.dsn(workload.name))):
+                    created.append(database_name(workload.name))
         finally:
             await conn.close()
         return created

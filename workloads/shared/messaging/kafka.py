@@ -182,7 +182,12 @@ async def ensure_topics(settings: KafkaSettings, specs: Iterable[TopicSpec]) -> 
         if missing:
             await admin.create_topics(
                 [
-                    NewTopic(s.name, s.partitions, replication_factor=1, topic_configs=s.configs())
+                    NewTopic(
+                        s.name,
+                        s.partitions,
+                        replication_factor=s.replication_factor,
+                        topic_configs=s.configs(),
+                    )
                     for s in missing
                 ]
             )

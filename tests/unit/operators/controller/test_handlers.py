@@ -32,11 +32,15 @@ def test_every_handler_is_registered_once_under_its_id() -> None:
         "autoscale_on_lag",
         "clean_up",
         "watch_seen",
+        "topics",
+        "topics/spec",
+        "topics-resync",
     } | {f"repair-{plural}" for _, plural in CHILD_RESOURCES}
     assert set(registered) == expected
     # resume and create share an id; every other id belongs to exactly one registration
-    assert len(registered["reconcile_on_change"]) == 2
-    assert all(len(v) == 1 for k, v in registered.items() if k != "reconcile_on_change")
+    shared = ("reconcile_on_change", "topics")
+    assert all(len(registered[k]) == 2 for k in shared)
+    assert all(len(v) == 1 for k, v in registered.items() if k not in shared)
 
 
 def test_child_watches_select_only_managed_objects() -> None:
@@ -54,3 +58,4 @@ def test_timers_run_at_the_documented_intervals() -> None:
     }
     assert timers["resync"].interval == handlers.RESYNC_S
     assert timers["autoscale_on_lag"].interval == handlers.AUTOSCALE_S
+    assert timers["topics-resync"].interval == handlers.RESYNC_S

@@ -15,7 +15,16 @@ def test_topic_names_are_unique_and_domain_dot_event() -> None:
 
 def test_topic_configs_are_what_kafka_expects() -> None:
     spec = TopicSpec("orders.created", partitions=6, key="order id", retention_ms=-1)
-    assert spec.configs() == {"retention.ms": "-1", "cleanup.policy": "delete"}
+    assert spec.configs() == {
+        "retention.ms": "-1",
+        "cleanup.policy": "delete",
+        "min.insync.replicas": "1",
+    }
+
+
+def test_a_min_isr_above_the_replication_factor_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"min ISR <= replication factor"):
+        TopicSpec("orders.bad", partitions=3, key="k", replication_factor=2, min_insync_replicas=3)
 
 
 @pytest.mark.parametrize(("partitions", "retention"), [(0, 1000), (3, 0), (3, -5)])

@@ -4,7 +4,8 @@ leaves nothing on the host (ADR 0032). `make test-cluster`: not part of `make te
 The module brings the node up with `NodeCluster.up` (idempotent; the first run on a machine
 builds the node binaries and the images, minutes), starts PostgreSQL (the order service migrates
 its database at start), and runs the order service in a pod by image digest, with its database
-URL in a Secret pointing at the node address (the relay to PostgreSQL's loopback port). Traffic
+URL in a Secret pointing at the node address (the relay to PostgreSQL's loopback port) and Kafka
+at the node address too (the relay to Kafka's NODE listener, which advertises it). Traffic
 goes only to the pod's address on the project's bridge. The last test stops the node and compares
 the host with the record taken before the node first came up.
 """
@@ -21,6 +22,7 @@ from rich.console import Console
 from operators.cli.images import builder as image_builder
 from operators.local.node.cluster import NodeCluster
 from operators.local.node.host import HostState, leftovers
+from operators.local.servers.kafka import Kafka
 from operators.local.servers.postgres import Postgres
 from operators.local.settings import LocalStackSettings
 from tests.support.eventually import eventually_sync
@@ -59,7 +61,14 @@ def postgres(console: Console) -> Postgres:
     return server
 
 
-def _pod(cluster: NodeCluster, postgres: Postgres) -> list[dict[str, object]]:
+@pytest.fixture(scope="module")
+def kafka(console: Console) -> Kafka:
+    server = Kafka(LocalStackSettings())
+    server.start(console)
+    return server
+
+
+def _pod(cluster: NodeCluster, postgres: Postgres, kafka: Kafka) -> list[dict[str, object]]:
     images = {image.name: image for image in image_builder().built()}
     dsn = postgres.dsn("order").replace(postgres.address, f"{cluster.node.node_ip}:{postgres.port}")
     secret: dict[str, object] = {
@@ -86,6 +95,7 @@ def _pod(cluster: NodeCluster, postgres: Postgres) -> list[dict[str, object]]:
                         {"name": "SERVICE_NAME", "value": "order"},
                         {"name": "HTTP_HOST", "value": "0.0.0.0"},  # noqa: S104 - the pod's own
                         {"name": "HTTP_PORT", "value": str(HTTP_PORT)},
+                        {"name": "KAFKA_BOOTSTRAP_SERVERS", "value": kafka.node_address},
                     ],
                     "envFrom": [{"secretRef": {"name": "order-database"}}],
                     "readinessProbe": probe,
@@ -100,11 +110,11 @@ def _pod(cluster: NodeCluster, postgres: Postgres) -> list[dict[str, object]]:
     return [secret, pod]
 
 
-def test_a_services_pod_is_ready_and_answers_health_on_its_pod_ip(
-    cluster: NodeCluster, postgres: Postgres, before: HostState
+def test_a_services_pod_is_ready_and_reaches_postgres_and_kafka_at_the_node_address(
+    cluster: NodeCluster, postgres: Postgres, kafka: Kafka, before: HostState
 ) -> None:
     cluster.kubectl(["create", "namespace", NAMESPACE], check=False)
-    manifest = {"apiVersion": "v1", "kind": "List", "items": _pod(cluster, postgres)}
+    manifest = {"apiVersion": "v1", "kind": "List", "items": _pod(cluster, postgres, kafka)}
     cluster.kube.kubectl(["apply", "-f", "-"], stdin=json.dumps(manifest))
 
     def ready() -> str:
@@ -119,8 +129,15 @@ def test_a_services_pod_is_ready_and_answers_health_on_its_pod_ip(
     assert pod_ip.startswith(cluster.node.node_subnet.rsplit(".", 1)[0])
     live = httpx.get(f"http://{pod_ip}:{HTTP_PORT}/health/live", timeout=5)
     assert live.json() == {"status": "alive"}
-    checks = httpx.get(f"http://{pod_ip}:{HTTP_PORT}/health/ready", timeout=5).json()["checks"]
-    assert checks["database"] is True, checks  # reached PostgreSQL through the node address
+
+    def all_checks() -> None:
+        response = httpx.get(f"http://{pod_ip}:{HTTP_PORT}/health/ready", timeout=5)
+        checks = response.json()["checks"]
+        # PostgreSQL through its relay; Kafka through the NODE listener's advertised address:
+        # the consumers join their groups only if the coordinator's address is one pods reach.
+        assert checks == {"database": True, "kafka": True, "consumers": True}, checks
+
+    eventually_sync(all_checks, within_s=120, every_s=2)
 
 
 def test_down_drains_the_node_and_leaves_nothing_on_the_host(
