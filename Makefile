@@ -107,6 +107,11 @@ load: up ## Locust scenario SCENARIO=browse|checkout|churn|black_friday|mixed|so
 	$(BIN)/conveyor catalog seed --products 2000
 	$(BIN)/python -m loadtests.load --scenario $(SCENARIO) $(if $(USERS),--users $(USERS)) $(if $(RATE),--rate $(RATE)) $(if $(DURATION),--duration $(DURATION)) $(if $(HOST),--host $(HOST)) $(if $(WORKERS),--workers $(WORKERS))
 
+# Sizes from build/bench/saga.json (or CAPACITY_ARGS="--from build/load/checkout.json") and build/load/browse.json.
+ORDERS_PER_SECOND ?= 20
+capacity: synth ## replicas, nodes, data tiers and monthly cost for ORDERS_PER_SECOND (and 10x): build/capacity/
+	$(BIN)/conveyor capacity --orders-per-second $(ORDERS_PER_SECOND) $(CAPACITY_ARGS)
+
 # The stack must be up (`make up`, same CONVEYOR_* settings); each scenario restores it first.
 SCENARIOS ?=
 SEED ?=

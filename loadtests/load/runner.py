@@ -118,7 +118,7 @@ def run_scenario(
 
     plan = process.LocustRun(
         locustfile=scenario.path, users=options.users,
-        spawn_rate=max(1.0, options.users / 10), duration_s=options.duration_s,
+        spawn_rate=max(1.0, options.users / 2), duration_s=options.duration_s,
         host=settings.url("catalog"), prefix=prefix, env=_env(settings, options.duration_s),
         workers=options.workers, master_port=RunnerSettings().locust_master_port,
     )  # fmt: skip

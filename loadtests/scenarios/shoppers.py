@@ -3,7 +3,8 @@
 `Browser` reads the catalog as a person does: the front page (featured, categories), a category
 page and sometimes its next page, a search, a product's details, with think times between.
 `Buyer` browses a little and places an order with an `Idempotency-Key` (a failed send is retried
-once with the same key, so a retry can never buy twice), then follows it to its terminal state
+once with the same key, so a retry can never buy twice), then follows it (in a greenlet of its
+own, so a slow saga does not slow the buyer's pace) to its terminal state
 and records the saga's duration (accepted → CONFIRMED or CANCELLED, by the order service's own
 timestamps) as a Locust entry of type `SAGA`; an order still open after `follow_timeout_s` is a
 `SAGA` failure. `Admin` changes stock and prices through inventory and product details through
@@ -19,6 +20,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import gevent  # type: ignore[import-untyped]
 import locust.runners
 from locust import between, constant_pacing, task
 from locust.contrib.fasthttp import FastHttpUser
@@ -142,8 +144,8 @@ class Buyer(Shopper):
             "payment": {"card_token": "tok_decline" if every and n % every == 0 else "tok_visa"},
         }
         order_id = self._place(body)
-        if order_id is not None:
-            self._follow(order_id)
+        if order_id is not None:  # followed beside the next purchases, so the pace holds
+            gevent.spawn(self._follow, order_id)
 
     def _place(self, body: dict[str, Any]) -> str | None:
         headers = {**self.headers, "Idempotency-Key": str(uuid.uuid4())}

@@ -35,8 +35,8 @@ console = Console()
 
 def demo(
     seconds: Annotated[float, typer.Option(min=10, help="How long the load runs.")] = 60.0,
-    rate: Annotated[float, typer.Option(min=0.5, help="Orders per second.")] = 10.0,
-    users: Annotated[int, typer.Option(min=4, help="Concurrent users (a quarter buy).")] = 40,
+    rate: Annotated[float, typer.Option(min=0.5, help="Orders per second.")] = 5.0,
+    users: Annotated[int, typer.Option(min=4, help="Concurrent users (a quarter buy).")] = 24,
 ) -> None:
     """Run about a minute of mixed load on the local stack (which `make demo` has started)."""
     stack = LocalStack()

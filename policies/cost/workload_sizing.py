@@ -26,6 +26,9 @@ from dataclasses import dataclass
 REPLICA = re.compile(r"^(?P<workload>[a-z]+)-\d+$")
 TIERS = {"postgres": "database", "kafka": "streaming", "redis": "cache"}
 NOT_DEPLOYED = ("payment-provider",)
+# What serves a browse request; a browse run's other processes only idle, and their idle work is
+# already in the per-order figures.
+BROWSE_SERVERS = ("catalog", "database", "cache")
 
 
 def per_workload(per_process: Mapping[str, float]) -> dict[str, float]:
@@ -46,7 +49,8 @@ def per_workload(per_process: Mapping[str, float]) -> dict[str, float]:
 def combined(
     per_order: Mapping[str, float], per_browse: Mapping[str, float], browse_per_order: float
 ) -> dict[str, float]:
-    """CPU s per 1,000 orders, with each order's browse requests charged to their processes."""
+    """CPU s per 1,000 orders, with each order's browse requests charged to their servers."""
+    per_browse = {n: s for n, s in per_browse.items() if n in BROWSE_SERVERS}
     names = set(per_order) | set(per_browse)
     return {
         n: round(per_order.get(n, 0.0) + browse_per_order * per_browse.get(n, 0.0), 3)

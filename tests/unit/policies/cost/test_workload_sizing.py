@@ -22,8 +22,9 @@ def test_replicas_are_summed_per_workload_and_the_local_extras_left_out() -> Non
 
 
 def test_browse_requests_are_charged_to_each_order() -> None:
-    cpu = combined({"catalog": 0.0, "database": 4.6}, {"catalog": 0.5, "database": 0.1}, 20)
-    assert cpu == {"catalog": 10.0, "database": 6.6}
+    browse = {"catalog": 0.5, "database": 0.1, "order": 1.7}  # order only idles during a browse
+    cpu = combined({"catalog": 0.0, "database": 4.6, "order": 5.3}, browse, 20)
+    assert cpu == {"catalog": 10.0, "database": 6.6, "order": 5.3}
 
 
 def test_a_replica_is_one_core_at_the_target_utilization_and_never_fewer_than_two() -> None:
