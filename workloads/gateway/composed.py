@@ -99,8 +99,9 @@ async def _part(
     body = answer.json()
     if isinstance(body, list):  # a list endpoint: the order's first shipment, if any
         return (body[0] if body else None), True
-    if isinstance(body, dict) and isinstance(body.get("items"), list):
-        return (body["items"][0] if body["items"] else None), True
+    for key in ("items", "shipments"):  # shipping answers {order_id, shipments: [...]}
+        if isinstance(body, dict) and isinstance(body.get(key), list):
+            return (body[key][0] if body[key] else None), True
     return body, True
 
 
