@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from operators.pipeline import pods
+from operators.pipeline import flags, pods
 from operators.pipeline.spec import OrderPipeline, OrderPipelineSpec, load
 from workloads.catalogue import BY_NAME
 
@@ -92,6 +92,7 @@ class Connections:
     admin_token: str
     payment_provider_url: str | None = None  # the fake card provider the payment service calls
     otlp_endpoint: str | None = None  # the local collector every service sends its spans to
+    flags_file: str | None = None  # the runner's copy of the pipeline's flags (flags_file.py)
 
     def secrets(self, workload: str) -> dict[str, str]:
         """The secret variables the local stack can supply, by variable name."""
@@ -175,6 +176,8 @@ def environment(spec: OrderPipelineSpec, workload: str, stack: Connections) -> d
         env["PAYMENT_PROVIDER_URL"] = stack.payment_provider_url  # a third party, not in the spec
     if stack.otlp_endpoint:
         env["OTEL_EXPORTER_OTLP_ENDPOINT"] = stack.otlp_endpoint
+    if stack.flags_file:
+        env[flags.FLAGS_ENV] = stack.flags_file  # in place of the pod's mounted ConfigMap
     supplied = stack.secrets(workload)
     for name in pods.secret_refs(spec, workload):
         if name not in supplied:
