@@ -8,6 +8,7 @@ document is one line: a target whose `openapi` is the gateway's `/openapi.json` 
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,8 @@ from operators.local.stack import LocalStack
 
 PROBLEM_JSON = "application/problem+json"
 SEED = 20261202  # fixed: a failure replays exactly
-MAX_EXAMPLES = 25  # per operation and mode: a few minutes for every service
+# Per operation and mode: about five minutes for every service; raise it for a deeper search.
+MAX_EXAMPLES = int(os.environ.get("CONVEYOR_FUZZ_EXAMPLES", "25"))
 
 
 @dataclass(frozen=True)

@@ -85,15 +85,16 @@ class FlagsDocument(BaseModel):
         """The document with flag `key` answering `raw` by default (ValueError naming the fix).
 
         `raw` is a variant's name (that variant becomes the default) or a JSON value of the
-        flag's type (kept as the variant `set`). A known flag the file lacks is added. Targeting
-        rules stay: a rollout's rule still picks per customer, the default is what it falls to.
+        flag's type (kept as the variant `set`). A known flag the file lacks is added. The
+        flag's targeting rule is dropped: after `set`, the flag answers this value for everyone
+        (a rollout at 100 % or 0 %); the pipeline's rule returns with the next `up`.
         """
         flag = self.flags.get(key)
         if flag is None and key not in KNOWN:
             known = ", ".join(sorted(set(KNOWN) | set(self.flags)))
             raise ValueError(f"no flag {key!r} in the file or the catalogue; known: {known}")
         if flag is not None and raw in flag.variants:
-            changed = flag.model_copy(update={"default_variant": raw})
+            changed = flag.model_copy(update={"default_variant": raw, "targeting": None})
         else:
             try:
                 value = json.loads(raw)
@@ -103,12 +104,7 @@ class FlagsDocument(BaseModel):
                 changed = Flag(variants={SET_VARIANT: value}, defaultVariant=SET_VARIANT)
             else:
                 variants = {**flag.variants, SET_VARIANT: value}
-                changed = Flag(
-                    state="ENABLED",
-                    variants=variants,
-                    defaultVariant=SET_VARIANT,
-                    targeting=flag.targeting,
-                )
+                changed = Flag(state="ENABLED", variants=variants, defaultVariant=SET_VARIANT)
         return FlagsDocument.model_validate(
             {"$schema": self.schema_, "flags": {**self.flags, key: changed}}
         )

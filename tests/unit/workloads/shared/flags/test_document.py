@@ -32,12 +32,12 @@ def test_a_whole_number_for_a_rate_is_written_as_a_float_the_provider_accepts() 
     assert isinstance(written["variants"]["set"], float)
 
 
-def test_naming_a_variant_makes_it_the_default_and_keeps_the_rollout_rule() -> None:
+def test_naming_a_variant_gives_it_to_everyone_dropping_the_rollout_rule() -> None:
     changed = _doc(**{"rollout.notification.confirmation-v2": ROLLOUT}).with_value(
         "rollout.notification.confirmation-v2", "on"
     )
     flag = changed.flags["rollout.notification.confirmation-v2"]
-    assert (flag.default_variant, flag.targeting) == ("on", ROLLOUT["targeting"])
+    assert (flag.default_variant, flag.targeting) == ("on", None)
 
 
 @pytest.mark.parametrize(
