@@ -10,6 +10,7 @@ from operators.cli import (
     dashboards,
     demo,
     dlq,
+    flags,
     images,
     kube,
     local,
@@ -40,6 +41,7 @@ app.add_typer(dashboards.app, name="dashboards")
 app.add_typer(orders.app, name="orders")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(projections.app, name="projections")
+app.add_typer(flags.app, name="flags")
 app.command(name="demo")(demo.demo)
 app.command(name="cost")(cost_command)
 app.command(name="capacity")(capacity_command)

@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from operators.pipeline import pods, topology
+from operators.pipeline import flags, pods, topology
 from operators.pipeline.spec import OrderPipeline, OrderPipelineSpec, load
 from workloads.catalogue import BY_NAME
 
@@ -93,6 +93,7 @@ class Connections:
     payment_provider_url: str | None = None  # the fake card provider the payment service calls
     otlp_endpoint: str | None = None  # the local collector every service sends its spans to
     upstream_registry: str | None = None  # the runner's replica list the gateway reads (ADR 0034)
+    flags_file: str | None = None  # the runner's copy of the pipeline's flags (flags_file.py)
 
     def secrets(self, workload: str) -> dict[str, str]:
         """The secret variables the local stack can supply, by variable name."""
@@ -178,6 +179,8 @@ def environment(spec: OrderPipelineSpec, workload: str, stack: Connections) -> d
         env["OTEL_EXPORTER_OTLP_ENDPOINT"] = stack.otlp_endpoint
     if stack.upstream_registry and topology.callees(workload, frozenset(spec.workloads)):
         env["UPSTREAM_REGISTRY"] = stack.upstream_registry  # every replica, not only replica 0
+    if stack.flags_file:
+        env[flags.FLAGS_ENV] = stack.flags_file  # in place of the pod's mounted ConfigMap
     supplied = stack.secrets(workload)
     for name in pods.secret_refs(spec, workload):
         if name not in supplied:

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from rich.console import Console
 
+from operators.local import flags_file
 from operators.local.installs import ensure_installed
 from operators.local.plan import Connections, LocalPlan, environment, plan, read
 from operators.local.processes import Liveness, ManagedProcess
@@ -102,6 +103,8 @@ class LocalStack:
         servers = self.select(names)
         if workloads and not list(names):
             self.read_pipeline()  # an invalid file fails before anything starts
+            spec = read(self.settings.pipeline).spec
+            flags_file.write_from_pipeline(flags_file.location(self.settings), spec)
         ensure_installed([req for s in servers for req in s.requirements()], console)
         self._prepare_state_dir()
         started = [server.name for server in servers if server.start(console)]
@@ -222,6 +225,7 @@ class LocalStack:
             payment_provider_url=self.payment_provider.url,
             otlp_endpoint=self.collector.otlp_http_url,
             upstream_registry=str(self.workloads.registry_file),
+            flags_file=str(flags_file.location(self.settings)),
         )
 
     def environment(self) -> dict[str, str]:

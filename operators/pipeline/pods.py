@@ -2,8 +2,9 @@
 
 Pods follow the restricted Pod Security Standard (non-root, no privilege escalation, every
 capability dropped, RuntimeDefault seccomp, read-only root with an emptyDir /tmp), mount no
-service-account token (the services never call the API), read plain settings from the ConfigMap
-and secrets one key at a time from Secrets. Rollouts add pods before removing any
+service-account token (the services never call the API), read plain settings from the ConfigMap,
+the pipeline's flags file from its own ConfigMap (operators/pipeline/flags.py) and secrets one key
+at a time from Secrets. Rollouts add pods before removing any
 (maxUnavailable 0 by default); a preStop sleep lets endpoints drop the pod before it stops
 serving, and the grace period lets consumers commit and leave their group.
 """
@@ -15,7 +16,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from operators.pipeline import topology
+from operators.pipeline import flags, topology
 from operators.pipeline.objects import CONFIG_HASH, Owner, child_name, labels, selector
 from operators.pipeline.resiliency import ENV_KEY, as_env_value
 from operators.pipeline.spec import OrderPipelineSpec
@@ -45,6 +46,7 @@ def workload_env(
         "HTTP_HOST": http_host,
         "HTTP_PORT": str(this.port),
         ENV_KEY: as_env_value(spec, workload),
+        flags.FLAGS_ENV: flags.FLAGS_PATH,
     }
     if topology.uses_kafka(workload) and spec.kafka is not None:
         data["KAFKA_BOOTSTRAP_SERVERS"] = spec.kafka.bootstrap_servers
@@ -52,7 +54,7 @@ def workload_env(
             data["KAFKA_SECURITY_PROTOCOL"] = "SASL_SSL"
     for callee in topology.callees(workload, frozenset(spec.workloads)):
         data[f"{callee.upper()}_URL"] = callee_url(callee, spec.workloads[callee].port)
-    return dict(sorted({**data, **this.env, **this.feature_flags}.items()))
+    return dict(sorted({**data, **this.env}.items()))
 
 
 def config_data(owner: Owner, spec: OrderPipelineSpec, workload: str) -> dict[str, str]:
@@ -129,7 +131,10 @@ def _container(spec: OrderPipelineSpec, owner: Owner, workload: str) -> dict[str
             "capabilities": {"drop": ["ALL"]},
             "seccompProfile": {"type": "RuntimeDefault"},
         },
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108 - an emptyDir
+        "volumeMounts": [
+            {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108 - an emptyDir
+            flags.volume_mount(),
+        ],
     }
     if spec.rollout.shutdown_delay_seconds > 0:
         # The sleep action needs no shell in the image (Kubernetes >= 1.30).
@@ -172,7 +177,7 @@ def deployment(
             "seccompProfile": {"type": "RuntimeDefault"},
         },
         "containers": [_container(spec, owner, workload)],
-        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": TMP_SIZE}}],
+        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": TMP_SIZE}}, flags.volume(owner)],
     }
     if spec.bounds(workload)[1] >= SPREAD_FROM:
         pod_spec["topologySpreadConstraints"] = [

@@ -2,7 +2,8 @@
 
 For each workload: ServiceAccount, ConfigMap, Deployment, Service, NetworkPolicy, an HPA when CPU
 autoscaling has distinct bounds, a PodDisruptionBudget when at least two pods stay, and with the
-Prometheus Operator a ServiceMonitor; per pipeline, one PrometheusRule with the SLO alerts.
+Prometheus Operator a ServiceMonitor; per pipeline, the flags ConfigMap every pod mounts
+(flags.py) and one PrometheusRule with the SLO alerts.
 
 Every child is finished in one place (`_owned`): the owner's namespace, a controller owner
 reference (garbage collection deletes children with the pipeline), the `app.kubernetes.io/*`
@@ -22,7 +23,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from operators.pipeline import network, pods, services, slo
+from operators.pipeline import flags, network, pods, services, slo
 from operators.pipeline.objects import SPEC_HASH, Owner, labels
 from operators.pipeline.spec import OrderPipelineSpec
 
@@ -86,6 +87,7 @@ def render_children(
         if prometheus_operator:
             rendered.append(services.service_monitor(owner, spec, workload))
         children += [(workload, child) for child in rendered]
+    children.append((flags.COMPONENT, flags.config_map(owner, spec)))
     if prometheus_operator:
         children.append(("slo", slo.prometheus_rule(owner, spec)))
     finished = [_owned(owner, component, child) for component, child in children]

@@ -31,6 +31,8 @@ from operators.pipeline.units import (
     is_zero,
     quantity_value,
 )
+from workloads.shared.flags import names as flag_names
+from workloads.shared.flags.document import Flag, FlagKey, FlagsDocument
 
 API_GROUP = "conveyor.dev"
 API_VERSION = f"{API_GROUP}/v1alpha1"
@@ -49,18 +51,14 @@ Quantity = Annotated[str, StringConstraints(pattern=QUANTITY_PATTERN, max_length
 Percent = Annotated[str, StringConstraints(pattern=PERCENT_PATTERN)]
 IntOrPercent = Annotated[int, Field(ge=0, le=100)] | Percent
 
-# Failure injection: switched on by these environment variables (any in env, secretEnv or
-# featureFlags), which a production pipeline refuses unless `allowFailureInjection` is true.
+# Failure injection: the `fault.*` flags of `spec.flags` (workloads/shared/flags/names.py) and
+# the e2e suite's test hooks (FAULT_* and CONVEYOR_TEST_HOOKS in env or secretEnv, ADR 0020). A
+# production pipeline refuses every one of them unless `allowFailureInjection` is true.
 FAILURE_INJECTION_PREFIX = "FAULT_"
-FAILURE_INJECTION_ENV: tuple[str, ...] = (
-    "CONVEYOR_TEST_HOOKS",
-    "PAYMENT_FAILURE_RATE",
-    "PAYMENT_LATENCY_MS",
-)
+FAILURE_INJECTION_ENV: tuple[str, ...] = ("CONVEYOR_TEST_HOOKS",)
 FAILURE_INJECTION_REFUSED = (
-    "a production pipeline refuses failure injection (FAULT_*, CONVEYOR_TEST_HOOKS, "
-    "PAYMENT_FAILURE_RATE, PAYMENT_LATENCY_MS in env, secretEnv or featureFlags) unless "
-    "allowFailureInjection is true"
+    "a production pipeline refuses failure injection (fault.* flags; FAULT_* or "
+    "CONVEYOR_TEST_HOOKS in env or secretEnv) unless allowFailureInjection is true"
 )
 
 
@@ -158,7 +156,6 @@ class WorkloadSpec(_Model):
     resources: Resources = Resources()
     env: dict[EnvName, EnvValue] = Field(default_factory=dict, max_length=64)
     secret_env: dict[EnvName, SecretKeyRef] = Field(default_factory=dict, max_length=32)
-    feature_flags: dict[EnvName, EnvValue] = Field(default_factory=dict, max_length=64)
     # Accept HTTP from anywhere (the edge); otherwise only the gateway and Prometheus may call it.
     exposed: bool = False
 
@@ -166,29 +163,19 @@ class WorkloadSpec(_Model):
     def _consistent(self) -> WorkloadSpec:
         if (self.replicas is None) == (self.autoscaling is None):
             raise ValueError("exactly one of replicas or autoscaling must be set")
-        for field, names in (
-            ("env", self.env),
-            ("secretEnv", self.secret_env),
-            ("featureFlags", self.feature_flags),
-        ):
+        for field, names in (("env", self.env), ("secretEnv", self.secret_env)):
             reserved = sorted(set(names) & set(RESERVED_ENV))
             if reserved:
                 raise ValueError(f"{field} may not set {reserved}: the operator sets them")
-        if set(self.env) & set(self.secret_env) or set(self.env) & set(self.feature_flags):
-            raise ValueError("env, secretEnv and featureFlags must not share names")
-        if set(self.secret_env) & set(self.feature_flags):
-            raise ValueError("env, secretEnv and featureFlags must not share names")
+        if set(self.env) & set(self.secret_env):
+            raise ValueError("env and secretEnv must not share names")
         return self
 
     def failure_injection(self) -> list[str]:
-        """`field.NAME` for each variable that injects failures, e.g. `featureFlags.FAULT_X`."""
+        """`field.NAME` for each variable that injects failures, e.g. `env.FAULT_X`."""
         return [
             f"{field}.{name}"
-            for field, names in (
-                ("env", self.env),
-                ("secretEnv", self.secret_env),
-                ("featureFlags", self.feature_flags),
-            )
+            for field, names in (("env", self.env), ("secretEnv", self.secret_env))
             for name in sorted(names)
             if injects_failures(name)
         ]
@@ -354,6 +341,8 @@ class OrderPipelineSpec(_Model):
     # Production by default, so a pipeline that forgets to say cannot inject failures.
     environment: Literal["development", "staging", "production"] = "production"
     allow_failure_injection: bool = False  # a deliberate game day in production
+    # Feature flags and failure injection, in flagd's format: one file every pod reads at run time.
+    flags: dict[FlagKey, Flag] = Field(default_factory=dict, max_length=256)
     workloads: dict[str, WorkloadSpec] = Field(min_length=1, max_length=16)
     kafka: KafkaSpec | None = None
     postgres: PostgresSpec | None = None
@@ -387,10 +376,14 @@ class OrderPipelineSpec(_Model):
             if configured is None and names & users:
                 raise ValueError(f"{component} must be set: {sorted(names & users)} use it")
         if self.environment == "production" and not self.allow_failure_injection:
+            faults = sorted(key for key in self.flags if flag_names.injects_failures(key))
+            if faults:
+                raise ValueError(f"flags.{faults[0]}: {FAILURE_INJECTION_REFUSED}")
             for name, workload in sorted(self.workloads.items()):
                 injected = workload.failure_injection()
                 if injected:
                     raise ValueError(f"workloads.{name}.{injected[0]}: {FAILURE_INJECTION_REFUSED}")
+        FlagsDocument(flags=dict(self.flags))  # known flags: their type and range
         stray = sorted(set(self.slo.workloads) - names)
         if stray:
             raise ValueError(f"slo.workloads names workloads not in the pipeline: {stray}")

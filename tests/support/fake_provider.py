@@ -1,23 +1,28 @@
 """The fake card provider in-process, for unit tests: an ASGI transport, a ledger in memory.
 
-`FlakyChance` scripts the provider's failure draws, so a test says "fail, then answer" instead of
-hoping for a random number.
+Its flags are an in-memory OpenFeature provider (the same `Flags` the process builds over the
+flags file), and `FlakyChance` scripts the failure draws, so a test says "fail, then answer"
+instead of hoping for a random number.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+from openfeature.provider.in_memory_provider import InMemoryFlag, InMemoryProvider
 
 from operators.local.fakes.payment_provider.app import create_app
 from operators.local.fakes.payment_provider.ledger import Ledger
 from operators.local.fakes.payment_provider.settings import ProviderSettings
+from workloads.shared.flags.client import Flags
+from workloads.shared.flags.names import PAYMENT_PROVIDER_FAILURE_RATE
 
-ADMIN = "test-admin-token"
+_domains = itertools.count()
 
 
 @dataclass
@@ -34,15 +39,20 @@ async def _no_wait(_: float) -> None:
     return None
 
 
+def flags_of(values: dict[str, float | int | bool], *, draws: Iterable[float] = ()) -> Flags:
+    """Flags answering `values` by key (one variant each), with scripted failure draws."""
+    provider = InMemoryProvider(
+        {key: InMemoryFlag(default_variant="v", variants={"v": v}) for key, v in values.items()}
+    )
+    return Flags(provider, domain=f"test-{next(_domains)}", chance=FlakyChance(list(draws)))
+
+
 def fake_provider(
     tmp_path: Path, *, failure_rate: float = 0.0, draws: Iterable[float] = ()
 ) -> FastAPI:
-    token = tmp_path / "admin-token"
-    token.write_text(ADMIN)
-    settings = ProviderSettings(admin_token_file=token, failure_rate=failure_rate)
-    return create_app(
-        settings, ledger=Ledger(":memory:"), chance=FlakyChance(list(draws)), sleep=_no_wait
-    )
+    flags = flags_of({PAYMENT_PROVIDER_FAILURE_RATE.key: failure_rate}, draws=draws)
+    settings = ProviderSettings(ledger=tmp_path / "ledger.sqlite3")
+    return create_app(settings, ledger=Ledger(":memory:"), flags=flags, sleep=_no_wait)
 
 
 def client_of(app: FastAPI) -> httpx.AsyncClient:

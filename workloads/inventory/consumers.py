@@ -2,7 +2,9 @@
 
 Each handler runs in the consumer's transaction with its inbox claim
 (`workloads.shared.messaging.consumer`); replies go out through the outbox in the same commit.
-`OrderConfirmed` makes a hold permanent; `OrderCancelled` is what lets an expired hold be released
+A reservation may fail on purpose when the `fault.inventory.error-rate` flag says so (failure
+injection; never in production unless the pipeline allows it). `OrderConfirmed` makes a hold
+permanent; `OrderCancelled` is what lets an expired hold be released
 (nothing else does: `handlers.release_expired`).
 
 A batch of records of one partition is applied in one transaction, and batches of different
@@ -19,6 +21,7 @@ from workloads.contracts import events as ev
 from workloads.inventory import handlers
 from workloads.inventory.settings import InventorySettings
 from workloads.shared.database import Connection
+from workloads.shared.flags.names import INVENTORY_ERROR_RATE
 from workloads.shared.messaging.consumer import EventConsumer, Reads, Subscription
 from workloads.shared.messaging.envelope import Envelope
 from workloads.shared.runtime import Runtime
@@ -27,6 +30,7 @@ RESERVE = Reads("ReserveInventory", frozenset({1}), ev.ReserveInventory)
 RELEASE = Reads("ReleaseInventory", frozenset({1}), ev.ReleaseInventory)
 CONFIRMED = Reads("OrderConfirmed", frozenset({1, 2}), ev.OrderConfirmedV1)
 CANCELLED = Reads("OrderCancelled", frozenset({1}), ev.OrderCancelled)
+INJECTED = "inventory error (injected by fault.inventory.error-rate)"
 READS = {"inventory": [RESERVE, RELEASE, CONFIRMED, CANCELLED]}
 
 
@@ -60,6 +64,9 @@ def build(runtime: Runtime) -> Sequence[EventConsumer]:
 
     async def on_reserve(conn: Connection, envelope: Envelope) -> None:
         command = envelope.read_as(ev.ReserveInventory)
+        if runtime.flags.happens(INVENTORY_ERROR_RATE):  # failure injection (a flag)
+            await handlers.fail_reservation(conn, command, cause=envelope, reason=INJECTED)
+            return
         await handlers.reserve(conn, command, cause=envelope, ttl_s=settings.reservation_ttl_s)
 
     async def on_release(conn: Connection, envelope: Envelope) -> None:

@@ -58,6 +58,14 @@ async def reserve(
     await outbox.append(conn, cause.follow_up(reply), key=command.order_id)
 
 
+async def fail_reservation(
+    conn: Connection, command: ev.ReserveInventory, *, cause: Envelope, reason: str
+) -> None:
+    """Answer InventoryReservationFailed without touching stock (an injected inventory error)."""
+    reply = ev.InventoryReservationFailed(order_id=command.order_id, reason=reason)
+    await outbox.append(conn, cause.follow_up(reply), key=command.order_id)
+
+
 async def release(conn: Connection, command: ev.ReleaseInventory, *, cause: Envelope) -> None:
     """Give back what the order holds, and answer InventoryReleased."""
     reply = await stock.release(conn, command.order_id)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from workloads.contracts import events as ev
 from workloads.notification import handlers, templates
 from workloads.shared.database import Connection
+from workloads.shared.flags.names import CONFIRMATION_V2
 from workloads.shared.messaging.consumer import EventConsumer, Reads, Subscription
 from workloads.shared.messaging.envelope import Envelope
 from workloads.shared.runtime import Runtime
@@ -25,7 +26,11 @@ READS = {"notification": [CONFIRMED, CANCELLED]}
 
 def build(runtime: Runtime) -> Sequence[EventConsumer]:
     async def on_confirmed(conn: Connection, envelope: Envelope) -> None:
-        notification = templates.order_confirmed(envelope.read_as(ev.OrderConfirmedV1))
+        order = envelope.read_as(ev.OrderConfirmedV1)
+        # A gradual rollout: the flag's fractional rule picks customers by their id, so one
+        # customer always gets the same text while the share grows.
+        v2 = runtime.flags.enabled(CONFIRMATION_V2, targeting_key=order.customer_id)
+        notification = templates.order_confirmed(order, v2=v2)
         await handlers.record(conn, notification, cause=envelope)
 
     async def on_cancelled(conn: Connection, envelope: Envelope) -> None:

@@ -18,7 +18,17 @@ class Notification:
     body: str
 
 
-def order_confirmed(order: ev.OrderConfirmedV1) -> Notification:
+def order_confirmed(order: ev.OrderConfirmedV1, *, v2: bool = False) -> Notification:
+    """The confirmation; `v2` is the new text being rolled out (`rollout.notification.…`).
+
+    Both texts share the template name, so (order, template) still records it at most once.
+    """
+    if v2:
+        body = (
+            f"Good news: order {order.order_id} is on its way to the warehouse. "
+            f"We charged {order.total_cents / 100:.2f} to your card."
+        )
+        return Notification(order.order_id, order.customer_id, "order-confirmed", body)
     body = f"Order {order.order_id} is confirmed: {order.total_cents / 100:.2f} charged."
     return Notification(order.order_id, order.customer_id, "order-confirmed", body)
 

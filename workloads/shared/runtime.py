@@ -40,6 +40,8 @@ from workloads.contracts.topics import dlq_topic
 from workloads.shared import metrics
 from workloads.shared.database import DatabaseSettings, Pool, create_pool
 from workloads.shared.edge import EdgeMiddleware
+from workloads.shared.flags.client import Flags
+from workloads.shared.flags.latency import InjectedLatency
 from workloads.shared.messaging import backlog
 from workloads.shared.messaging.consumer import (
     BatchHook,
@@ -83,6 +85,8 @@ class ServiceSettings(BaseSettings):
     # A test-support module that installs consumer hooks (tests/support/consumer_faults.py);
     # only a module under `tests.` is accepted, and a production pipeline refuses the variable.
     test_hooks: str | None = Field(default=None, validation_alias="CONVEYOR_TEST_HOOKS")
+    # The flagd flags file (feature flags and failure injection), watched while the process runs.
+    flags_file: Path | None = Field(default=None, validation_alias="CONVEYOR_FLAGS_FILE")
 
     def consumer_hooks(self) -> ConsumerHooks | None:
         """The test hooks named by `CONVEYOR_TEST_HOOKS`, or None (always, in production)."""
@@ -114,6 +118,7 @@ class Runtime:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     kafka_connected: asyncio.Event = field(default_factory=asyncio.Event)
     hooks: ConsumerHooks | None = None
+    flags: Flags = field(default_factory=Flags.defaults)
 
     def spawn(self, name: str, work: Awaitable[None]) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(work)
@@ -227,6 +232,7 @@ def create_app(
             kafka=kafka,
             relay=relay,
             hooks=settings.consumer_hooks(),
+            flags=flags,
         )
         app.state.runtime = runtime
         if on_start is not None:
@@ -257,8 +263,10 @@ def create_app(
             except TimeoutError:
                 log.warning("database pool did not close in %.0f s; terminated", SHUTDOWN_POOL_S)
                 pool.terminate()
+            flags.close()
             tracing.force_flush(timeout_millis=2_000)  # the last spans, before the process ends
 
+    flags = Flags.from_file(settings.flags_file, domain=settings.service_name)
     # FastAPI's own telemetry (on by default once a tracer provider exists) would open a second
     # SERVER span per request, outside the edge's, plus spans per dependency and serialisation:
     # the edge traces each request, Prometheus counts them, our logs record errors (ADR 0040).
@@ -267,6 +275,7 @@ def create_app(
         lifespan=lifespan,
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
+    app.add_middleware(InjectedLatency, flags=flags, service=settings.service_name)
     app.add_middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes)
     install_problems(app)
     app.include_router(_health_router())

@@ -2,7 +2,7 @@
 
 It is started, probed and stopped like PostgreSQL or Redis; its ledger lives in its folder under
 the state directory, so charges survive a restart of the provider and are wiped with the stack's
-state. Its admin endpoint takes the stack's admin token, read from the secrets folder by path.
+state. Its latency and failures are the stack's flags (`fault.payment-provider.*`, flags file).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from http import HTTPStatus
 
 from rich.console import Console
 
+from operators.local import flags_file
 from operators.local.installs import Requirement
 from operators.local.secrets import read_or_create
 from operators.local.servers.base import Server
@@ -53,7 +54,7 @@ class PaymentProvider(Server):
             "PAYMENT_PROVIDER_HOST": self.settings.host,
             "PAYMENT_PROVIDER_PORT": str(self.port),
             "PAYMENT_PROVIDER_LEDGER": str(self.dir / "ledger.sqlite3"),
-            "PAYMENT_PROVIDER_ADMIN_TOKEN_FILE": str(self.settings.secrets_dir / "admin-token"),
+            "PAYMENT_PROVIDER_FLAGS_FILE": str(flags_file.location(self.settings)),
         }
 
     def probe(self) -> bool:

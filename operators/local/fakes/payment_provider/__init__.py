@@ -11,8 +11,9 @@ It behaves like the providers whose idempotency rules Conveyor relies on (a Stri
   so it survives a crash of the process) counts every charge it made, with no "one charge per
   order" rule of its own: a client that calls twice with two keys is charged twice, and
   `GET /v1/ledger` shows it. That is the point of the fake.
-- Behaviour (`latency_ms`, `failure_rate`) comes from the environment at start and can be changed
-  while it runs with `PUT /v1/admin/behaviour` (bearer admin token). A failure is a 503 before
+- Behaviour (latency, failure rate) is the stack's flags `fault.payment-provider.latency-ms` and
+  `fault.payment-provider.failure-rate`, read from the flags file while it runs (change them with
+  `conveyor flags set`; `GET /v1/behaviour` shows the values now). A failure is a 503 before
   any effect; latency is spent before the effect, so a client that times out may find its charge
   made later — the ambiguous outcome an idempotency key exists for.
 

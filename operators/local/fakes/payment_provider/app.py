@@ -1,19 +1,18 @@
 """The fake provider's HTTP API (see the package docstring for the rules it keeps).
 
-`create_app` takes its ledger, its random source and its sleep as keyword-only seams, so unit
-tests run it in-process over an ASGI transport with an in-memory ledger and no waiting.
+`create_app` takes its ledger, its flags (with their random source) and its sleep as keyword-only
+seams, so unit tests run it in-process over an ASGI transport with an in-memory ledger, scripted
+failures and no waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
-import random
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,6 +24,8 @@ from operators.local.fakes.payment_provider.ledger import (
     RefusedError,
 )
 from operators.local.fakes.payment_provider.settings import Behaviour, ProviderSettings
+from workloads.shared.flags.client import Flags
+from workloads.shared.flags.names import PAYMENT_PROVIDER_FAILURE_RATE, PAYMENT_PROVIDER_LATENCY_MS
 
 log = logging.getLogger("payment-provider")
 PROBLEM_JSON = "application/problem+json"
@@ -66,13 +67,18 @@ def create_app(
     settings: ProviderSettings,
     *,
     ledger: Ledger | None = None,
-    chance: Callable[[], float] = random.random,
+    flags: Flags | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> FastAPI:
     app = FastAPI(title="fake payment provider", docs_url=None, redoc_url=None)
     book = ledger or Ledger(settings.ledger)
-    behaviour = settings.behaviour()
-    state = {"behaviour": behaviour}
+    faults = flags or Flags.from_file(settings.flags_file, domain="payment-provider")
+
+    def behaviour() -> Behaviour:
+        return Behaviour(
+            latency_ms=int(faults.number(PAYMENT_PROVIDER_LATENCY_MS)),
+            failure_rate=faults.number(PAYMENT_PROVIDER_FAILURE_RATE),
+        )
 
     @app.exception_handler(ProviderProblemError)
     async def provider_problem(_: Request, exc: ProviderProblemError) -> JSONResponse:
@@ -85,11 +91,11 @@ def create_app(
         return _problem(422, "Invalid request", f"invalid or missing: {fields}")
 
     async def misbehave() -> None:
-        now = state["behaviour"]
-        if now.failure_rate >= 1.0 or (now.failure_rate and chance() < now.failure_rate):
+        if faults.happens(PAYMENT_PROVIDER_FAILURE_RATE):
             raise ProviderProblemError(503, "Provider unavailable", "injected failure")
-        if now.latency_ms:
-            await sleep(now.latency_ms / 1000)
+        latency_ms = faults.number(PAYMENT_PROVIDER_LATENCY_MS)
+        if latency_ms:
+            await sleep(latency_ms / 1000)
 
     def once(key: str | None, operation: str, body: dict[str, Any], effect: Any) -> Answer:
         if not key:
@@ -143,21 +149,10 @@ def create_app(
         }
         return {"orders": orders, "totals": totals, "since": book.first_charge_at()}
 
-    def admin(authorization: Annotated[str | None, Header()] = None) -> None:
-        expected = settings.admin_token()
-        given = (authorization or "").removeprefix("Bearer ")
-        if expected is None or not hmac.compare_digest(given.encode(), expected.encode()):
-            raise ProviderProblemError(401, "Unauthorized", "a bearer admin token is required")
-
-    @app.get("/v1/admin/behaviour", dependencies=[Depends(admin)])
+    @app.get("/v1/behaviour")
     async def get_behaviour() -> Behaviour:
-        return state["behaviour"]
-
-    @app.put("/v1/admin/behaviour", dependencies=[Depends(admin)])
-    async def set_behaviour(new: Behaviour) -> Behaviour:
-        state["behaviour"] = new
-        log.warning("behaviour changed: %s", new.model_dump())
-        return new
+        """The latency and failure rate the flags give now (tests wait on a change here)."""
+        return behaviour()
 
     @app.get("/health")
     async def health() -> dict[str, str]:

@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Behaviour(BaseModel):
-    """How the provider misbehaves; changeable at run time through the admin endpoint."""
+    """How the provider misbehaves right now: the `fault.payment-provider.*` flags' values."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -23,16 +23,6 @@ class ProviderSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=18010, ge=1, le=65535)
     ledger: Path = Path("ledger.sqlite3")
-    # A file holding the bearer token of the admin endpoint (never the token itself in argv/env).
-    admin_token_file: Path | None = None
-    latency_ms: int = Field(default=0, ge=0, le=120_000)
-    failure_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    # The flagd flags file whose `fault.payment-provider.*` flags set latency and failures.
+    flags_file: Path | None = None
     decline_token: str = "tok_decline"  # noqa: S105 - a test card, not a secret
-
-    def behaviour(self) -> Behaviour:
-        return Behaviour(latency_ms=self.latency_ms, failure_rate=self.failure_rate)
-
-    def admin_token(self) -> str | None:
-        if self.admin_token_file is None:
-            return None
-        return self.admin_token_file.read_text().strip()

@@ -154,7 +154,7 @@ def test_the_environment_is_the_config_map_on_loopback_plus_the_stacks_secrets(
     assert "CONVEYOR_RESILIENCY" in env
 
 
-def test_feature_flags_and_secret_env_reach_the_workload() -> None:
+def test_env_and_secret_env_reach_the_workload() -> None:
     spec = read(LOCAL).spec
     assert environment(spec, "inventory", STACK)["ADMIN_TOKEN"] == "local-admin-token"
     assert environment(spec, "order", STACK)["SAGA_STEP_TIMEOUT_S"] == "30"
@@ -227,3 +227,11 @@ def test_a_workload_moved_into_a_namespace_returns_to_the_host_on_reset(tmp_path
     assert workloads.desired()["order"].netns is None
     workloads.reset()
     assert workloads.desired()["payment"] == Desired(replicas=1)
+
+
+def test_every_workload_is_told_the_stacks_flags_file() -> None:
+    spec = read(LOCAL).spec
+    stack = dataclasses.replace(STACK, flags_file="/state/flags/flags.json")
+    for workload in ("order", "inventory", "payment", "notification"):
+        env = environment(spec, workload, stack)
+        assert env["CONVEYOR_FLAGS_FILE"] == "/state/flags/flags.json"

@@ -109,8 +109,8 @@ INVALID_CASES: tuple[InvalidCase, ...] = (
         "may not set",
     ),
     InvalidCase(
-        "env-and-flag-share-a-name",
-        _set("workloads.order.env", {"SAGA_STEP_TIMEOUT_S": "1"}),  # a featureFlag of order
+        "env-and-secret-env-share-a-name",
+        _set("workloads.inventory.env", {"ADMIN_TOKEN": "1"}),  # a secretEnv of inventory
         "must not share names",
     ),
     InvalidCase(
@@ -171,9 +171,25 @@ INVALID_CASES: tuple[InvalidCase, ...] = (
         "failure-injection-in-production",
         _both(
             _set("environment", "production"),
-            _set("workloads.payment.featureFlags", {"FAULT_FAIL_EVENT_TYPES": "PaymentRequested"}),
+            _set("workloads.payment.env", {"FAULT_FAIL_EVENT_TYPES": "PaymentRequested"}),
         ),
         "a production pipeline refuses failure injection",
+    ),
+    InvalidCase(
+        "failure-flag-in-production",
+        _both(
+            _set("environment", "production"),
+            _set(
+                "flags",
+                {"fault.inventory.error-rate": {"variants": {"a": 1.0}, "defaultVariant": "a"}},
+            ),
+        ),
+        "a production pipeline refuses failure injection",
+    ),
+    InvalidCase(
+        "flag-default-variant-missing",
+        _set("flags", {"rollout.x.y": {"variants": {"a": True}, "defaultVariant": "b"}}),
+        "defaultVariant",
     ),
     InvalidCase(
         "slo-for-a-missing-workload",

@@ -134,7 +134,7 @@ def test_crd_rules_name_the_same_workloads_as_the_topology(names: Any) -> None:
 def test_crd_reserved_env_list_is_the_models() -> None:
     rules = " ".join(" ".join(r["rule"].split()) for r in _cel_rules(openapi_schema()))
     literal = "[" + ", ".join(f"'{n}'" for n in RESERVED_ENV) + "]"
-    assert rules.count(literal) == 3  # env, secretEnv, featureFlags
+    assert rules.count(literal) == 2  # env, secretEnv
 
 
 def test_crd_schema_is_structural() -> None:

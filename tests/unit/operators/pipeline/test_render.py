@@ -76,7 +76,7 @@ def test_rendering_is_deterministic_and_ordered_for_applying() -> None:
 def test_a_spec_change_changes_only_the_hashes_of_what_it_touches() -> None:
     resource = pipeline("local")
     raw = example("local")
-    raw["spec"]["workloads"]["payment"]["featureFlags"] = {"PAYMENT_RETRIES": "5"}
+    raw["spec"]["workloads"]["payment"]["env"] = {"PAYMENT_RETRIES": "5"}
     changed = type(resource).model_validate(raw)
     owner = owner_of(resource)
     before = render_children(owner, resource.spec, prometheus_operator=False)
@@ -227,6 +227,7 @@ def test_config_map_holds_settings_flags_and_resolved_resiliency() -> None:
     assert data["HTTP_PORT"] == "18003"
     assert data["KAFKA_BOOTSTRAP_SERVERS"] == "127.0.0.1:19092"
     assert "PAYMENT_FAILURE_RATE" not in data  # the fake provider's behaviour now (ADR 0021)
+    assert data["CONVEYOR_FLAGS_FILE"] == "/etc/conveyor/flags/flags.json"
     assert "DATABASE_URL" not in data  # a secret: never in a ConfigMap
     resiliency = json.loads(data["CONVEYOR_RESILIENCY"])
     assert resiliency == {
@@ -387,3 +388,31 @@ def test_paused_pipelines_render_the_same_children() -> None:
     assert render_children(owner, paused, prometheus_operator=True) == render_children(
         owner, running, prometheus_operator=True
     )
+
+
+def test_the_flags_are_one_config_map_every_pod_mounts_read_only() -> None:
+    objects = children("local")
+    flags = json.loads(by_kind(objects, "ConfigMap")["conveyor-flags"]["data"]["flags.json"])
+    assert flags["flags"]["fault.inventory.error-rate"]["variants"] == {"none": 0.0}
+    assert "fractional" in flags["flags"]["rollout.notification.confirmation-v2"]["targeting"]
+    for workload in ("order", "inventory", "payment", "notification", "catalog"):
+        pod = _pod(objects, workload)["template"]["spec"]
+        assert {"name": "flags", "configMap": {"name": "conveyor-flags"}} in pod["volumes"]
+        mounts = pod["containers"][0]["volumeMounts"]
+        assert {"name": "flags", "mountPath": "/etc/conveyor/flags", "readOnly": True} in mounts
+
+
+def test_a_flag_change_rolls_no_pod() -> None:
+    resource = pipeline("local")
+    raw = example("local")
+    raw["spec"]["flags"]["fault.inventory.error-rate"]["variants"] = {"none": 0.5}
+    changed = type(resource).model_validate(raw)
+    owner = owner_of(resource)
+    before = render_children(owner, resource.spec, prometheus_operator=False)
+    after = render_children(owner, changed.spec, prometheus_operator=False)
+    differs = {
+        (a["kind"], a["metadata"]["name"])
+        for a, b in zip(before, after, strict=True)
+        if a["metadata"]["annotations"] != b["metadata"]["annotations"]
+    }
+    assert differs == {("ConfigMap", "conveyor-flags")}

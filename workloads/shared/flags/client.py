@@ -1,0 +1,92 @@
+"""Evaluate flags in-process: OpenFeature with the flagd provider reading one file (FILE mode).
+
+The provider polls the file's modification time (every `poll_ms`) and swaps in the new flags, so
+a change (`conveyor flags set`, a ConfigMap update) takes effect without a restart. Failure
+behaviour: no file configured means every flag is its catalogue default (no failure injected, no
+rollout); a file that is missing, unparsable or not flagd's format leaves the last good flags in
+force and logs the provider's error; a flag of the wrong type evaluates to its default. A flag
+evaluation never raises into a request or a consumer.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+from openfeature import api
+from openfeature.client import OpenFeatureClient
+from openfeature.contrib.provider.flagd import FlagdProvider
+from openfeature.contrib.provider.flagd.config import ResolverType
+from openfeature.evaluation_context import EvaluationContext
+from openfeature.exception import ProviderNotReadyError
+from openfeature.provider import FeatureProvider
+from openfeature.provider.no_op_provider import NoOpProvider
+
+from workloads.shared.flags.names import KnownFlag
+
+log = logging.getLogger(__name__)
+
+POLL_MS = 250  # how often the provider looks at the file's modification time
+
+
+class Flags:
+    """The flags of one process; `chance` is the seam tests use for a deterministic draw."""
+
+    def __init__(
+        self,
+        provider: FeatureProvider,
+        *,
+        domain: str,
+        chance: Callable[[], float] = random.random,
+    ) -> None:
+        self._provider = provider
+        self._chance = chance
+        try:
+            api.set_provider_and_wait(provider, domain)
+        except ProviderNotReadyError:
+            # The watcher keeps polling: the flags apply once a valid file appears.
+            log.error(  # noqa: TRY400 - the provider's own log has the traceback
+                "flags provider not ready (file missing or invalid): defaults until it is"
+            )
+        self._client: OpenFeatureClient = api.get_client(domain)
+
+    @classmethod
+    def defaults(cls) -> Flags:
+        """Every flag at its catalogue default (no file)."""
+        return cls(NoOpProvider(), domain="defaults")
+
+    @classmethod
+    def from_file(cls, path: Path | None, *, domain: str, poll_ms: int = POLL_MS) -> Flags:
+        if path is None:
+            log.info("no flags file (CONVEYOR_FLAGS_FILE): every flag is its default")
+            return cls.defaults()
+        provider = FlagdProvider(
+            resolver_type=ResolverType.FILE,
+            offline_flag_source_path=str(path),
+            deadline_ms=poll_ms,  # the file watcher's polling period
+        )
+        return cls(provider, domain=domain)
+
+    def number(self, flag: KnownFlag) -> float:
+        """A number flag's value now (its default on any error), clamped to the flag's range."""
+        default = float(flag.default)
+        if flag.type == "integer":
+            value: float = self._client.get_integer_value(flag.key, int(flag.default))
+        else:
+            value = self._client.get_float_value(flag.key, default)
+        return min(max(value, flag.low), flag.high)
+
+    def happens(self, flag: KnownFlag) -> bool:
+        """Whether an injected failure with this rate flag happens this time."""
+        rate = self.number(flag)
+        return rate >= 1.0 or (rate > 0.0 and self._chance() < rate)
+
+    def enabled(self, flag: KnownFlag, *, targeting_key: str) -> bool:
+        """A boolean flag for one subject (a customer id): the key a fractional rule hashes."""
+        context = EvaluationContext(targeting_key=targeting_key)
+        return self._client.get_boolean_value(flag.key, bool(flag.default), context)
+
+    def close(self) -> None:
+        self._provider.shutdown()
