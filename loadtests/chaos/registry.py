@@ -24,6 +24,7 @@ MODULES = (
     "disk_full",
     "rolling_restart",
     "replicas",
+    "redis_stop",
 )  # fmt: skip
 
 

@@ -34,6 +34,7 @@ class FaultKind(StrEnum):
     PROCESS = "process"  # a workload killed, frozen or restarted
     BROKER_OUTAGE = "broker-outage"  # Kafka unreachable
     DATABASE_OUTAGE = "database-outage"  # PostgreSQL unreachable or refusing connections
+    CACHE_OUTAGE = "cache-outage"  # Redis unreachable: reads must still be served
     NETWORK = "network"  # latency or a partition between a service and a dependency
     DATA = "data"  # bad input: poison messages
 

@@ -11,7 +11,7 @@ import random
 
 from loadtests.chaos.runner import Pace, run_one
 from loadtests.chaos.scenario import Scenario
-from loadtests.chaos.scenarios.kafka_restart import KafkaRestarted
+from loadtests.chaos.scenarios import kafka_restart
 from loadtests.chaos.scenarios.poison import PoisonMessages
 from loadtests.chaos.scenarios.sigkill import SigkillEachService
 from operators.local.stack import LocalStack
@@ -20,7 +20,7 @@ SEED = 2510
 QUICK = Pace(rate_per_s=5, warm_up_s=2, after_s=3, settle_s=90)
 SUBSET: tuple[Scenario, ...] = (
     SigkillEachService(services=1),
-    KafkaRestarted(),
+    kafka_restart.SCENARIO,
     PoisonMessages(seconds=(4, 6)),
 )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from functools import partial
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -57,7 +58,7 @@ async def test_every_consumer_exports_lag_for_each_partition_and_depth_for_each_
             assert by_topic[topic] == expected, f"{service}: lag of {topic} for {by_topic[topic]}"
 
     for service in READS:
-        await eventually(lambda s=service: exported(s), within_s=60, every_s=1)
+        await eventually(partial(exported, service), within_s=60, every_s=1)
 
 
 async def test_a_poison_record_raises_its_dlq_depth_to_the_pending_count(
