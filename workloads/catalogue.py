@@ -67,7 +67,14 @@ WORKLOADS: tuple[Workload, ...] = (
         uses_redis=True,
         calls_workloads=True,
     ),
-    Workload("identity", owns_database=True, purpose="users, credentials, refresh-token families"),
+    Workload(
+        "identity",
+        owns_database=True,
+        purpose="users, credentials, refresh-token families, signing keys; login limits in Redis",
+        module="workloads.identity",
+        http_port=18006,
+        uses_redis=True,
+    ),
     Workload(
         "catalog",
         owns_database=True,

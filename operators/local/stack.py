@@ -221,6 +221,9 @@ class LocalStack:
             admin_token=self.admin_token(),
             payment_provider_url=self.payment_provider.url,
             otlp_endpoint=self.collector.otlp_http_url,
+            signing_key_passphrase=read_or_create(
+                self.settings.secrets_dir / "signing-key-passphrase"
+            ),
         )
 
     def environment(self) -> dict[str, str]:

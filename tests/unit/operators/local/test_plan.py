@@ -55,7 +55,7 @@ def _write(tmp_path: Path, document: dict[str, Any]) -> Path:
     return path
 
 
-def test_the_local_example_runs_the_five_runnable_workloads_once_on_their_ports() -> None:
+def test_the_local_example_runs_the_six_runnable_workloads_once_on_their_ports() -> None:
     planned = plan(read(LOCAL), source="local.yaml")
     assert {(w.name, w.module, w.port, w.replicas) for w in planned.workloads} == {
         ("order", "workloads.order", 18001, 1),
@@ -63,6 +63,7 @@ def test_the_local_example_runs_the_five_runnable_workloads_once_on_their_ports(
         ("payment", "workloads.payment", 18003, 1),
         ("notification", "workloads.notification", 18004, 1),
         ("catalog", "workloads.catalog", 18005, 1),
+        ("identity", "workloads.identity", 18006, 1),
     }
     assert planned.skipped == ()
     assert not planned.paused

@@ -14,7 +14,7 @@ from tests.unit.operators.pipeline.crd_schema import as_json_schema, openapi_sch
 from tests.unit.operators.pipeline.rendering import pipeline, spec_with
 
 T0 = datetime(2026, 11, 22, 10, 0, 0, tzinfo=UTC)
-NAMES = ("catalog", "inventory", "notification", "order", "payment")
+NAMES = ("catalog", "identity", "inventory", "notification", "order", "payment")
 
 
 def seen(desired: int, ready: int, *, updated: int | None = None, stuck: bool = False) -> Any:
@@ -63,7 +63,7 @@ def test_all_ready_is_ready() -> None:
         "Progressing": ("False", "RolloutComplete"),
         "Degraded": ("False", "AsExpected"),
     }
-    assert body["ready"] == "5/5"
+    assert body["ready"] == "6/6"
     assert body["observedGeneration"] == 1
     assert body["replicas"] == 1
     assert (
@@ -75,7 +75,7 @@ def test_nothing_created_yet_is_pending() -> None:
     body = status({})
     assert body["phase"] == "Pending"
     assert conditions(body)["Progressing"] == ("True", "CreatingChildren")
-    assert body["ready"] == "0/5"  # desired from the spec's bounds while missing
+    assert body["ready"] == "0/6"  # desired from the spec's bounds while missing
 
 
 def test_some_children_missing_is_progressing() -> None:
@@ -163,7 +163,7 @@ def test_per_workload_rows_and_totals() -> None:
         "availableReplicas": 2,
     }
     assert [row["name"] for row in body["workloads"]] == sorted(NAMES)
-    assert (body["readyReplicas"], body["desiredReplicas"], body["ready"]) == (6, 7, "6/7")
+    assert (body["readyReplicas"], body["desiredReplicas"], body["ready"]) == (7, 8, "7/8")
 
 
 def test_conditions_carry_every_field_the_crd_declares() -> None:
