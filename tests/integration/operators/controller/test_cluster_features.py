@@ -60,12 +60,13 @@ def test_with_the_prometheus_operator_each_workload_gets_a_service_monitor_and_s
 
     def monitors() -> list[dict[str, Any]]:
         found = kubectl.items("servicemonitors", namespace)
-        assert len(found) == 5, f"{len(found)} ServiceMonitors so far, one per workload wanted"
+        assert len(found) == 6, f"{len(found)} ServiceMonitors so far, one per workload wanted"
         return found
 
     found = eventually_sync(monitors, within_s=20)
     assert {m["metadata"]["name"] for m in found} == {
-        f"conveyor-{w}" for w in ("catalog", "inventory", "notification", "order", "payment")
+        f"conveyor-{w}"
+        for w in ("catalog", "identity", "inventory", "notification", "order", "payment")
     }
 
     def slo_rules() -> list[dict[str, Any]]:
