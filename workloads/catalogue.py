@@ -74,8 +74,11 @@ WORKLOADS: tuple[Workload, ...] = (
     Workload(
         "identity",
         owns_database=True,
-        purpose="users, credentials, refresh-token families",
-        serves=("/v1/auth", "/.well-known/jwks.json"),
+        purpose="users, credentials, refresh-token families, signing keys; login limits in Redis",
+        module="workloads.identity",
+        http_port=18006,
+        uses_redis=True,
+        serves=("/v1/auth", "/v1/users", "/.well-known/jwks.json"),
     ),
     Workload(
         "catalog",

@@ -11,9 +11,9 @@ with the same message naming the field. From it, pure functions derive:
 - each workload's environment (`environment`): exactly the variables the operator writes into
   the workload's ConfigMap (operators/pipeline/pods.py `workload_env`, resiliency JSON included),
   bound to loopback, with the local stack's connection settings in place of the Secret
-  references (DATABASE_URL, REDIS_URL, ADMIN_TOKEN) and of the spec's Kafka address; payment
-  is also given the fake card provider's address (PAYMENT_PROVIDER_URL), a third party the spec
-  does not describe.
+  references (DATABASE_URL, REDIS_URL, ADMIN_TOKEN, SIGNING_KEY_PASSPHRASE) and of the spec's
+  Kafka address; payment is also given the fake card provider's address (PAYMENT_PROVIDER_URL),
+  a third party the spec does not describe.
 
 The plan is the *initial* desired state: `up` writes it to `.local/run/pipeline.json` and resets
 `desired.json` from it; `scale`, `hold`, `release` and feature-flag overrides then change
@@ -94,10 +94,13 @@ class Connections:
     otlp_endpoint: str | None = None  # the local collector every service sends its spans to
     upstream_registry: str | None = None  # the runner's replica list the gateway reads (ADR 0034)
     flags_file: str | None = None  # the runner's copy of the pipeline's flags (flags_file.py)
+    signing_key_passphrase: str | None = None  # identity's signing keys, encrypted at rest
 
     def secrets(self, workload: str) -> dict[str, str]:
         """The secret variables the local stack can supply, by variable name."""
         supplied = {"REDIS_URL": self.redis_url, "ADMIN_TOKEN": self.admin_token}
+        if self.signing_key_passphrase is not None:
+            supplied["SIGNING_KEY_PASSPHRASE"] = self.signing_key_passphrase
         if workload in self.database_urls:
             supplied["DATABASE_URL"] = self.database_urls[workload]
         return supplied

@@ -226,6 +226,9 @@ class LocalStack:
             otlp_endpoint=self.collector.otlp_http_url,
             upstream_registry=str(self.workloads.registry_file),
             flags_file=str(flags_file.location(self.settings)),
+            signing_key_passphrase=read_or_create(
+                self.settings.secrets_dir / "signing-key-passphrase"
+            ),
         )
 
     def environment(self) -> dict[str, str]:

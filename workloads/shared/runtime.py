@@ -119,6 +119,7 @@ class Runtime:
     kafka_connected: asyncio.Event = field(default_factory=asyncio.Event)
     hooks: ConsumerHooks | None = None
     flags: Flags = field(default_factory=Flags.defaults)
+    uses_kafka: bool = True  # False: no producer, relay or consumers, and readiness skips Kafka
 
     def spawn(self, name: str, work: Awaitable[None]) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(work)
@@ -155,13 +156,16 @@ class Runtime:
 
     async def readiness(self) -> dict[str, bool]:
         checks = {"database": False, "kafka": False, "consumers": False}
+        if not self.uses_kafka:
+            del checks["kafka"]
         try:
             checks["database"] = await asyncio.wait_for(self.pool.fetchval("SELECT 1"), 1) == 1
         except (TimeoutError, OSError, Exception):
             checks["database"] = False
-        checks["kafka"] = self.kafka_connected.is_set() and bool(
-            self.producer.client.cluster.brokers()
-        )
+        if self.uses_kafka:
+            checks["kafka"] = self.kafka_connected.is_set() and bool(
+                self.producer.client.cluster.brokers()
+            )
         checks["consumers"] = all(c.joined for c in self.consumers)
         return checks
 
@@ -198,6 +202,7 @@ def create_app(
     consumers: ConsumerFactory = lambda _: (),
     jobs: JobFactory = lambda _: (),
     on_start: Callable[[Runtime], Awaitable[Any]] | None = None,
+    uses_kafka: bool = True,
 ) -> FastAPI:
     configure_logging(settings.service_name, settings.log_level)
     tracing = configure_tracing(
@@ -233,12 +238,14 @@ def create_app(
             relay=relay,
             hooks=settings.consumer_hooks(),
             flags=flags,
+            uses_kafka=uses_kafka,
         )
         app.state.runtime = runtime
         if on_start is not None:
             await on_start(runtime)
         runtime.consumers.extend(consumers(runtime))
-        runtime.spawn("kafka-clients", runtime.start_kafka_clients())
+        if uses_kafka:
+            runtime.spawn("kafka-clients", runtime.start_kafka_clients())
         runtime.spawn("outbox-backlog", backlog.watch(pool))
         dead_letter_topics = sorted({dlq_topic(t) for c in runtime.consumers for t in c.topics})
         if dead_letter_topics:

@@ -66,7 +66,16 @@ def test_with_the_prometheus_operator_each_workload_gets_a_service_monitor_and_s
     found = eventually_sync(monitors, within_s=20)
     assert {m["metadata"]["name"] for m in found} == {
         f"conveyor-{w}"
-        for w in ("catalog", "gateway", "inventory", "notification", "order", "payment", "shipping")
+        for w in (
+            "catalog",
+            "gateway",
+            "identity",
+            "inventory",
+            "notification",
+            "order",
+            "payment",
+            "shipping",
+        )
     }
 
     def slo_rules() -> list[dict[str, Any]]:

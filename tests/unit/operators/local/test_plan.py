@@ -65,6 +65,7 @@ def test_the_local_example_runs_the_six_runnable_workloads_once_on_their_ports()
         ("notification", "workloads.notification", 18004, 1),
         ("catalog", "workloads.catalog", 18005, 1),
         ("shipping", "workloads.shipping", 18007, 1),
+        ("identity", "workloads.identity", 18006, 1),
     }
     assert planned.skipped == ()
     assert not planned.paused

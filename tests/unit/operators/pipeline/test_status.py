@@ -14,7 +14,16 @@ from tests.unit.operators.pipeline.crd_schema import as_json_schema, openapi_sch
 from tests.unit.operators.pipeline.rendering import pipeline, spec_with
 
 T0 = datetime(2026, 11, 22, 10, 0, 0, tzinfo=UTC)
-NAMES = ("catalog", "gateway", "inventory", "notification", "order", "payment", "shipping")
+NAMES = (
+    "catalog",
+    "gateway",
+    "identity",
+    "inventory",
+    "notification",
+    "order",
+    "payment",
+    "shipping",
+)
 
 
 def seen(desired: int, ready: int, *, updated: int | None = None, stuck: bool = False) -> Any:

@@ -61,12 +61,13 @@ def test_consumers_scale_on_lag_and_the_edge_is_no_kafka_client() -> None:
     assert topology.components("gateway") == ("redis",)
 
 
-def test_every_runnable_service_uses_kafka_and_its_database_and_has_a_port() -> None:
+def test_every_runnable_workload_uses_its_database_and_has_a_port() -> None:
     for name in topology.RUNNABLE - {"gateway"}:  # the edge keeps no state but Redis's
-        assert topology.components(name)[:2] == ("kafka", "postgres")
+        assert "postgres" in topology.components(name)
         assert BY_NAME[name].http_port is not None
     assert BY_NAME["gateway"].http_port is not None
     assert topology.components("catalog") == ("kafka", "postgres", "redis")
+    assert topology.components("identity") == ("postgres", "redis")  # no events in or out
 
 
 def test_only_the_edge_calls_other_workloads() -> None:
