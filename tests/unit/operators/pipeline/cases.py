@@ -50,6 +50,13 @@ def _delete(path: str) -> Callable[[Spec], None]:
     return mutate
 
 
+def _without(workload: str) -> Callable[[Spec], None]:
+    def mutate(spec: Spec) -> None:
+        spec["workloads"].pop(workload, None)
+
+    return mutate
+
+
 def _both(*steps: Callable[[Spec], None]) -> Callable[[Spec], None]:
     def mutate(spec: Spec) -> None:
         for step in steps:
@@ -164,7 +171,7 @@ INVALID_CASES: tuple[InvalidCase, ...] = (
     ),
     InvalidCase(
         "target-is-neither-workload-nor-component",
-        _set("resiliency.targets.identity", {"retry": "standard"}),
+        _both(_without("identity"), _set("resiliency.targets.identity", {"retry": "standard"})),
         "resiliency.targets",
     ),
     InvalidCase(
@@ -193,7 +200,7 @@ INVALID_CASES: tuple[InvalidCase, ...] = (
     ),
     InvalidCase(
         "slo-for-a-missing-workload",
-        _set("slo.workloads", {"identity": {"availability": 99.0}}),
+        _both(_without("identity"), _set("slo.workloads", {"identity": {"availability": 99.0}})),
         "slo.workloads",
     ),
 )
