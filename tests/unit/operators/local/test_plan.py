@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 import yaml
 
-from operators.local import plan as plan_module
 from operators.local.plan import (
     Connections,
     LocalPlan,
@@ -24,6 +23,7 @@ from operators.paths import REPO_ROOT
 from operators.pipeline import pods
 from operators.pipeline.objects import Owner
 from operators.pipeline.spec import OrderPipeline
+from workloads import catalogue
 
 LOCAL = REPO_ROOT / "operators" / "examples" / "local.yaml"
 STACK = Connections(
@@ -90,8 +90,8 @@ def test_a_catalogue_only_workload_is_skipped_and_reported_not_started(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # every catalogue entry is built today: make one catalogue-only again, as a new one starts
-    unbuilt = dataclasses.replace(plan_module.BY_NAME["identity"], module=None)
-    monkeypatch.setitem(plan_module.BY_NAME, "identity", unbuilt)
+    unbuilt = dataclasses.replace(catalogue.BY_NAME["identity"], module=None)
+    monkeypatch.setitem(catalogue.BY_NAME, "identity", unbuilt)
     planned = plan(_pipeline(), source="x")
     assert planned.skipped == ("identity",)
     assert planned.get("identity") is None
