@@ -41,7 +41,7 @@ def test_every_kubernetes_skip_is_still_needed(result: ScanResult) -> None:
 
 def test_checkov_actually_checked_the_workloads(result: ScanResult) -> None:
     deployments = {f.resource for f in result.passed if f.resource.startswith("Deployment.")}
-    assert len(deployments) == 5 + 4 + 8
+    assert len(deployments) == 8 + 4 + 8  # local, dev, prod
     assert len(result.passed) > 1000
 
 
@@ -50,5 +50,6 @@ def test_the_skips_file_lists_a_reason_for_each_skip_used(result: ScanResult) ->
     assert all(len(skip.reason) > 40 for _, skip in result.skipped)
 
 
-def test_the_prod_example_renders_sixty_children() -> None:
-    assert len(children("prod")) == 60  # 8 workloads x (5 + PDB + ServiceMonitor) + 3 HPAs + 1
+def test_the_prod_example_renders_sixty_one_children() -> None:
+    # 8 workloads x (5 + PDB + ServiceMonitor) + 3 HPAs + the PrometheusRule + the flags ConfigMap
+    assert len(children("prod")) == 61

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.integration.operators.controller.cluster_tools import Kubectl, pipeline
-from tests.unit.operators.pipeline.cases import INVALID_CASES, InvalidCase
+from tests.unit.operators.pipeline.cases import SERVER_CASES, InvalidCase
 
 CRD = "orderpipelines.conveyor.dev"
 
@@ -22,7 +22,7 @@ def test_the_crd_is_served_with_status_and_scale_subresources(kubectl: Kubectl) 
     assert established["Established"] == "True"
 
 
-@pytest.mark.parametrize("case", INVALID_CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize("case", SERVER_CASES, ids=lambda c: c.id)
 def test_an_invalid_spec_is_refused_by_the_server_naming_the_field(
     kubectl: Kubectl, case: InvalidCase
 ) -> None:
