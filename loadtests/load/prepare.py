@@ -1,9 +1,12 @@
 """The products a run orders: `load-<n>`, stocked generously and described, before Locust starts.
 
 Each is set through the services' own admin routes (inventory: stock and price; catalog: name and
-category), so every read model learns of it the way it learns of any product; then, on the local
-stack, the run waits (bounded) until the order service knows them all, or an order for one would
-be refused. Setting the same level again is idempotent, so every run starts with full stock.
+category), so every read model learns of it the way it learns of any product. These calls go to
+the services themselves even when the load goes through a gateway: stocking is the operator's
+setup with the stack's admin token, which the gateway (admitting identity's JWTs only) refuses.
+Then, on the local stack, the run waits (bounded) until the order service knows them all, or an
+order for one would be refused. Setting the same level again is idempotent, so every run starts
+with full stock.
 """
 
 from __future__ import annotations
@@ -20,16 +23,17 @@ STOCK = 1_000_000
 
 
 async def stock(settings: LoadSettings, *, order_dsn: str | None, timeout_s: float = 60) -> None:
+    direct = settings.model_copy(update={"gateway_url": None})
     admin = {"Authorization": f"Bearer {settings.admin_token.get_secret_value()}"}
     products = [product_id(i) for i in range(settings.products)]
     async with httpx.AsyncClient(timeout=30, headers=admin) as http:
         for n, product in enumerate(products):
             level = {"available": STOCK, "price_cents": 1000 + 10 * n}
             details = {"name": f"Load Product {n}", "category": "kitchen"}
-            inventory = f"{settings.url('inventory')}/v1/admin/inventory/{product}"
+            inventory = f"{direct.url('inventory')}/v1/admin/inventory/{product}"
             (await http.put(inventory, json=level)).raise_for_status()
             (
-                await http.put(f"{settings.url('catalog')}/v1/products/{product}", json=details)
+                await http.put(f"{direct.url('catalog')}/v1/products/{product}", json=details)
             ).raise_for_status()
     if order_dsn is None:
         return

@@ -128,9 +128,14 @@ def run_scenario(
     def drained(orders: outcomes.Orders) -> None:
         progress(f"following the orders: {orders.to_dict()}")
 
+    ids = (
+        asyncio.run(outcomes.customers(stack.postgres.dsn("identity"), settings.customer_prefix))
+        if settings.gateway_url
+        else []
+    )
     orders = asyncio.run(
         outcomes.drain(order_dsn, settings.customer_prefix, timeout_s=options.drain_timeout_s,
-                       progress=drained)
+                       progress=drained, ids=ids)
     )  # fmt: skip
     end = time.time()
     cpu_after = cpu.snapshot(processes)
@@ -173,7 +178,7 @@ def run_scenario(
         "requests_per_second": round(requests / max(end - start, 1e-9), 1),
         "endpoints": [e.to_dict() for e in found if e.name != "Aggregated"],
         "orders": orders.to_dict(),
-        "example_order_id": asyncio.run(outcomes.example(order_dsn, settings.customer_prefix)),
+        "example_order_id": asyncio.run(outcomes.example(order_dsn, settings.customer_prefix, ids)),
         "orders_per_second": round(orders.accepted / options.duration_s, 2),
         "cache_hit_ratio": hits,
         "dead_letters": {"during_run": dlq_after - dlq_before, "total": dlq_after},

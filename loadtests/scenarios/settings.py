@@ -2,8 +2,10 @@
 
 The runner writes these as `CONVEYOR_LOAD_*` variables for the Locust master and every worker, so
 each process reads the same values. With `gateway_url` every request goes to the gateway (same
-`/v1/...` paths as the services) after a login at `login_path`; without it, each service is
-reached at its own URL (the local stack's ports), so the switch to the gateway is a setting.
+`/v1/...` paths as the services) by users that registered (`register_path`, an email starting
+with the run's customer prefix) and logged in once (`login_path`, identity's); without it, each
+service is reached at its own URL (the local stack's ports), so the switch to the gateway is a
+setting.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ class LoadSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CONVEYOR_LOAD_", extra="ignore", frozen=True)
 
     gateway_url: str | None = None
-    login_path: str = "/v1/auth/token"
-    username: str = "load-customer"
-    password: SecretStr = SecretStr("")
+    login_path: str = "/v1/auth/login"
+    register_path: str = "/v1/users"
+    password: SecretStr = SecretStr("load-test-password-1")
     catalog_url: str = "http://127.0.0.1:18005"
     order_url: str = "http://127.0.0.1:18001"
     inventory_url: str = "http://127.0.0.1:18002"

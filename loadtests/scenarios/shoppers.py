@@ -9,7 +9,10 @@ and records the saga's duration (accepted → CONFIRMED or CANCELLED, by the ord
 timestamps) as a Locust entry of type `SAGA`; an order still open after `follow_timeout_s` is a
 `SAGA` failure. `Admin` changes stock and prices through inventory and product details through
 the catalog. Requests are named by route (`/v1/products/{id}`), so the report has one line per
-endpoint. With a gateway every user logs in first (`LoadSettings.login_path`).
+endpoint. With a gateway every user registers an account of its own (an email starting with the
+run's customer prefix, so the runner finds its orders) and logs in once, at start: identity limits
+logins per client (the load comes from one address), so a user never logs in per request; behind
+the gateway a buyer orders as itself (its user id is the order's customer id).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 import gevent  # type: ignore[import-untyped]
+import jwt
 import locust.runners
 from locust import between, constant_pacing, task
 from locust.contrib.fasthttp import FastHttpUser
@@ -46,22 +50,29 @@ class Shopper(FastHttpUser):
 
     def on_start(self) -> None:
         self.headers: dict[str, str] = {}
+        self.user_id: str | None = None
         if self.settings.gateway_url:
-            body = {
-                "username": self.settings.username,
-                "password": self.settings.password.get_secret_value(),
-            }
-            with self.client.post(
-                f"{self.settings.url('order')}{self.settings.login_path}",
-                json=body,
-                name="login",
-                catch_response=True,
-            ) as response:
-                token = (response.json() or {}).get("access_token") if response.ok else None
-                if not token:
-                    response.failure(f"login answered {response.status_code}")
-                    return
-                self.headers = {"Authorization": f"Bearer {token}"}
+            self._log_in()
+
+    def _log_in(self) -> None:
+        account = {
+            "email": f"{self.settings.customer_prefix}{uuid.uuid4().hex[:12]}@example.com",
+            "password": self.settings.password.get_secret_value(),
+        }
+        base = self.settings.url("order")
+        with self.client.post(f"{base}{self.settings.register_path}", json=account,
+                              name="register", catch_response=True) as made:  # fmt: skip
+            if made.status_code != 201:  # noqa: PLR2004
+                made.failure(f"registration answered {made.status_code}")
+                return
+        with self.client.post(f"{base}{self.settings.login_path}", json=account, name="login",
+                              catch_response=True) as response:  # fmt: skip
+            token = (response.json() or {}).get("access_token") if response.ok else None
+            if not token:
+                response.failure(f"login answered {response.status_code}")
+                return
+            self.headers = {"Authorization": f"Bearer {token}"}
+            self.user_id = str((response.json().get("user_id")) or _subject(token))
 
     def get_json(self, url: str, *, name: str) -> Any:
         with self.client.get(url, headers=self.headers, name=name, catch_response=True) as r:
@@ -69,6 +80,12 @@ class Shopper(FastHttpUser):
                 r.failure(f"{r.status_code}")
                 return None
             return r.json()
+
+
+def _subject(token: str) -> str:
+    """The token's subject (the user id); the gateway has verified the token, not this client."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return str(claims["sub"])
 
 
 class Browser(Shopper):
@@ -139,7 +156,8 @@ class Buyer(Shopper):
         n = Buyer.sequence
         every = self.settings.decline_every
         body = {
-            "customer_id": f"{self.settings.customer_prefix}{uuid.uuid4().hex[:12]}",
+            "customer_id": self.user_id
+            or f"{self.settings.customer_prefix}{uuid.uuid4().hex[:12]}",
             "items": [{"product_id": product, "quantity": 1 + n % 2}],
             "payment": {"card_token": "tok_decline" if every and n % every == 0 else "tok_visa"},
         }

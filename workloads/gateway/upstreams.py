@@ -24,6 +24,7 @@ import math
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 import httpx
 
@@ -36,6 +37,8 @@ from workloads.shared.resiliency import Retry
 
 RETRIABLE_STATUSES = frozenset({502, 503, 504})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar and "/", left as they are
 
 
 def idempotent(method: str, headers: Mapping[str, str]) -> bool:
@@ -121,7 +124,10 @@ class Upstream:
         attempts = self.retry.attempts if may_retry and self.retry else 1
         tried: set[str] = set()
         attempt = 0
-        url_tail = f"{path}?{query}" if query else path
+        # `path` is decoded (as the client meant it); sent on percent-encoded, so any character a
+        # client can encode (control characters, non-ASCII) reaches the service, never a 500 here
+        sent = quote(path, safe=PATH_SAFE, errors="surrogateescape")
+        url_tail = f"{sent}?{query}" if query else sent
         while True:
             failure: ProblemError | None = None
             replica = self._pick(tried)

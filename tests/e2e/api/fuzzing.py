@@ -1,18 +1,23 @@
 """What the API fuzz checks, apart from the fuzzing: problem documents and a state digest.
 
-`TARGETS` names each document the fuzzer reads. Pointing the suite at the gateway's merged
-document is one line: a target whose `openapi` is the gateway's `/openapi.json` and whose
-`databases` are every service's.
+`TARGETS` names each document the fuzzer reads. The gateway's target reads the merged document
+and guards every service's database; it admits only identity's JWTs, so its calls carry an admin's
+access token (`admin_access_token`: an admin registered with the stack's admin token, logged in)
+where the services' own calls carry the stack's admin token. Its examples per operation are fewer
+(`examples`): the merged document holds every service's operations, and an access token lives
+five minutes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
+import httpx
 
 from operators.local.stack import LocalStack
 
@@ -27,6 +32,8 @@ class Target:
     name: str  # a workload of the stack, whose URL the runner knows
     databases: tuple[str, ...]  # whose state no refused request may change
     openapi: str = "/openapi.json"
+    jwt: bool = False  # the target admits identity's access tokens only (the gateway)
+    examples: int = MAX_EXAMPLES
 
     def url(self, stack: LocalStack) -> str:
         return stack.workloads.url(self.name)
@@ -38,12 +45,31 @@ TARGETS = (
     Target("payment", ("payment",)),
     Target("notification", ("notification",)),
     Target("catalog", ("catalog",)),
-    # Target("gateway", ("order", "inventory", "payment", "notification", "catalog")),
+    Target(
+        "gateway",
+        ("order", "inventory", "payment", "notification", "catalog", "shipping"),
+        jwt=True,
+        examples=min(MAX_EXAMPLES, 8),
+    ),
 )
 
 # State that changes without a request: consumers' inbox claims, the outbox the relay drains,
-# the migrations ledger.
-_VOLATILE = {"outbox", "inbox", "schema_migrations", "processed_events"}
+# the migrations ledger, the read model projection's checkpoint.
+_VOLATILE = {"outbox", "inbox", "schema_migrations", "processed_events", "projection_checkpoints"}
+
+
+def admin_access_token(stack: LocalStack) -> str:
+    """An access token of a new admin, registered and logged in at identity itself."""
+    identity = stack.workloads.url("identity")
+    account = {"email": f"fuzz-{uuid.uuid4().hex[:12]}@example.com", "password": uuid.uuid4().hex}
+    with httpx.Client(timeout=30) as http:
+        made = http.post(f"{identity}/v1/users", json={**account, "role": "admin"},
+                         headers={"Authorization": f"Bearer {stack.admin_token()}"})  # fmt: skip
+        made.raise_for_status()
+        login = http.post(f"{identity}/v1/auth/login", json=account)
+        login.raise_for_status()
+        token: str = login.json()["access_token"]
+        return token
 
 
 def problem_errors(status: int, content_type: str, body: Any) -> list[str]:

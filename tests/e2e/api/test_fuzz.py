@@ -23,7 +23,15 @@ from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from operators.local.stack import LocalStack
-from tests.e2e.api.fuzzing import MAX_EXAMPLES, SEED, TARGETS, Target, digest, problem_errors
+from tests.e2e.api.fuzzing import (
+    MAX_EXAMPLES,
+    SEED,
+    TARGETS,
+    Target,
+    admin_access_token,
+    digest,
+    problem_errors,
+)
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 FUZZ = hypothesis.settings(
@@ -44,13 +52,16 @@ def _operations(schema: Any) -> list[Any]:
     return [result.ok() for result in schema.get_all_operations()]
 
 
-def _auth(stack: LocalStack) -> dict[str, str]:
-    return {"Authorization": f"Bearer {stack.admin_token()}"}
+def _auth(stack: LocalStack, target: Target) -> dict[str, str]:
+    token = admin_access_token(stack) if target.jwt else stack.admin_token()
+    return {"Authorization": f"Bearer {token}"}
 
 
-def _fuzz(operation: Any, mode: GenerationMode, send: Callable[[Any], None]) -> None:
+def _fuzz(
+    operation: Any, mode: GenerationMode, send: Callable[[Any], None], *, examples: int
+) -> None:
     @hypothesis.seed(SEED)
-    @FUZZ
+    @hypothesis.settings(FUZZ, max_examples=examples)
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case: Any) -> None:
         send(case)
@@ -68,9 +79,10 @@ def test_no_input_gets_a_5xx_and_every_answer_keeps_its_contract(
     schema = _schema(stack, target)
     base_url = target.url(stack)
     failures: list[str] = []
+    headers = _auth(stack, target)
 
     def send(case: Any) -> None:
-        response = case.call(base_url=base_url, headers=_auth(stack), timeout=30)
+        response = case.call(base_url=base_url, headers=headers, timeout=30)
         where = f"{case.method} {case.formatted_path} -> {response.status_code}"
         try:
             case.validate_response(
@@ -91,7 +103,7 @@ def test_no_input_gets_a_5xx_and_every_answer_keeps_its_contract(
 
     for operation in _operations(schema):
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            _fuzz(operation, mode, send)
+            _fuzz(operation, mode, send, examples=target.examples)
     assert not failures, f"{len(failures)} bad answers:\n" + "\n".join(sorted(set(failures))[:40])
 
 
@@ -100,16 +112,17 @@ def test_a_refused_request_changes_no_state(stack: LocalStack, target: Target) -
     schema = _schema(stack, target)
     base_url = target.url(stack)
     accepted: list[str] = []
+    headers = _auth(stack, target)
     before = asyncio.run(digest(stack, target.databases))
 
     def send(case: Any) -> None:
-        response = case.call(base_url=base_url, headers=_auth(stack), timeout=30)
+        response = case.call(base_url=base_url, headers=headers, timeout=30)
         if response.status_code < 300:
             accepted.append(f"{case.method} {case.formatted_path} {case.body!r}"[:300])
 
     writes = [op for op in _operations(schema) if op.method.upper() in WRITES]
     for operation in writes:
-        _fuzz(operation, GenerationMode.NEGATIVE, send)
+        _fuzz(operation, GenerationMode.NEGATIVE, send, examples=target.examples)
     after = asyncio.run(digest(stack, target.databases))
     changed = sorted(table for table in after if after[table] != before.get(table))
     assert not accepted, "requests that break the schema were accepted:\n" + "\n".join(accepted)

@@ -10,6 +10,7 @@ something is really wrong; the verdict is Prometheus' over the run's window plus
 from __future__ import annotations
 
 import asyncio
+import csv
 from pathlib import Path
 
 from loadtests.load.runner import Options, run_scenario
@@ -63,3 +64,24 @@ def test_a_master_and_two_workers_share_one_run(stack: LocalStack, tmp_path: Pat
     assert isinstance(orders, dict)
     assert orders["accepted"] > 0
     assert orders["lost"] == 0
+
+
+def test_checkout_through_the_gateway_logs_in_once_per_user_and_loses_no_order(
+    stack: LocalStack, tmp_path: Path
+) -> None:
+    result = run_scenario(
+        scenario("checkout"),
+        Options(users=4, rate=2.0, duration_s=15, out_dir=tmp_path,
+                host=stack.workloads.url("gateway")),
+        progress=lambda _: None,
+        stack=stack,
+    )  # fmt: skip
+    orders = result["orders"]
+    assert isinstance(orders, dict)
+    assert orders["accepted"] > 0, "no order was accepted through the gateway"
+    assert orders["lost"] == 0
+    assert _breaches(result) == []
+    with (tmp_path / "checkout_stats.csv").open() as stats:
+        rows = {row["Name"]: row for row in csv.DictReader(stats)}
+    assert rows["login"]["Request Count"] == "4", "one login per user, not per request"
+    assert rows["login"]["Failure Count"] == "0"

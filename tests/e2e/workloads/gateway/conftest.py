@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ import pytest
 
 from operators.local.stack import LocalStack
 from operators.paths import REPO_ROOT
+from tests.e2e.workloads.gateway.edge_client import EdgeClient
 from tests.support.eventually import eventually_sync
 
 
@@ -128,3 +129,11 @@ def bench(stack: LocalStack, tmp_path: Path) -> Iterator[Bench]:
         yield made
     finally:
         made.stop()
+
+
+@pytest.fixture
+async def edge(stack: LocalStack) -> AsyncIterator[EdgeClient]:
+    """The stack's gateway, as one client address of the test's own (X-Forwarded-For)."""
+    octets = uuid.uuid4().bytes[:3]
+    async with httpx.AsyncClient(timeout=30) as http:
+        yield EdgeClient(stack, http, "10." + ".".join(str(b) for b in octets))
