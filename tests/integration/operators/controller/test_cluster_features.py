@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.integration.operators.controller.cluster_tools import Kubectl, pipeline
-from tests.integration.operators.controller.test_reconcile import create
+from tests.integration.operators.controller.test_reconcile import create, handled_creation
 from tests.support.eventually import eventually_sync
 
 PROMETHEUS_KINDS = {"ServiceMonitor": "servicemonitors", "PrometheusRule": "prometheusrules"}
@@ -60,7 +60,7 @@ def test_with_the_prometheus_operator_each_workload_gets_a_service_monitor_and_s
 
     def monitors() -> list[dict[str, Any]]:
         found = kubectl.items("servicemonitors", namespace)
-        assert len(found) == 6, f"{len(found)} ServiceMonitors so far, one per workload wanted"
+        assert len(found) == 8, f"{len(found)} ServiceMonitors so far, one per workload wanted"
         return found
 
     found = eventually_sync(monitors, within_s=20)
@@ -96,7 +96,7 @@ def test_the_scale_subresource_scales_the_whole_pipeline(kubectl: Kubectl, names
     def doubled() -> None:
         replicas = {d["metadata"]["name"]: d["spec"]["replicas"] for d in
                     kubectl.items("deployments", namespace)}  # fmt: skip
-        assert len(replicas) == 6, replicas
+        assert len(replicas) == 8, replicas
         assert set(replicas.values()) == {2}, f"not every Deployment runs two yet: {replicas}"
 
     eventually_sync(doubled, within_s=20)
@@ -120,6 +120,7 @@ def test_moving_a_workload_to_an_hpa_keeps_its_replica_count(
         assert found.get("spec", {}).get("replicas") == 3, "order not at 3 replicas yet"
 
     eventually_sync(three, within_s=20)
+    handled_creation(kubectl, namespace)
     autoscaling = {"minReplicas": 2, "maxReplicas": 6, "metric": "cpu"}
     kubectl.run(
         "patch", "orderpipeline", "conveyor", "-n", namespace, "--type=json", "-p",

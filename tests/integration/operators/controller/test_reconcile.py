@@ -39,9 +39,26 @@ def expected(example: str) -> set[str]:
 def create(kubectl: Kubectl, example: str, namespace: str) -> dict[str, Any]:
     kubectl.apply(pipeline(example, namespace))
     wait_for_children(kubectl, namespace, expected(example))
-    found = kubectl.get("orderpipeline", "conveyor", namespace)
-    assert found is not None
-    return found
+    return handled_creation(kubectl, namespace)
+
+
+LAST_HANDLED = "conveyor.dev/last-handled-configuration"  # kopf, under our prefix
+
+
+def handled_creation(kubectl: Kubectl, namespace: str) -> dict[str, Any]:
+    """The pipeline once kopf has finished its creation handlers (reconcile, then topics).
+
+    kopf records the spec it handled when the whole cycle ends; a spec edited before that is
+    taken as already handled and waits for the resync timer, so tests edit only after it.
+    """
+
+    def done() -> dict[str, Any]:
+        found = kubectl.get("orderpipeline", "conveyor", namespace)
+        assert found is not None
+        assert LAST_HANDLED in found["metadata"].get("annotations", {}), "creation not handled"
+        return found
+
+    return eventually_sync(done, within_s=30)
 
 
 def wait_for_children(kubectl: Kubectl, namespace: str, want: set[str]) -> None:
@@ -316,7 +333,10 @@ def test_a_workload_removed_from_the_spec_loses_its_children(
     create(kubectl, "local", namespace)
     kubectl.run(
         "patch", "orderpipeline", "conveyor", "-n", namespace, "--type=json",
-        "-p", json.dumps([{"op": "remove", "path": "/spec/workloads/notification"}]),
+        "-p", json.dumps([
+            {"op": "remove", "path": "/spec/workloads/notification"},
+            {"op": "remove", "path": "/spec/resiliency/targets/notification"},  # the gateway's
+        ]),
     )  # fmt: skip
 
     def pruned() -> None:
