@@ -91,7 +91,13 @@ async def topics(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     if spec.paused:
         return
     namespace = body.metadata.namespace or ""
-    changes = await reconcile_topics(spec, namespace, children=operator_state(memo).children)
+    try:
+        changes = await reconcile_topics(spec, namespace, children=operator_state(memo).children)
+    except kopf.TemporaryError as exc:
+        # Said, not retried here: kopf finishes a change only when every handler of it has, so a
+        # broker out of reach would hold every later spec change. The resync timer tries again.
+        kopf.warn(body, reason="TopicsFailed", message=str(exc))
+        return
     if changes is not None and (message := described(changes)):
         kopf.event(body, type="Normal", reason="Topics", message=message)
 
