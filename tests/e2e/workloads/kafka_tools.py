@@ -12,7 +12,6 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from operators.local.stack import LocalStack
 from tests.support.eventually import eventually
-from workloads.contracts.topics import TOPICS
 from workloads.shared.messaging import dlq
 from workloads.shared.messaging.kafka import create_producer
 
@@ -51,9 +50,22 @@ async def wait_dead_letter(
     return await eventually(parked, within_s=timeout_s, every_s=0.3)
 
 
-def partitions(topic: str) -> list[TopicPartition]:
-    spec = next(t for t in TOPICS if t.name == topic)
-    return [TopicPartition(topic, p) for p in range(spec.partitions)]
+async def partitions(stack: LocalStack, topic: str) -> list[TopicPartition]:
+    """Every partition `topic` has on the broker now.
+
+    Asked of the broker, not of workloads/contracts/topics.py: the declared width is a floor
+    (the operator grows event topics to its pipeline's `kafka.topics.partitions`, ADR 0038), and
+    partitions never shrink, so a shared broker can hold more than the declaration says.
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka.bootstrap_servers)
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    numbers = sorted(int(p["partition"]) for d in described for p in d["partitions"])
+    assert numbers, f"{topic} has no partitions on {stack.kafka.bootstrap_servers}"
+    return [TopicPartition(topic, p) for p in numbers]
 
 
 async def end_offsets(stack: LocalStack, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
@@ -81,7 +93,7 @@ async def committed(
 
 async def lag(stack: LocalStack, group: str, topics: set[str]) -> int:
     """Records of these topics the group has not committed yet: work waiting for it."""
-    tps = [tp for topic in sorted(topics) for tp in partitions(topic)]
+    tps = [tp for topic in sorted(topics) for tp in await partitions(stack, topic)]
     end = await end_offsets(stack, tps)
     done = await committed(stack, group, tps)
     return sum(end[tp] - done[tp] for tp in tps)
@@ -94,7 +106,7 @@ async def records_with_key(
     consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka.bootstrap_servers)
     await consumer.start()
     try:
-        tps = partitions(topic)
+        tps = await partitions(stack, topic)
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         end = await consumer.end_offsets(tps)

@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 
 from operators.local.stack import LocalStack
 from tests.e2e.workloads import provider_tools
+from tests.e2e.workloads.kafka_tools import partitions
 from tests.support.eventually import eventually
 from workloads.catalog.consumers import READS as CATALOG
 from workloads.contracts import events as ev
@@ -60,11 +61,7 @@ async def _envelopes(stack: LocalStack, topics: list[str]) -> list[tuple[str, En
     await consumer.start()
     found: list[tuple[str, Envelope]] = []
     try:
-        tps = [
-            TopicPartition(t, p)
-            for t in topics
-            for p in range(next(s.partitions for s in TOPICS if s.name == t))
-        ]
+        tps = [tp for t in topics for tp in await partitions(stack, t)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         end = await consumer.end_offsets(tps)

@@ -54,7 +54,7 @@ async def test_every_consumer_exports_lag_for_each_partition_and_depth_for_each_
         assert READS[service] in read, f"{service}: no DLQ depth for {READS[service]}: {read}"
         assert set(by_topic) == read, f"{service}: lag for {set(by_topic)}, reads {read}"
         for topic in read:
-            expected = {tp.partition for tp in partitions(topic)}
+            expected = {tp.partition for tp in await partitions(client.stack, topic)}
             assert by_topic[topic] == expected, f"{service}: lag of {topic} for {by_topic[topic]}"
 
     for service in READS:
