@@ -36,6 +36,8 @@ class Workload:
     calls_workloads: bool = False  # the edge: calls every other workload over HTTP
     # The public path prefixes its HTTP API answers: the gateway routes by these (longest first).
     serves: tuple[str, ...] = ()
+    # Environment it must get from a Secret (secretEnv): its settings refuse to start without it.
+    secrets: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if bool(self.consumer_groups) != bool(self.reads):
@@ -79,6 +81,7 @@ WORKLOADS: tuple[Workload, ...] = (
         http_port=18006,
         uses_redis=True,
         serves=("/v1/auth", "/v1/users", "/.well-known/jwks.json"),
+        secrets=("ADMIN_TOKEN", "SIGNING_KEY_PASSPHRASE"),
     ),
     Workload(
         "catalog",
@@ -87,6 +90,7 @@ WORKLOADS: tuple[Workload, ...] = (
         module="workloads.catalog",
         http_port=18005,
         serves=("/v1/products", "/v1/featured", "/v1/categories"),
+        secrets=("ADMIN_TOKEN",),
         # one group: inventory's price and stock into the browse model, and its own
         # ProductUpdated back, to invalidate exactly the cached views a change touches
         consumer_groups=("catalog",),
@@ -128,6 +132,7 @@ WORKLOADS: tuple[Workload, ...] = (
         module="workloads.inventory",
         http_port=18002,
         serves=("/v1/inventory", "/v1/admin/inventory"),
+        secrets=("ADMIN_TOKEN",),
         consumer_groups=("inventory",),
         reads=("inventory.commands", "orders.confirmed", "orders.failed"),
         writes=(

@@ -361,6 +361,9 @@ class OrderPipelineSpec(_Model):
                 f"workloads {unknown} are not in the catalogue {list(topology.WORKLOAD_NAMES)}"
             )
         for name, workload in sorted(self.workloads.items()):
+            missing = topology.missing_secrets(name, frozenset(workload.secret_env))
+            if missing:
+                raise ValueError(f"workloads.{name}.secretEnv must name a Secret key for {missing}")
             scaling = workload.autoscaling
             if scaling and scaling.metric == "kafkaLag" and name not in topology.KAFKA_CONSUMERS:
                 raise ValueError(

@@ -24,6 +24,12 @@ REDIS_CLIENTS: frozenset[str] = frozenset(w.name for w in WORKLOADS if w.uses_re
 COMPONENTS: tuple[str, ...] = ("kafka", "postgres", "redis")
 
 
+def missing_secrets(workload: str, declared: frozenset[str]) -> tuple[str, ...]:
+    """The Secret-backed variables `workload` refuses to start without and `declared` lacks."""
+    record = BY_NAME.get(workload)
+    return tuple(s for s in (record.secrets if record else ()) if s not in declared)
+
+
 def uses_postgres(workload: str) -> bool:
     return workload in DATABASE_OWNERS
 

@@ -68,7 +68,7 @@ class AddonsArgs:
     kafka_secret_arn: pulumi.Output[str]  # the SCRAM credential of the workloads
     redis_secret_arn: pulumi.Output[str]  # the Redis user's credential
     secret_key_arns: list[pulumi.Output[str]]  # the KMS keys those secrets are encrypted with
-    admin_key_arn: pulumi.Output[str]  # encrypts the Grafana admin credential
+    admin_key_arn: pulumi.Output[str]  # encrypts the Grafana admin and the workloads' secrets
     kafka_partitions: int
     kafka_replication_factor: int
     kafka_min_insync_replicas: int
@@ -202,6 +202,8 @@ class Addons(pulumi.ComponentResource):
                 kafka_secret_arn=args.kafka_secret_arn,
                 redis_secret_arn=args.redis_secret_arn,
                 secret_key_arns=args.secret_key_arns,
+                app_key_arn=args.admin_key_arn,
+                tagging=args.tagging,
             ),
             formerly=self,
             opts=child,

@@ -47,6 +47,14 @@ class PostgresSource:
 
 
 @dataclass(frozen=True)
+class AppSecretSource:
+    """One of the workloads' own secrets (pipeline.APP_SECRETS): its key and generated secret."""
+
+    key: str  # the key of the Kubernetes Secret
+    secret_arn: str  # its value is the generated password of this Secrets Manager secret
+
+
+@dataclass(frozen=True)
 class ConnectionWiring:
     namespace: str
     region: str
@@ -55,6 +63,7 @@ class ConnectionWiring:
     redis_endpoint: str
     postgres: dict[str, PostgresSource]  # database-owning workload -> its source
     secret_names: dict[str, str]  # "kafka" | "postgres" | "redis" -> Kubernetes Secret name
+    app_secrets: dict[str, AppSecretSource]  # Kubernetes Secret name -> where its value is
 
 
 def reader_policy(secret_arns: list[str], key_arns: list[str], region: str) -> str:
@@ -169,9 +178,14 @@ def grafana_admin(secret_arn: str, target: str) -> dict[str, Any]:
 
 
 def external_secrets(wiring: ConnectionWiring) -> dict[str, dict[str, Any]]:
-    """Kubernetes Secret name -> the ExternalSecret spec that builds it."""
+    """Kubernetes Secret name -> the ExternalSecret spec that builds it (connections, then the
+    workloads' own secrets: one key each, the generated password)."""
     return {
         wiring.secret_names["kafka"]: kafka(wiring),
         wiring.secret_names["postgres"]: postgres(wiring),
         wiring.secret_names["redis"]: redis(wiring),
+        **{
+            target: _external_secret(target, [_from(source.secret_arn, source.key, PASSWORD_KEY)])
+            for target, source in sorted(wiring.app_secrets.items())
+        },
     }

@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from workloads.catalogue import BY_NAME
+
 API_VERSION = "conveyor.dev/v1alpha1"
 KIND = "OrderPipeline"
 ANNOTATION = "conveyor.dev/"
@@ -21,6 +23,13 @@ SECRET_REFS = {
     "kafka": "conveyor-kafka",
     "postgres": "conveyor-postgres",
     "redis": "conveyor-redis",
+}
+# The workloads' own secrets (each workload's catalogue `secrets`): environment variable ->
+# (Kubernetes Secret, key). Generated in Secrets Manager and copied by External Secrets
+# (connection_secrets.py); the same names as operators/examples/.
+APP_SECRETS: dict[str, tuple[str, str]] = {
+    "ADMIN_TOKEN": ("conveyor-admin", "token"),
+    "SIGNING_KEY_PASSPHRASE": ("conveyor-identity", "signing-key-passphrase"),
 }
 
 
@@ -59,12 +68,21 @@ def references(wiring: PipelineWiring) -> dict[str, str]:
     }
 
 
+def secret_env(workload: str) -> dict[str, dict[str, str]]:
+    """The `secretEnv` of one workload: each secret it refuses to start without, by reference."""
+    record = BY_NAME[workload]
+    return {
+        env: {"name": APP_SECRETS[env][0], "key": APP_SECRETS[env][1]} for env in record.secrets
+    }
+
+
 def spec(wiring: PipelineWiring) -> dict[str, Any]:
     return {
         "workloads": {
             name: {
                 "image": f"{wiring.image_registry}/conveyor/{name}:{wiring.image_tag}",
                 "replicas": wiring.replicas,
+                **({"secretEnv": secret_env(name)} if BY_NAME[name].secrets else {}),
             }
             for name in wiring.workloads
         },

@@ -143,7 +143,8 @@ def build(cfg: stack_config.StackConfig) -> dict[str, Any]:
             kafka_secret_arn=streaming.client_secret.arn,
             redis_secret_arn=cache.app_secret.arn,
             secret_key_arns=[keys.streaming.arn, keys.cache.arn, keys.database.arn],
-            # The Kubernetes secrets key also guards Grafana's admin login in Secrets Manager.
+            # The Kubernetes secrets key also guards Grafana's admin login and the workloads' own
+            # secrets (admin token, signing-key passphrase) in Secrets Manager.
             admin_key_arn=keys.cluster.arn,
             kafka_partitions=DEFAULT_PARTITIONS,
             kafka_replication_factor=cfg.streaming.default_replication_factor,

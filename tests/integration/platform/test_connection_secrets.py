@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 import pytest
-from conveyor_platform import connections
+from conveyor_platform import connections, pipeline
 
 from operators.pipeline import pods
 from operators.pipeline.spec import OrderPipeline
@@ -36,6 +36,11 @@ def _external_secrets(graph: Graph) -> dict[str, Resource]:
         for r in graph.of_type(EXTERNAL_SECRET)
         if r.inputs["metadata"]["namespace"] == namespace
     }
+
+
+def _app_targets() -> set[str]:
+    """The Kubernetes Secrets of the workloads' own secrets (admin token, signing passphrase)."""
+    return {target for target, _ in pipeline.APP_SECRETS.values()}
 
 
 def _reader_statements(graph: Graph) -> list[dict[str, Any]]:
@@ -79,7 +84,8 @@ def test_the_scram_secret_is_msk_named_on_our_key_and_associated(graph: Graph) -
 
 def test_every_credential_is_generated_encrypted_and_only_a_pulumi_secret(graph: Graph) -> None:
     secrets = graph.of_type(SECRET)
-    assert len(secrets) == 3  # Kafka, Redis, Grafana's admin (test_grafana_admin.py)
+    # Kafka, Redis, Grafana's admin (test_grafana_admin.py), the workloads' own two
+    assert len(secrets) == 3 + len(pipeline.APP_SECRETS)
     for secret in secrets:
         assert graph.is_kms_key(secret.inputs.get("kmsKeyId")), secret.name
     versions = graph.of_type("aws:secretsmanager/secretVersion:SecretVersion")
@@ -107,6 +113,7 @@ def test_the_reader_role_reads_exactly_the_connection_secrets(graph: Graph) -> N
         graph.outputs["kafkaCredentialSecretArn"],
         graph.outputs["redisCredentialSecretArn"],
         *graph.outputs["databaseSecretArns"].values(),
+        *(_credential(graph, f"-{target}-credential").state["arn"] for target in _app_targets()),
     }
     assert read["Action"] == ["secretsmanager:GetSecretValue"]
     assert set(read["Resource"]) == expected
@@ -150,8 +157,10 @@ def test_external_secrets_build_every_key_the_operator_reads(graph: Graph) -> No
     assert spec.redis is not None
     named = {spec.kafka.auth_secret_ref.name, spec.postgres.secret_ref.name}
     named.add(spec.redis.secret_ref.name)
+    named |= {ref.name for w in spec.workloads.values() for ref in w.secret_env.values()}
     # Every Secret the spec names is built (Redis too, though only the gateway reads it).
-    assert set(built) == named == {"conveyor-kafka", "conveyor-postgres", "conveyor-redis"}
+    assert set(built) == named
+    assert named == {"conveyor-kafka", "conveyor-postgres", "conveyor-redis", *_app_targets()}
     assert set(wanted) <= set(built)
     wanted.setdefault(spec.redis.secret_ref.name, set()).add(spec.redis.secret_ref.key)
     for name, keys in wanted.items():

@@ -203,6 +203,12 @@ INVALID_CASES: tuple[InvalidCase, ...] = (
         cel=False,
     ),
     InvalidCase(
+        "identity-without-its-signing-passphrase",
+        _delete("workloads.identity.secretEnv.SIGNING_KEY_PASSPHRASE"),
+        "workloads.identity.secretEnv must name a Secret key for ('SIGNING_KEY_PASSPHRASE',)",
+        cel=False,  # the catalogue's `secrets`: the operator refuses it (no CEL rule yet)
+    ),
+    InvalidCase(
         "slo-for-a-missing-workload",
         _both(_without("identity"), _set("slo.workloads", {"identity": {"availability": 99.0}})),
         "slo.workloads",
