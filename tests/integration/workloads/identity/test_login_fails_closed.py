@@ -35,7 +35,7 @@ def refusing_port() -> Iterator[int]:
 
 @asynccontextmanager
 async def _identity(stack: LocalStack, redis_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = IdentitySettings(  # type: ignore[call-arg]
+    settings = IdentitySettings(
         service_name="identity",
         database_url=SecretStr(stack.postgres.dsn("identity")),
         redis_url=SecretStr(redis_url),
