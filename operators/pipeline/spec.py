@@ -68,6 +68,8 @@ def injects_failures(name: str) -> bool:
 
 
 # Environment the operator sets itself (connections, identity); a spec may not override them.
+# The catalogue's `secrets` (ADR 0039); the CRD's CEL rule says the same, with this fragment.
+SECRETS_REQUIRED = "secretEnv must name a Secret key for"
 RESERVED_ENV: tuple[str, ...] = (
     "DATABASE_URL",
     "HTTP_HOST",
@@ -363,7 +365,7 @@ class OrderPipelineSpec(_Model):
         for name, workload in sorted(self.workloads.items()):
             missing = topology.missing_secrets(name, frozenset(workload.secret_env))
             if missing:
-                raise ValueError(f"workloads.{name}.secretEnv must name a Secret key for {missing}")
+                raise ValueError(f"workloads.{name}.{SECRETS_REQUIRED} {', '.join(missing)}")
             scaling = workload.autoscaling
             if scaling and scaling.metric == "kafkaLag" and name not in topology.KAFKA_CONSUMERS:
                 raise ValueError(

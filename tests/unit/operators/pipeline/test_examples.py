@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from operators.pipeline import topology
-from operators.pipeline.spec import RESERVED_ENV, OrderPipeline, load
+from operators.pipeline.spec import RESERVED_ENV, SECRETS_REQUIRED, OrderPipeline, load
 from tests.unit.operators.pipeline.cases import INVALID_CASES, SERVER_CASES, InvalidCase
 from tests.unit.operators.pipeline.crd_schema import (
     CRD_PATH,
@@ -22,7 +22,7 @@ from tests.unit.operators.pipeline.crd_schema import (
     example,
     openapi_schema,
 )
-from workloads.catalogue import BY_NAME
+from workloads.catalogue import BY_NAME, WORKLOADS
 
 NAMES = ("local", "dev", "prod")
 
@@ -164,6 +164,21 @@ def _pruned(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _pruned(v) for k, v in value.items() if v != {}}
     return value
+
+
+def test_the_crds_secrets_rule_is_the_catalogues_secrets() -> None:
+    """The CEL rule lists each workload's catalogue `secrets` (ADR 0039), no more, no less."""
+    required = sorted((w for w in WORKLOADS if w.secrets), key=lambda w: w.name)
+    expected = " && ".join(
+        f"(!('{w.name}' in self) || (has(self['{w.name}'].secretEnv) && "
+        + " && ".join(f"'{s}' in self['{w.name}'].secretEnv" for s in w.secrets)
+        + "))"
+        for w in required
+    )
+    listed = "; ".join(f"{w.name} {', '.join(w.secrets)}" for w in required)
+    (rule,) = [r for r in _cel_rules(openapi_schema()) if SECRETS_REQUIRED in r["message"]]
+    assert " ".join(rule["rule"].split()) == expected
+    assert " ".join(rule["message"].split()).endswith(f"without: {listed}")
 
 
 def _cel_rules(node: Any) -> Iterator[dict[str, str]]:
