@@ -103,9 +103,9 @@ bench-sweep: setup ## the knee: highest of RATES whose p99 < 1 s and that keeps 
 
 # One Locust scenario on the running stack, judged by the SLOs over its window (ADR 0037).
 SCENARIO ?= checkout
-load: up ## Locust scenario SCENARIO=browse|checkout|churn|black_friday|mixed|soak [USERS= RATE= DURATION= HOST= WORKERS=]: build/load/
+load: up ## Locust scenario SCENARIO=browse|checkout|churn|black_friday|mixed|soak [USERS= RATE= DURATION= HOST= WORKERS= DIRECT=1]: build/load/
 	$(BIN)/conveyor catalog seed --products 2000
-	$(BIN)/python -m loadtests.load --scenario $(SCENARIO) $(if $(USERS),--users $(USERS)) $(if $(RATE),--rate $(RATE)) $(if $(DURATION),--duration $(DURATION)) $(if $(HOST),--host $(HOST)) $(if $(WORKERS),--workers $(WORKERS))
+	$(BIN)/python -m loadtests.load --scenario $(SCENARIO) $(if $(USERS),--users $(USERS)) $(if $(RATE),--rate $(RATE)) $(if $(DURATION),--duration $(DURATION)) $(if $(HOST),--host $(HOST)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(DIRECT),--direct)
 
 # Sizes from build/bench/saga.json (or CAPACITY_ARGS="--from build/load/checkout.json") and build/load/browse.json.
 ORDERS_PER_SECOND ?= 20
