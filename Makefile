@@ -13,7 +13,7 @@ export UV_CACHE_DIR := $(CACHE)/uv-cache
 # The pinned uv, for the test that builds each deployable's environment as its image would.
 export CONVEYOR_UV := $(UV)
 
-.PHONY: help setup up down status demo test unit lint format lock clean bench schemas dashboards kube-up kube-down bench-operator bench-sweep images cluster-up cluster-down cluster-status test-cluster bench-hot load capacity
+.PHONY: help setup up down status demo test unit lint format lock clean bench schemas dashboards kube-up kube-down bench-operator bench-sweep images cluster-up cluster-down cluster-status test-cluster bench-hot load capacity bench-browse
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -98,14 +98,18 @@ bench-hot: setup ## flash sale: RUNS fresh runs of 60 s at 100/s over 5 hot prod
 	$(BIN)/python -m loadtests.bench --runs $(RUNS) --products 5 --limits-seconds 0 --name saga-hot $(BENCH_ARGS)
 
 # One run per rate unless RUNS is given on the command line or in the environment.
+bench-browse: up ## 1,000 users browsing through the gateway, RUNS runs of 60 s: build/bench/browse.json
+	$(BIN)/conveyor catalog seed --products 2000
+	$(BIN)/python -m loadtests.browse_bench --runs $(RUNS) $(BENCH_ARGS)
+
 bench-sweep: setup ## the knee: highest of RATES whose p99 < 1 s and that keeps up (build/bench/sweep.json)
 	$(BIN)/python -m loadtests.sweep --rates $(RATES) $(if $(filter-out file,$(origin RUNS)),--runs $(RUNS)) $(BENCH_ARGS)
 
 # One Locust scenario on the running stack, judged by the SLOs over its window (ADR 0037).
 SCENARIO ?= checkout
-load: up ## Locust scenario SCENARIO=browse|checkout|churn|black_friday|mixed|soak [USERS= RATE= DURATION= HOST= WORKERS=]: build/load/
+load: up ## Locust scenario SCENARIO=browse|checkout|churn|black_friday|mixed|soak [USERS= RATE= DURATION= HOST= WORKERS= DIRECT=1]: build/load/
 	$(BIN)/conveyor catalog seed --products 2000
-	$(BIN)/python -m loadtests.load --scenario $(SCENARIO) $(if $(USERS),--users $(USERS)) $(if $(RATE),--rate $(RATE)) $(if $(DURATION),--duration $(DURATION)) $(if $(HOST),--host $(HOST)) $(if $(WORKERS),--workers $(WORKERS))
+	$(BIN)/python -m loadtests.load --scenario $(SCENARIO) $(if $(USERS),--users $(USERS)) $(if $(RATE),--rate $(RATE)) $(if $(DURATION),--duration $(DURATION)) $(if $(HOST),--host $(HOST)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(DIRECT),--direct)
 
 # Sizes from build/bench/saga.json (or CAPACITY_ARGS="--from build/load/checkout.json") and build/load/browse.json.
 ORDERS_PER_SECOND ?= 20

@@ -27,7 +27,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, help="concurrent users (default: the scenario's)")
     parser.add_argument("--rate", type=float, help="orders per second at normal load")
     parser.add_argument("--duration", type=float, help="seconds")
-    parser.add_argument("--host", help="the gateway's URL: every request goes through it")
+    parser.add_argument("--host", help="the gateway's URL (default: the local stack's gateway)")
+    parser.add_argument("--direct", action="store_true", help="bypass the gateway (to compare)")
     parser.add_argument("--workers", type=int, default=0, help="Locust workers (0: one process)")
     parser.add_argument("--out-dir", type=Path, default=OUT_DIR)
     args = parser.parse_args()
@@ -37,6 +38,7 @@ def main() -> None:
         rate=args.rate or chosen.rate,
         duration_s=args.duration or chosen.duration_s,
         host=args.host or None,
+        direct=args.direct,
         workers=args.workers,
         out_dir=args.out_dir,
     )

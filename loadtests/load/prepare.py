@@ -2,8 +2,9 @@
 
 Each is set through the services' own admin routes (inventory: stock and price; catalog: name and
 category), so every read model learns of it the way it learns of any product. These calls go to
-the services themselves even when the load goes through a gateway: stocking is the operator's
-setup with the stack's admin token, which the gateway (admitting identity's JWTs only) refuses.
+the services themselves even when the load goes through the gateway: stocking is the operator's
+setup with the stack's admin token (which the gateway, admitting identity's JWTs only, refuses),
+not part of the load; the run's admins (churn) write through the gateway as admin accounts.
 Then, on the local stack, the run waits (bounded) until the order service knows them all, or an
 order for one would be refused. Setting the same level again is idempotent, so every run starts
 with full stock.
@@ -22,9 +23,11 @@ from loadtests.scenarios.settings import LoadSettings, product_id
 STOCK = 1_000_000
 
 
-async def stock(settings: LoadSettings, *, order_dsn: str | None, timeout_s: float = 60) -> None:
+async def stock(
+    settings: LoadSettings, *, admin_token: str, order_dsn: str | None, timeout_s: float = 60
+) -> None:
     direct = settings.model_copy(update={"gateway_url": None})
-    admin = {"Authorization": f"Bearer {settings.admin_token.get_secret_value()}"}
+    admin = {"Authorization": f"Bearer {admin_token}"}
     products = [product_id(i) for i in range(settings.products)]
     async with httpx.AsyncClient(timeout=30, headers=admin) as http:
         for n, product in enumerate(products):

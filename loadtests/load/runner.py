@@ -1,11 +1,15 @@
 """One load run end to end: prepare, Locust, drain the orders, judge the window, write the JSON.
 
-`run_scenario` is what `make load` (`python -m loadtests.load`) and `conveyor demo` call. On the
-local stack the targets come from the stack (each service's URL, or `host`, the gateway, for all
-of them), orders are counted in the order database and the SLOs are read from the local
-Prometheus over [first request, last order ended]. The result is a plain dict, written to
-`build/load/<scenario>.json`; its `verdict.passed` is false on any breached SLO, any lost order,
-or client-side failures beyond the availability objective.
+`run_scenario` is what `make load` (`python -m loadtests.load`) and `conveyor demo` call. Every
+request goes through the gateway: `host`, or the local stack's own (`direct=True` calls each
+service at its own URL instead, to compare). Through the gateway buyers register and log in as
+customers, and admins (churn) log in as admin accounts the runner creates for the run at
+identity (`operators/local/accounts.py`) with a password of the run's own; the stack's admin
+token stocks the load products and is never given to Locust. Orders are counted in the order
+database and the SLOs are read from the local Prometheus over [first request, last order ended].
+The result is a plain dict, written to `build/load/<scenario>.json`; its `verdict.passed` is
+false on any breached SLO, any lost order, or client-side failures beyond the availability
+objective.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -29,12 +34,14 @@ from loadtests.run import watched
 from loadtests.scenarios.registry import Scenario
 from loadtests.scenarios.settings import LoadSettings
 from operators.diagnostics.prometheus import PrometheusApi
+from operators.local.accounts import create_admin
 from operators.local.stack import LocalStack
 from operators.paths import REPO_ROOT
 from operators.pipeline.slos.files import load as load_slos
 
 OUT_DIR = REPO_ROOT / "build" / "load"
 Progress = Callable[[str], None]
+SIGN_INS_PER_S = 2.0
 
 
 class RunnerSettings(BaseSettings):
@@ -49,26 +56,43 @@ class Options:
     users: int
     rate: float
     duration_s: float
-    host: str | None = None  # the gateway: every request through it
+    host: str | None = None  # the gateway's URL; None: the local stack's gateway
+    direct: bool = False  # bypass the gateway: each service at its own URL
     workers: int = 0
+    refresh_margin_s: float = 60.0  # renew access tokens this long before they expire
     out_dir: Path = OUT_DIR
     drain_timeout_s: float = 90.0
 
 
 def _settings(stack: LocalStack, scenario: Scenario, options: Options) -> LoadSettings:
     run_id = f"{scenario.name.replace('_', '-')[:12]}-{secrets.token_hex(3)}"
+    gateway = None if options.direct else options.host or stack.workloads.url("gateway")
     return LoadSettings(
-        gateway_url=options.host,
+        gateway_url=gateway,
         catalog_url=stack.workloads.url("catalog"),
         order_url=stack.workloads.url("order"),
         inventory_url=stack.workloads.url("inventory"),
-        admin_token=SecretStr(stack.admin_token()),
+        admin_token=SecretStr("" if gateway else stack.admin_token()),
+        admins=scenario.admins(options.users) if gateway else 0,
+        password=SecretStr(secrets.token_urlsafe(18)),
+        refresh_margin_s=options.refresh_margin_s,
         rate=options.rate,
         users=options.users,
         buyers=scenario.buyers(options.users),
         run_id=run_id,
         hot_products=scenario.hot_products,
     )
+
+
+async def _admins(stack: LocalStack, settings: LoadSettings) -> None:
+    """The run's admin accounts, at identity with the stack's admin token."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        for k in range(settings.admins):
+            await create_admin(
+                http, identity_url=stack.workloads.url("identity"),
+                admin_token=stack.admin_token(), email=settings.admin_email(k),
+                password=settings.password.get_secret_value(),
+            )  # fmt: skip
 
 
 def _env(settings: LoadSettings, duration_s: float) -> dict[str, str]:
@@ -79,6 +103,14 @@ def _env(settings: LoadSettings, duration_s: float) -> dict[str, str]:
         text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
         env[f"CONVEYOR_LOAD_{key.upper()}"] = text
     return env
+
+
+def _spawn_rate(scenario: Scenario, options: Options, settings: LoadSettings) -> float:
+    """Users started per second: half the users, but at most `SIGN_INS_PER_S` when each signs
+    in through the gateway (a sign-up and a login are two deliberately slow password hashes)."""
+    rate = max(1.0, options.users / 2)
+    signs_in = settings.gateway_url and (scenario.buyer_share or scenario.admin_share)
+    return min(rate, SIGN_INS_PER_S) if signs_in else rate
 
 
 def live_line(prefix: Path, elapsed: float, duration: float) -> str:
@@ -103,7 +135,8 @@ def run_scenario(
     settings = _settings(stack, scenario, options)
     order_dsn = stack.postgres.dsn("order")
     progress("stocking the load products…")
-    asyncio.run(prepare.stock(settings, order_dsn=order_dsn))
+    asyncio.run(prepare.stock(settings, admin_token=stack.admin_token(), order_dsn=order_dsn))
+    asyncio.run(_admins(stack, settings))
     processes = watched(stack)
     cpu_before = cpu.snapshot(processes)
     pss_before = memory.snapshot(processes.trees, processes.alone)
@@ -118,7 +151,7 @@ def run_scenario(
 
     plan = process.LocustRun(
         locustfile=scenario.path, users=options.users,
-        spawn_rate=max(1.0, options.users / 2), duration_s=options.duration_s,
+        spawn_rate=_spawn_rate(scenario, options, settings), duration_s=options.duration_s,
         host=settings.url("catalog"), prefix=prefix, env=_env(settings, options.duration_s),
         workers=options.workers, master_port=RunnerSettings().locust_master_port,
     )  # fmt: skip
@@ -170,6 +203,7 @@ def run_scenario(
         "load": {"users": options.users, "rate_per_s": options.rate,
                  "duration_s": options.duration_s, "workers": options.workers,
                  "hot_products": scenario.hot_products,
+                 "through_gateway": settings.gateway_url is not None,
                  "targets": {s: settings.url(s) for s in ("catalog", "order", "inventory")}},
         "locust_workers_connected": process.workers_connected(Path(f"{prefix}.log").read_text()),
         "window": {"start": round(start, 3), "end": round(read_at, 3)},

@@ -1,11 +1,13 @@
 """Where a scenario's requests go, how fast, and as whom: one settings object, from the environment.
 
 The runner writes these as `CONVEYOR_LOAD_*` variables for the Locust master and every worker, so
-each process reads the same values. With `gateway_url` every request goes to the gateway (same
-`/v1/...` paths as the services) by users that registered (`register_path`, an email starting
-with the run's customer prefix) and logged in once (`login_path`, identity's); without it, each
-service is reached at its own URL (the local stack's ports), so the switch to the gateway is a
-setting.
+each process reads the same values. With `gateway_url` (the runner's default: the local stack's
+gateway) every request goes to the gateway (same `/v1/...` paths as the services): readers
+anonymously, buyers as customers that registered (`register_path`, an email starting with the
+run's customer prefix) and logged in once (`login_path`, identity's), admins as one of the
+`admins` admin accounts the runner created (`admin_email(k)`), each session refreshed
+`refresh_margin_s` before its access token expires. Without it each service is reached at its
+own URL with the stack's admin token (`admin_token`, never given to a run through the gateway).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ class LoadSettings(BaseSettings):
     order_url: str = "http://127.0.0.1:18001"
     inventory_url: str = "http://127.0.0.1:18002"
     admin_token: SecretStr = SecretStr("")
+    admins: int = Field(default=0, ge=0)  # admin accounts `admin_email(0..admins-1)`
+    refresh_margin_s: float = Field(default=60.0, gt=0)
     # Orders per second over the whole run (all users, all workers together).
     rate: float = Field(default=5.0, gt=0)
     users: int = Field(default=10, ge=1)
@@ -61,6 +65,9 @@ class LoadSettings(BaseSettings):
     @property
     def customer_prefix(self) -> str:
         return f"load-{self.run_id}-"
+
+    def admin_email(self, k: int) -> str:
+        return f"load-admin-{self.run_id}-{k % max(self.admins, 1)}@example.com"
 
 
 def product_id(n: int) -> str:

@@ -9,27 +9,32 @@ and records the saga's duration (accepted → CONFIRMED or CANCELLED, by the ord
 timestamps) as a Locust entry of type `SAGA`; an order still open after `follow_timeout_s` is a
 `SAGA` failure. `Admin` changes stock and prices through inventory and product details through
 the catalog. Requests are named by route (`/v1/products/{id}`), so the report has one line per
-endpoint. With a gateway every user registers an account of its own (an email starting with the
-run's customer prefix, so the runner finds its orders) and logs in once, at start: identity limits
-logins per client (the load comes from one address), so a user never logs in per request; behind
-the gateway a buyer orders as itself (its user id is the order's customer id).
+endpoint. Through the gateway readers are anonymous; a buyer registers an account of its own (an
+email starting with the run's customer prefix, so the runner finds its orders) and orders as
+itself (its user id is the order's customer id); an admin logs in as one of the run's admin
+accounts. Each logs in once, at start, and refreshes its tokens before they expire
+(`sessions.py`). On loopback every user connects from an address of its own (`sources.py`), so
+the gateway's and identity's per-client limits see many clients, as they would in the field.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import gevent  # type: ignore[import-untyped]
-import jwt
 import locust.runners
 from locust import between, constant_pacing, task
 from locust.contrib.fasthttp import FastHttpUser
+from locust.env import Environment
 
+from loadtests.scenarios.sessions import Session
 from loadtests.scenarios.settings import LoadSettings
+from loadtests.scenarios.sources import SourceBoundPool, address, binds_on
 
 SETTINGS = LoadSettings()
 # A worker is declared missing after this many 1 s heartbeats unheard (Locust's default, 3, drops
@@ -42,50 +47,60 @@ POLL_S = (0.1, 0.2, 0.4, 0.8, 1.6)
 
 
 class Shopper(FastHttpUser):
-    """A user with the run's settings and, behind a gateway, a bearer token."""
+    """A user with the run's settings, an address of its own on loopback and, if it has an
+    account (`account`), a session at identity through the gateway."""
 
     abstract = True
     host = SETTINGS.url("catalog")
     settings = SETTINGS
+    account: ClassVar[Literal["none", "customer", "admin"]] = "none"
+    _numbers: ClassVar[itertools.count[int]] = itertools.count()
+
+    def __init__(self, environment: Environment) -> None:
+        if binds_on(self.host):
+            worker = max(0, getattr(environment.runner, "worker_index", 0))
+            source = address(worker, next(Shopper._numbers))
+            self.client_pool = SourceBoundPool(
+                source, network_timeout=self.network_timeout,
+                connection_timeout=self.connection_timeout,
+            )  # fmt: skip
+        super().__init__(environment)
+        base = self.settings.url("order")
+        self.session = Session(self.client, base, margin_s=self.settings.refresh_margin_s)
 
     def on_start(self) -> None:
-        self.headers: dict[str, str] = {}
-        self.user_id: str | None = None
-        if self.settings.gateway_url:
-            self._log_in()
+        self.signed_in()
 
-    def _log_in(self) -> None:
-        account = {
-            "email": f"{self.settings.customer_prefix}{uuid.uuid4().hex[:12]}@example.com",
-            "password": self.settings.password.get_secret_value(),
-        }
-        base = self.settings.url("order")
-        with self.client.post(f"{base}{self.settings.register_path}", json=account,
-                              name="register", catch_response=True) as made:  # fmt: skip
-            if made.status_code != 201:  # noqa: PLR2004
-                made.failure(f"registration answered {made.status_code}")
-                return
-        with self.client.post(f"{base}{self.settings.login_path}", json=account, name="login",
-                              catch_response=True) as response:  # fmt: skip
-            token = (response.json() or {}).get("access_token") if response.ok else None
-            if not token:
-                response.failure(f"login answered {response.status_code}")
-                return
-            self.headers = {"Authorization": f"Bearer {token}"}
-            self.user_id = str((response.json().get("user_id")) or _subject(token))
+    def signed_in(self) -> bool:
+        """Whether the user may act: signed in (trying again now if not), or needs no account.
+        A customer signs up once (a fresh e-mail under the run's prefix), then logs in."""
+        if not self.settings.gateway_url or self.account == "none":
+            return True
+        if self.session.tokens is not None:
+            return True
+        login, password = self.settings.login_path, self.settings.password.get_secret_value()
+        if self.account == "admin":
+            email = self.settings.admin_email(next(Shopper._numbers))
+            return self.session.log_in({"email": email, "password": password}, login)
+        if not hasattr(self, "email"):
+            email = f"{self.settings.customer_prefix}{uuid.uuid4().hex[:12]}@example.com"
+            if not self.session.register({"email": email, "password": password},
+                                         self.settings.register_path):  # fmt: skip
+                return False
+            self.email = email
+        return self.session.log_in({"email": self.email, "password": password}, login)
+
+    @property
+    def user_id(self) -> str | None:
+        return self.session.tokens.subject if self.session.tokens else None
 
     def get_json(self, url: str, *, name: str) -> Any:
-        with self.client.get(url, headers=self.headers, name=name, catch_response=True) as r:
+        headers = self.session.headers()
+        with self.client.get(url, headers=headers, name=name, catch_response=True) as r:
             if r.status_code != 200:  # noqa: PLR2004
                 r.failure(f"{r.status_code}")
                 return None
             return r.json()
-
-
-def _subject(token: str) -> str:
-    """The token's subject (the user id); the gateway has verified the token, not this client."""
-    claims = jwt.decode(token, options={"verify_signature": False})
-    return str(claims["sub"])
 
 
 class Browser(Shopper):
@@ -142,11 +157,14 @@ class Buyer(Shopper):
     """A customer who looks at a product or two and orders, paced so all buyers make `rate`/s."""
 
     abstract = True
+    account = "customer"
     wait_time = constant_pacing(SETTINGS.buyers / SETTINGS.rate)
     sequence = 0
 
     @task
     def buy(self) -> None:
+        if not self.signed_in():
+            return
         products = self.settings.product_ids()
         product = RNG.choice(products)
         self.get_json(
@@ -166,9 +184,10 @@ class Buyer(Shopper):
             gevent.spawn(self._follow, order_id)
 
     def _place(self, body: dict[str, Any]) -> str | None:
-        headers = {**self.headers, "Idempotency-Key": str(uuid.uuid4())}
+        key = {"Idempotency-Key": str(uuid.uuid4())}
         url = f"{self.settings.url('order')}/v1/orders"
         for attempt in (1, 2):
+            headers = {**self.session.headers(), **key}
             with self.client.post(
                 url, json=body, headers=headers, name="/v1/orders", catch_response=True
             ) as response:
@@ -212,13 +231,18 @@ class Admin(Shopper):
     """A merchandiser changing stock and prices (inventory) and product details (catalog)."""
 
     abstract = True
+    account = "admin"
     wait_time = between(2, 4)
 
     def _admin(self) -> dict[str, str]:
+        if self.settings.gateway_url:  # an admin's own token; the gateway checks the role
+            return self.session.headers()
         return {"Authorization": f"Bearer {self.settings.admin_token.get_secret_value()}"}
 
     @task(3)
     def restock_and_reprice(self) -> None:
+        if not self.signed_in():
+            return
         product = RNG.choice(self.settings.product_ids())
         body = {
             "available": RNG.randint(500_000, 1_000_000),
@@ -232,6 +256,8 @@ class Admin(Shopper):
 
     @task(1)
     def rename(self) -> None:
+        if not self.signed_in():
+            return
         product = RNG.choice(self.settings.product_ids())
         body = {"name": f"Load Product {product} v{RNG.randint(1, 99)}", "category": "kitchen"}
         url = f"{self.settings.url('catalog')}/v1/products/{product}"

@@ -11,6 +11,7 @@ from operators.cli import (
     demo,
     dlq,
     flags,
+    identity,
     images,
     kube,
     local,
@@ -42,6 +43,7 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(projections.app, name="projections")
 app.add_typer(flags.app, name="flags")
+app.add_typer(identity.app, name="identity")
 app.command(name="demo")(demo.demo)
 app.command(name="cost")(cost_command)
 app.command(name="capacity")(capacity_command)

@@ -1,8 +1,9 @@
 """`conveyor demo`: the whole system under about a minute of mixed load, then a readable report.
 
 Seeds the catalog (idempotently, 2,000 products), then runs the `mixed` Locust scenario (readers
-browsing the catalog, customers ordering at `--rate`/s with every tenth card declined so its saga
-compensates) on the running stack with a live progress line, and reports: throughput, latencies
+browsing the catalog, customers signing up, logging in and ordering at `--rate`/s with every
+tenth card declined so its saga compensates) on the running stack, every request through the
+gateway (the only public entry), with a live progress line, and reports: throughput, latencies
 per endpoint, every SLO over the run's window with pass or fail, saga outcomes (confirmed,
 compensated, lost), the catalog's cache hit ratio, dead letters, and the memory (PSS) of every
 server and workload against a 3 GiB target; then writes the SLO report
@@ -48,9 +49,10 @@ def demo(
     with console.status("seeding the catalog (2,000 products, idempotent)…"):
         run_sync(seed(stack, generate(2000, 42)))
     console.print(
-        f"[bold]demo[/]: {users} users for {seconds:.0f} s — three in four browse the catalog, "
-        f"one in four orders ({rate:g} orders/s together); every 10th card declines, so its saga "
-        "must compensate."
+        f"[bold]demo[/]: {users} users for {seconds:.0f} s through the gateway "
+        f"({stack.workloads.url('gateway')}) — three in four browse the catalog, one in four "
+        f"logs in and orders ({rate:g} orders/s together); every 10th card declines, so its "
+        "saga must compensate."
     )
     options = Options(users=users, rate=rate, duration_s=seconds)
     try:

@@ -32,6 +32,7 @@ from workloads.gateway.upstreams import Upstream
 from workloads.shared.breaker import CircuitBreaker
 from workloads.shared.cache import RedisSettings, create_redis
 from workloads.shared.edge import EdgeMiddleware
+from workloads.shared.forwarded import networks
 from workloads.shared.problems import install as install_problems
 from workloads.shared.ratelimit import SlidingWindowLimiter
 from workloads.shared.telemetry import configure_logging, configure_tracing
@@ -123,6 +124,7 @@ def create_app(
         title="conveyor gateway", lifespan=lifespan, openapi_url=None, docs_url=None,
         redoc_url=None,
     )  # fmt: skip
+    app.state.trusted_proxies = networks(settings.trusted_proxies)  # forwarding.client_of
     app.add_middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes)
     install_problems(app)
     app.include_router(_health())

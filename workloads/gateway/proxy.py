@@ -21,7 +21,7 @@ METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 def client_key(request: Request, principal: access.Principal | None) -> str:
     if principal is not None:
         return f"sub:{principal.subject}"
-    return f"ip:{request.client.host if request.client else 'unknown'}"
+    return f"ip:{forwarding.client_of(request)}"
 
 
 async def admit(request: Request, gateway: Gateway, rule: routing.Rule) -> access.Principal | None:

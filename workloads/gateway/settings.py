@@ -12,10 +12,11 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workloads.catalogue import WORKLOADS
+from workloads.shared.forwarded import networks
 from workloads.shared.resiliency import Resiliency
 
 
@@ -48,8 +49,18 @@ class GatewaySettings(BaseSettings):
     rate_limit_requests: int = Field(default=600, ge=1)
     rate_limit_window_s: float = Field(default=60.0, gt=0)
     rate_limit_name: str = Field(default="gateway", pattern=r"^[a-z0-9-]{1,40}$")  # key prefix
+    # Proxies in front of the gateway whose `X-Forwarded-For` names the client (addresses or
+    # CIDRs, comma-separated); none by default: the peer is the client, and a client's own
+    # `X-Forwarded-For` is ignored (workloads/shared/forwarded.py).
+    trusted_proxies: str = ""
     # JSON Web Key Set cached this long; an unknown `kid` refetches it at most this often.
     jwks_refresh_s: float = Field(default=300.0, gt=0)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        networks(value)  # a typo fails at start, naming the setting
+        return value
 
     def static_upstreams(self) -> dict[str, list[str]]:
         """`<WORKLOAD>_URL` of every catalogue workload that has one set (the operator's)."""

@@ -25,6 +25,7 @@ from workloads.identity.schemas import (
 from workloads.identity.settings import IdentitySettings
 from workloads.identity.signing import Keyring
 from workloads.shared.auth import require_token
+from workloads.shared.forwarded import client_address, networks
 from workloads.shared.problems import ProblemError, problem, problem_responses
 from workloads.shared.ratelimit import SlidingWindowLimiter
 from workloads.shared.runtime import RuntimeDep
@@ -38,6 +39,7 @@ def routers(
     per_account: SlidingWindowLimiter,
 ) -> list[APIRouter]:
     admin_token = settings.admin_token.get_secret_value()
+    proxies = networks(settings.trusted_proxies)
     router = APIRouter(tags=["identity"], responses=problem_responses(422, 500))
 
     @router.post("/v1/users", status_code=201, responses=problem_responses(400, 403, 409))
@@ -52,7 +54,8 @@ def routers(
 
     @router.post("/v1/auth/login", responses=problem_responses(400, 401, 429, 503))
     async def login(body: LoginIn, request: Request, runtime: RuntimeDep) -> Any:
-        client_ip = request.client.host if request.client else "unknown"
+        peer = request.client.host if request.client else None
+        client_ip = client_address(peer, request.headers.get("x-forwarded-for"), trusted=proxies)
         try:
             return await handlers.login(
                 runtime.pool,

@@ -5,15 +5,18 @@
 an access token's life (also how long a retired key stays published), `REFRESH_TOKEN_TTL_S` a
 refresh token's. Logins are limited per account (`LOGIN_LIMIT_PER_ACCOUNT` in
 `LOGIN_WINDOW_S`) and per client IP (`LOGIN_LIMIT_PER_CLIENT`), in Redis (`REDIS_URL`); the
-client IP is the connection's, or `X-Forwarded-For` from a proxy uvicorn trusts
-(`FORWARDED_ALLOW_IPS`, loopback by default). `KEY_RELOAD_S`: how often a replica re-reads the
-signing keys, so a rotation made on another replica is used within it.
+client IP is the connection's, or the one `X-Forwarded-For` gives when the connection comes from
+a proxy in `TRUSTED_PROXIES` (addresses or CIDRs, comma-separated: the gateway's; none by
+default, so behind an unlisted gateway every login counts against the gateway's address —
+coarse, never spoofable; `workloads/shared/forwarded.py`). `KEY_RELOAD_S`: how often a replica
+re-reads the signing keys, so a rotation made on another replica is used within it.
 """
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
+from workloads.shared.forwarded import networks
 from workloads.shared.runtime import ServiceSettings
 from workloads.shared.tokens import AUDIENCE, ISSUER
 
@@ -32,3 +35,10 @@ class IdentitySettings(ServiceSettings):
     login_window_s: float = Field(default=60.0, gt=0)
     redis_timeout_s: float = Field(default=0.5, gt=0)
     key_reload_s: float = Field(default=5.0, gt=0)
+    trusted_proxies: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        networks(value)  # a typo fails at start, naming the setting
+        return value

@@ -329,4 +329,7 @@ def serve(app: FastAPI, settings: Listening) -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
+        # No implicit trust of loopback's X-Forwarded-For: a service that needs the client's
+        # address asks workloads/shared/forwarded.py, with its own TRUSTED_PROXIES.
+        proxy_headers=False,
     )

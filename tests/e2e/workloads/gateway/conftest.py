@@ -133,7 +133,14 @@ def bench(stack: LocalStack, tmp_path: Path) -> Iterator[Bench]:
 
 @pytest.fixture
 async def edge(stack: LocalStack) -> AsyncIterator[EdgeClient]:
-    """The stack's gateway, as one client address of the test's own (X-Forwarded-For)."""
-    octets = uuid.uuid4().bytes[:3]
-    async with httpx.AsyncClient(timeout=30) as http:
-        yield EdgeClient(stack, http, "10." + ".".join(str(b) for b in octets))
+    """The stack's gateway, from a loopback address of the test's own (all 127/8 is loopback)."""
+    address = loopback_address()
+    transport = httpx.AsyncHTTPTransport(local_address=address)
+    async with httpx.AsyncClient(timeout=30, transport=transport) as http:
+        yield EdgeClient(stack, http, address)
+
+
+def loopback_address() -> str:
+    """A random address of 127.0.0.0/8 other than 127.0.0.1 (the gateway's own, trusted)."""
+    a, b, c = uuid.uuid4().bytes[:3]
+    return f"127.{1 + a % 254}.{b}.{1 + c % 254}"

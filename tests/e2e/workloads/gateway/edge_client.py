@@ -2,7 +2,8 @@
 
 Users register (`POST /v1/users`) and log in (`POST /v1/auth/login`) through the gateway against
 the real identity service; an admin is registered at identity with the stack's admin token.
-Each client sends its own `X-Forwarded-For`, so the per-client limits count this test alone.
+Each client connects from a loopback address of its own (`client_ip`, one of 127.0.0.0/8), so the
+per-client limits count this test alone.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class User:
 class EdgeClient:
     stack: LocalStack
     http: httpx.AsyncClient
-    client_ip: str
+    client_ip: str  # the source address its connections are bound to
 
     def url(self, path: str) -> str:
         return f"{self.stack.workloads.url('gateway', 0)}{path}"
@@ -42,7 +43,7 @@ class EdgeClient:
     async def request(
         self, method: str, path: str, *, token: str | None = None, **kwargs: Any
     ) -> httpx.Response:
-        headers = {"X-Forwarded-For": self.client_ip, **kwargs.pop("headers", {})}
+        headers = dict(kwargs.pop("headers", {}))
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         return await self.http.request(method, self.url(path), headers=headers, **kwargs)

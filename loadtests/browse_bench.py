@@ -1,0 +1,113 @@
+"""`make bench-browse`: 1,000 people browsing the catalog through the gateway, RUNS times.
+
+Each run is the `browse` Locust scenario (search, category pages and their next page, product
+details; 1-5 s think times; anonymous, each user from a loopback address of its own) against the
+running local stack's gateway (seeded with 2,000 products by `make bench-browse`), on a master
+and `--workers` workers (one Locust process cannot drive 1,000 users on a small machine). Per run:
+p50 and p99 over every HTTP request (Locust's aggregate), requests per second, the catalog's
+cache hit ratio over the run's window (Prometheus) and the failed requests (`errors`); the
+headline is the median over the runs, with the spread, each run, the targets (p99 under
+100 ms, hit ratio at least 95 %, no error) and whether the medians meet them, and where the
+figures come from (loadtests/machine.py). Written to `build/bench/browse.json`; exits 1 when a
+target is missed, 2 when a run could not be made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from loadtests.figures import aggregate
+from loadtests.load import stats
+from loadtests.load.process import LocustError
+from loadtests.load.runner import Options, run_scenario
+from loadtests.machine import provenance
+from loadtests.scenarios.registry import scenario
+from operators.diagnostics.prometheus import PrometheusError
+from operators.local.stack import LocalStack
+from operators.paths import REPO_ROOT
+
+console = Console()
+OUT = REPO_ROOT / "build" / "bench" / "browse.json"
+TARGETS = {"p99_ms": 100.0, "cache_hit_ratio": 0.95, "errors": 0}
+
+
+def figures(result: dict[str, Any], prefix: Path) -> dict[str, Any]:
+    """One run's headline figures from its result and Locust's stats (`<prefix>_stats.csv`)."""
+    found = stats.read(prefix)
+    every = stats.total(found)
+    return {
+        "p50_ms": every.p50_ms if every else None,
+        "p99_ms": every.p99_ms if every else None,
+        "requests": result["requests"],
+        "requests_per_second": result["requests_per_second"],
+        "cache_hit_ratio": result["cache_hit_ratio"],
+        "errors": result["failures"],
+    }
+
+
+def met(headline: dict[str, Any]) -> dict[str, bool]:
+    p99, hits = headline.get("p99_ms"), headline.get("cache_hit_ratio")
+    return {
+        "p99_ms": p99 is not None and p99 < TARGETS["p99_ms"],
+        "cache_hit_ratio": hits is not None and hits >= TARGETS["cache_hit_ratio"],
+        "errors": headline.get("errors") == TARGETS["errors"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds per run")
+    parser.add_argument("--workers", type=int, default=2, help="Locust workers (0: one process)")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    stack = LocalStack()
+    out_dir = args.out.parent / "browse-locust"
+    runs: list[dict[str, Any]] = []
+    try:
+        with console.status("starting…") as status:
+            for n in range(1, args.runs + 1):
+                options = Options(users=args.users, rate=1.0, duration_s=args.duration,
+                                  workers=args.workers, out_dir=out_dir)  # fmt: skip
+                label = f"run {n}/{args.runs}"
+
+                def progress(line: str, label: str = label) -> None:
+                    status.update(f"{label}: {line}")
+
+                result = run_scenario(scenario("browse"), options, stack=stack, progress=progress)
+                runs.append(figures(result, out_dir / "browse"))
+                console.print(f"run {n}: {runs[-1]}")
+    except (LocustError, PrometheusError, OSError, TimeoutError) as exc:
+        console.print(f"[bold red]the benchmark could not be made:[/] {exc}", highlight=False)
+        console.print("is the stack up? `conveyor local status` shows it, `make up` starts it")
+        sys.exit(2)
+    headline, spread = aggregate(runs)
+    verdict = met(headline)
+    report = {
+        **provenance(),
+        "command": " ".join(sys.argv),
+        "through": stack.workloads.url("gateway"),
+        "load": {"users": args.users, "duration_s": args.duration, "workers": args.workers},
+        **headline,
+        "spread": spread,
+        "runs": runs,
+        "targets": TARGETS,
+        "met": verdict,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    console.print(f"medians of {len(runs)}: {headline}; targets met: {verdict}")
+    console.print(f"written: {args.out}")
+    if not all(verdict.values()):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
