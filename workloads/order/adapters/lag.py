@@ -30,13 +30,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from math import inf
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import TopicPartition
 from aiokafka.partitioner import murmur2
 
 from workloads.contracts.registry import spec_of
 from workloads.order.domain.order import Step
 from workloads.shared.messaging.kafka import KafkaSettings
+from workloads.shared.messaging.offsets import OffsetClients
 
 ORDER_GROUP = "order-saga"  # the order service's reply consumer (consumers.py)
 
@@ -115,15 +115,15 @@ class LagReader:
         self.timeout_s = timeout_s
         self._clock = clock
         self._busy_at: dict[tuple[Queue, int], float] = {}  # when last seen with lag > 0
-        self._admin: AIOKafkaAdminClient | None = None
-        self._offsets: AIOKafkaConsumer | None = None
+        # Read-committed: the end offsets a transactional consumer group can reach.
+        self._clients = OffsetClients(self._settings, isolation_level="read_committed")
 
     async def snapshot(self) -> Backlog:
         """The lag of every queue; raises what Kafka or the timeout raises."""
         return await asyncio.wait_for(self._snapshot(), self.timeout_s)
 
     async def _snapshot(self) -> Backlog:
-        admin, offsets = await self._clients()
+        admin, offsets = await self._clients.clients()
         topics = sorted({q.topic for q in self.queues})
         described = await admin.describe_topics(topics)
         counts = {d["topic"]: len(d["partitions"]) for d in described if not d["error_code"]}
@@ -144,31 +144,5 @@ class LagReader:
                     self._busy_at[(queue, partition)] = now
         return Backlog(lags, {k: now - at for k, at in self._busy_at.items()})
 
-    async def _clients(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
-        if self._admin is None:
-            admin = AIOKafkaAdminClient(
-                **self._settings.connection(),
-                client_id=self._settings.client_id,
-                request_timeout_ms=self._settings.request_timeout_ms,
-            )
-            await admin.start()
-            self._admin = admin
-        if self._offsets is None:
-            offsets = AIOKafkaConsumer(
-                **self._settings.connection(),
-                client_id=self._settings.client_id,
-                group_id=None,
-                enable_auto_commit=False,
-                isolation_level="read_committed",
-                request_timeout_ms=self._settings.request_timeout_ms,
-            )
-            await offsets.start()
-            self._offsets = offsets
-        return self._admin, self._offsets
-
     async def close(self) -> None:
-        if self._admin is not None:
-            await self._admin.close()
-        if self._offsets is not None:
-            await self._offsets.stop()
-        self._admin = self._offsets = None
+        await self._clients.close()

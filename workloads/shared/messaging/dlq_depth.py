@@ -9,8 +9,8 @@ else does: a dead letter stays counted until someone deals with it. A counter of
 
 Each service watches the DLQs of the topics it consumes; replicas export the same values (read
 them with max()). A round Kafka does not answer leaves the last values and is logged at DEBUG
-(the consumers log the outage). The two clients start on the first round and are stopped when
-the watch is cancelled.
+(the consumers log the outage). The two clients (`offsets.OffsetClients`) start on the first
+round and are stopped when the watch is cancelled.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import TopicPartition
 
 from workloads.shared import metrics
 from workloads.shared.messaging.dlq import REDRIVE_GROUP
 from workloads.shared.messaging.kafka import UNREACHABLE, KafkaSettings
+from workloads.shared.messaging.offsets import OffsetClients
 
 log = logging.getLogger(__name__)
 INTERVAL_S = 5.0
@@ -37,12 +37,11 @@ class DlqDepthReader:
     def __init__(self, settings: KafkaSettings, topics: Iterable[str]) -> None:
         self._settings = settings.model_copy(update={"client_id": f"{settings.client_id}-dlq"})
         self.topics = sorted(set(topics))
-        self._admin: AIOKafkaAdminClient | None = None
-        self._offsets: AIOKafkaConsumer | None = None
+        self._clients = OffsetClients(self._settings)
 
     async def depths(self) -> dict[str, int]:
         """Pending dead letters per topic (topics the broker does not have are left out)."""
-        admin, offsets = await self._clients()
+        admin, offsets = await self._clients.clients()
         described = await admin.describe_topics(self.topics)
         tps = [
             TopicPartition(d["topic"], p["partition"])
@@ -81,30 +80,5 @@ class DlqDepthReader:
         finally:
             await self.close()
 
-    async def _clients(self) -> tuple[AIOKafkaAdminClient, AIOKafkaConsumer]:
-        if self._admin is None:
-            admin = AIOKafkaAdminClient(
-                **self._settings.connection(),
-                client_id=self._settings.client_id,
-                request_timeout_ms=self._settings.request_timeout_ms,
-            )
-            await admin.start()
-            self._admin = admin
-        if self._offsets is None:
-            offsets = AIOKafkaConsumer(
-                **self._settings.connection(),
-                client_id=self._settings.client_id,
-                group_id=None,
-                enable_auto_commit=False,
-                request_timeout_ms=self._settings.request_timeout_ms,
-            )
-            await offsets.start()
-            self._offsets = offsets
-        return self._admin, self._offsets
-
     async def close(self) -> None:
-        if self._admin is not None:
-            await self._admin.close()
-        if self._offsets is not None:
-            await self._offsets.stop()
-        self._admin = self._offsets = None
+        await self._clients.close()
