@@ -115,7 +115,7 @@ async def _closed_within(ctx: ChaosContext, within_s: float) -> float | None:
     while time.monotonic() < deadline:
         if await breaker_state(ctx) == 0.0:
             return time.time()
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.5)  # the poll interval of an observed state
     return None
 
 
