@@ -1,8 +1,10 @@
 """`python -m loadtests.chaos [--scenarios a,b] [--seed N]`: what `make chaos` runs.
 
 Needs the local stack (`make up` with the same CONVEYOR_* settings); brings it back to its plan
-before each scenario. Writes build/chaos/report.json, prints the table, and exits 1 when any
-scenario broke an invariant or failed to run (the violations name the order ids).
+before each scenario. Refuses (exit 2) a stack whose ports the kernel may hand out to clients
+(`ports.py`: a restarted server could find its port taken). Writes build/chaos/report.json,
+prints the table, and exits 1 when any scenario broke an invariant or failed to run (the
+violations name the order ids).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from loadtests.chaos import registry, report
+from loadtests.chaos import ports, registry, report
 from loadtests.chaos.runner import Pace, run_one
 from operators.local.stack import LocalStack
 from operators.paths import REPO_ROOT
@@ -52,6 +54,10 @@ def cli(argv: list[str] | None = None) -> int:
         registry.select(names)
     except registry.UnknownScenarioError as exc:
         print(exc, file=sys.stderr)
+        return 2
+    problem = ports.problem(LocalStack())
+    if problem is not None:  # a restart could fail for a reason that is not the system's
+        print(problem, file=sys.stderr)
         return 2
     passed = asyncio.run(main(names, seed, args.out, Pace(rate_per_s=args.rate)))
     return 0 if passed else 1

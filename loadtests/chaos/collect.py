@@ -21,6 +21,10 @@ from loadtests.chaos.scenario import FaultWindow
 from operators.local.stack import LocalStack
 
 BATCH = 100
+# The events that end a saga: an order is terminal from the first of them. Not `updated_at`: a
+# CONFIRMED order turns SHIPPED later (its fulfilment, after the saga), which would count the
+# shipping backlog in "time to recover" (after a 60 s broker outage, seconds of it).
+TERMINAL_EVENTS = ("OrderConfirmed", "OrderCancelled")
 
 
 async def orders(
@@ -33,12 +37,14 @@ async def orders(
     try:
         rows = await conn.fetch(
             "SELECT order_id, status, total_cents, snapshot->>'cancel_reason' AS reason,"
-            " extract(epoch FROM created_at)::float8 AS created,"
-            " extract(epoch FROM updated_at)::float8 AS updated, snapshot->'lines' AS lines"
+            " extract(epoch FROM created_at)::float8 AS created, (SELECT extract(epoch FROM"
+            "  min(e.occurred_at))::float8 FROM order_events e WHERE e.order_id = orders.order_id"
+            "  AND e.event_type = ANY($3)) AS terminal_at, snapshot->'lines' AS lines"
             " FROM orders WHERE order_id = ANY($1) OR EXISTS (SELECT 1 FROM"
             " jsonb_array_elements(snapshot->'lines') l WHERE l->>'product_id' = ANY($2))",
             list(when),
             products,
+            list(TERMINAL_EVENTS),
         )
     finally:
         await conn.close()
@@ -59,7 +65,7 @@ async def orders(
             lines=tuple((x["product_id"], int(x["quantity"])) for x in json.loads(row["lines"])),
         )
         if record.terminal:
-            record = OrderRecord(**{**vars(record), "terminal_at": row["updated"]})
+            record = OrderRecord(**{**vars(record), "terminal_at": row["terminal_at"]})
         records.append(record)
     return records
 

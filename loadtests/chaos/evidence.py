@@ -23,7 +23,7 @@ class OrderRecord:
     status: str | None
     total_cents: int = 0
     cancel_reason: str | None = None
-    terminal_at: float | None = None  # updated_at of a terminal order (database clock)
+    terminal_at: float | None = None  # when its saga ended: first OrderConfirmed/Cancelled
     lines: tuple[tuple[str, int], ...] = ()  # (product id, quantity)
 
     @property

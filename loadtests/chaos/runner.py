@@ -69,7 +69,7 @@ async def run_one(
             await scenario.inject(ctx)
         finally:
             await scenario.heal(ctx)
-        await asyncio.sleep(pace.after_s)
+        await asyncio.sleep(pace.after_s)  # the load goes on after the heal: pacing, too
     except Exception as exc:  # reported, and fails the run
         result.error = f"{type(exc).__name__}: {exc}"
         log(f"{scenario.name} failed: {result.error}")

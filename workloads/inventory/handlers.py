@@ -21,6 +21,7 @@ from workloads.shared.messaging.envelope import Envelope
 from workloads.shared.problems import ProblemError
 
 log = logging.getLogger(__name__)
+BATCH_LOCK_WAIT_S = 60.0  # a batch queues this long for its products (lock_for_batch)
 
 
 async def get_stock(pool: Pool, product_id: str) -> StockView:
@@ -85,8 +86,15 @@ async def note_cancelled(conn: Connection, order: ev.OrderCancelled) -> None:
 async def lock_for_batch(
     conn: Connection, *, products: Iterable[str], releasing: Iterable[str]
 ) -> None:
-    """Before a batch of commands: lock every product it will change, in one global order."""
-    await stock.lock_products(conn, products, releasing=releasing)
+    """Before a batch of commands: lock every product it will change, in one global order.
+
+    Batches of different partitions touching one hot product queue here for its lock, each for
+    as long as the batches ahead take; after a broker outage (a backlog: batches of a hundred
+    commands) that is longer than a statement may take. Waiting up to `BATCH_LOCK_WAIT_S` keeps
+    the batch; timing out threw it away and applied it one command at a time, the slow path,
+    just when a backlog has to drain (chaos kafka_stop).
+    """
+    await stock.lock_products(conn, products, releasing=releasing, wait_s=BATCH_LOCK_WAIT_S)
 
 
 async def release_expired(pool: Pool, *, limit: int = 100) -> int:

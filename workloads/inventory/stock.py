@@ -135,20 +135,34 @@ async def set_level(conn: Connection, product_id: str, *, available: int, price_
 
 
 async def lock_products(
-    conn: Connection, product_ids: Iterable[str], *, releasing: Iterable[str] = ()
+    conn: Connection,
+    product_ids: Iterable[str],
+    *,
+    releasing: Iterable[str] = (),
+    wait_s: float | None = None,
 ) -> None:
     """Lock, in id order and in one statement, the given products and those `releasing` orders hold.
 
     `FOR NO KEY UPDATE` is the lock the stock UPDATEs take, so the reservations' foreign key checks
-    on the same rows (`FOR KEY SHARE`) are not blocked by it.
+    on the same rows (`FOR KEY SHARE`) are not blocked by it. `wait_s` lets this one statement
+    wait that long for the locks (client and server), instead of the pool's statement timeout;
+    the transaction's later statements keep that timeout. Lock waits here cannot deadlock (the
+    global order above), so a longer wait only queues.
     """
-    await conn.execute(
+    query = (
         "SELECT 1 FROM products WHERE product_id = ANY($1::text[])"
         " OR product_id IN (SELECT product_id FROM reservations WHERE order_id = ANY($2::text[]))"
-        " ORDER BY product_id FOR NO KEY UPDATE",
-        sorted(set(product_ids)),
-        sorted(set(releasing)),
+        " ORDER BY product_id FOR NO KEY UPDATE"
     )
+    products, orders = sorted(set(product_ids)), sorted(set(releasing))
+    if wait_s is None:
+        await conn.execute(query, products, orders)
+        return
+    set_bound = "SELECT set_config('statement_timeout', $1, true)"  # until the transaction ends
+    bound = await conn.fetchval("SELECT current_setting('statement_timeout')")
+    await conn.execute(set_bound, str(round(wait_s * 1000)))
+    await conn.execute(query, products, orders, timeout=wait_s + 1.0)
+    await conn.execute(set_bound, bound)
 
 
 async def note_cancelled(conn: Connection, order_id: str, reason: str) -> None:

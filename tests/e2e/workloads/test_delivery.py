@@ -19,6 +19,7 @@ from tests.e2e.workloads.kafka_tools import (
     wait_dead_letter,
 )
 from tests.e2e.workloads.saga_client import SUCCEEDED, SagaClient
+from tests.support import consumer_faults
 from tests.support.eventually import eventually
 from workloads.contracts import events as ev
 from workloads.contracts.topics import dlq_topic
@@ -163,6 +164,8 @@ async def test_a_crash_after_publishing_before_the_offset_commit_applies_once(
         assert pid not in {pid_before, None}, "payment was not restarted after its crash"
 
     await eventually(restarted, within_s=30)
+    # the old process is gone, so the marker says what it saw before it exited
+    assert marker.read_text() == consumer_faults.PUBLISHED, "it crashed before its reply was sent"
     stack.wait_for_workloads(SagaClient.quiet_console())
 
     payment = await client.payment(order_id)

@@ -39,9 +39,11 @@ def test_the_e2e_fault_hooks_read_the_fault_variables(
     monkeypatch.setenv("FAULT_FAIL_EVENT_TYPES", "ProcessPayment,ReserveInventory")
     monkeypatch.setenv("FAULT_CRASH_AFTER_APPLY", "RefundPayment")
     monkeypatch.setenv("FAULT_CRASH_MARKER", str(tmp_path / "marker"))
+    monkeypatch.setenv("DATABASE_URL", URL.get_secret_value())
     hooks = ServiceSettings(database_url=URL).consumer_hooks()
     assert hooks == Faults(
         fail_event_types=frozenset({"ProcessPayment", "ReserveInventory"}),
         crash_after_apply="RefundPayment",
         crash_marker=tmp_path / "marker",
+        database_url=URL.get_secret_value(),
     )
