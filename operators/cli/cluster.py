@@ -4,6 +4,8 @@
 control plane of `conveyor kube`, then containerd, kube-scheduler, kube-proxy and the kubelet
 on a bridge the project creates, imports the images of `conveyor images build` and waits for the
 node to be Ready. `down` drains the node, stops everything and puts the host back as it was.
+`deploy-operator` runs the operator in a pod from operators/deploy/ with the image built here
+(ADR 0045).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from operators.cli.images import builder
 from operators.local.images.buildah import ImageBuildError
 from operators.local.installs import MissingDependencyError
 from operators.local.kube.binaries import BuildError
+from operators.local.node import operator_deploy
 from operators.local.node.cluster import NodeCluster
 from operators.local.servers import ServerError
 
@@ -51,6 +54,18 @@ def down() -> None:
     """Delete the pods, stop every server and restore the host (sysctls, iptables, mounts…)."""
     stopped = _cluster().down(console)
     console.print(f"stopped: {', '.join(stopped) or 'nothing was running'}; host restored")
+
+
+@app.command(name="deploy-operator")
+def deploy_operator() -> None:
+    """Run the operator in a pod: operators/deploy/ with the image built here, by digest."""
+    cluster = _cluster()
+    built = {image.name: image for image in builder().built()}
+    try:
+        operator_deploy.deploy(cluster.kube, built.get("operator"), console)
+    except ServerError as exc:
+        errors.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(code=1) from exc
 
 
 @app.command()

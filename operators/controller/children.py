@@ -22,10 +22,11 @@ from lightkube.core.resource import NamespacedResource
 from lightkube.generic_resource import create_namespaced_resource
 from lightkube.resources.apps_v1 import Deployment
 from lightkube.resources.autoscaling_v2 import HorizontalPodAutoscaler
+from lightkube.resources.batch_v1 import Job
 from lightkube.resources.core_v1 import ConfigMap, Secret, Service, ServiceAccount
 from lightkube.resources.networking_v1 import NetworkPolicy
 from lightkube.resources.policy_v1 import PodDisruptionBudget
-from lightkube.types import PatchType
+from lightkube.types import CascadeType, PatchType
 
 from operators.pipeline.objects import MANAGED_BY, Owner
 from operators.pipeline.spec import API_GROUP
@@ -51,6 +52,7 @@ RESOURCES: Mapping[str, type[NamespacedResource]] = {
     "ConfigMap": ConfigMap,
     "NetworkPolicy": NetworkPolicy,
     "Service": Service,
+    "Job": Job,
     "Deployment": Deployment,
     "HorizontalPodAutoscaler": HorizontalPodAutoscaler,
     "PodDisruptionBudget": PodDisruptionBudget,
@@ -191,7 +193,10 @@ class Children:
 
     async def delete(self, kind: str, name: str, namespace: str) -> None:
         try:
-            await self.client.delete(resource_of(kind), name, namespace=namespace)
+            # Background: dependents go too (a Job's pods; the API default for Jobs orphans them).
+            await self.client.delete(
+                resource_of(kind), name, namespace=namespace, cascade=CascadeType.BACKGROUND
+            )
         except ApiError as exc:
             if exc.status.code != NOT_FOUND:
                 raise

@@ -109,6 +109,8 @@ def _container(spec: OrderPipelineSpec, owner: Owner, workload: str) -> dict[str
         "name": workload,
         "image": this.image,
         "imagePullPolicy": this.image_pull_policy,
+        # One services image runs every workload (ADR 0032): the pod says which one.
+        "command": ["python", "-m", f"workloads.{workload}"],
         "ports": [{"name": "http", "containerPort": this.port, "protocol": "TCP"}],
         "envFrom": [{"configMapRef": {"name": child_name(owner, workload)}}],
         "env": secret_env(spec, workload),

@@ -3,7 +3,8 @@
 For each workload: ServiceAccount, ConfigMap, Deployment, Service, NetworkPolicy, an HPA when CPU
 autoscaling has distinct bounds, a PodDisruptionBudget when at least two pods stay, and with the
 Prometheus Operator a ServiceMonitor; per pipeline, the flags ConfigMap every pod mounts
-(flags.py) and one PrometheusRule with the SLO alerts.
+(flags.py), one PrometheusRule with the SLO alerts, and with master database credentials the Job
+that bootstraps each workload's database and role (databases.py).
 
 Every child is finished in one place (`_owned`): the owner's namespace, a controller owner
 reference (garbage collection deletes children with the pipeline), the `app.kubernetes.io/*`
@@ -23,7 +24,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from operators.pipeline import flags, network, pods, services, slo
+from operators.pipeline import databases, flags, network, pods, services, slo
 from operators.pipeline.objects import SPEC_HASH, Owner, labels
 from operators.pipeline.spec import OrderPipelineSpec
 
@@ -34,6 +35,7 @@ KIND_ORDER = (
     "ConfigMap",
     "NetworkPolicy",
     "Service",
+    "Job",
     "Deployment",
     "HorizontalPodAutoscaler",
     "PodDisruptionBudget",
@@ -88,6 +90,8 @@ def render_children(
             rendered.append(services.service_monitor(owner, spec, workload))
         children += [(workload, child) for child in rendered]
     children.append((flags.COMPONENT, flags.config_map(owner, spec)))
+    if databases.wanted(spec):
+        children.append((databases.COMPONENT, databases.job(owner, spec)))
     if prometheus_operator:
         children.append(("slo", slo.prometheus_rule(owner, spec)))
     finished = [_owned(owner, component, child) for component, child in children]

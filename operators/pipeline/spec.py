@@ -218,6 +218,8 @@ class KafkaSpec(_Model):
 class PostgresSpec(_Model):
     # One key per workload, named after it, holding that workload's DATABASE_URL.
     secret_ref: SecretRef
+    # Its key holds MASTER_DATABASE_URL: then a Job bootstraps the owners (ADR 0046).
+    master_secret_ref: SecretKeyRef | None = None
     port: int = Field(default=5432, ge=1, le=65535)
 
 

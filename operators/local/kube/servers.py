@@ -19,6 +19,7 @@ from rich.console import Console
 from operators.local.installs import Requirement, binary
 from operators.local.kube.binaries import KubernetesBinaries
 from operators.local.kube.credentials import ADMIN, Credentials
+from operators.local.node.settings import NodeSettings
 from operators.local.servers.base import Server
 from operators.local.settings import LocalStackSettings
 
@@ -125,7 +126,9 @@ class KubeApiServer(Server):
             str(self.binaries.path("kube-apiserver")),
             f"--etcd-servers={self.etcd.url}",
             f"--bind-address={self.settings.host}",
-            f"--advertise-address={self.settings.host}",
+            # The `kubernetes` Service's endpoint: the node address, where `cluster up` relays
+            # to this loopback port, so pods reach the API server through kube-proxy (ADR 0045).
+            f"--advertise-address={NodeSettings().node_ip}",
             f"--secure-port={self.port}",
             f"--tls-cert-file={creds.serving_cert}",
             f"--tls-private-key-file={creds.serving_key}",

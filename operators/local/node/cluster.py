@@ -85,6 +85,20 @@ class NodeCluster:
                 port=self.settings.kafka_node_port,
                 node_ip=self.node.node_ip,
             ),
+            # The API server advertises the node address: the `kubernetes` Service leads pods
+            # (the operator) here (ADR 0045); the fake card provider serves the payment pods.
+            NodeRelay(
+                self.settings,
+                target="kube-apiserver",
+                port=self.settings.kube_apiserver_port,
+                node_ip=self.node.node_ip,
+            ),
+            NodeRelay(
+                self.settings,
+                target="payment-provider",
+                port=self.settings.payment_provider_port,
+                node_ip=self.node.node_ip,
+            ),
         )
         self.paths = self.containerd.paths
         self.record = host.HostRecord(self.paths.root / "host-before.json")
