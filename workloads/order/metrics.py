@@ -45,6 +45,11 @@ projection_lag = Gauge(
     "Age of the oldest order event not yet in the read model (0 when caught up)",
     ["projection"],
 )
+unfoldable_orders = Counter(
+    "conveyor_projection_orders_skipped_total",
+    "Orders left out of the read model because their stored history does not fold (a bug to fix)",
+    ["projection"],
+)
 projected_orders = Counter(
     "conveyor_projection_orders_projected_total",
     "Order summaries (re)written into the read model by the live projector",

@@ -8,6 +8,13 @@ under a lower id is never skipped. For each order a batch touches it folds the o
 history into one row (`domain.summaries`) and writes it only over a lower version, so a batch run
 twice, or two replicas, or a rebuild racing the live projector, converge on the same rows.
 
+An order whose stored history does not fold (an event its fold cannot read: only a bug or a
+hand-written row can put one there) is left out of that round's rows, logged with its id and
+counted (`conveyor_projection_orders_skipped_total`); every other order of the batch is
+projected and the checkpoint moves on, so one bad history never stalls the read side or stops
+the order service. It is projected again the next time one of its events is written, or by a
+rebuild once fixed.
+
 Failure behaviour: a batch is one transaction with the checkpoint row locked (`SKIP LOCKED`: one
 replica projects at a time, the others skip the round); an error rolls it back and the next round
 retries it. A long transaction anywhere on the PostgreSQL server holds the horizon back: that is
@@ -24,6 +31,7 @@ import logging
 
 from workloads.order import metrics
 from workloads.order.adapters import customer_orders as store
+from workloads.order.domain.order import OrderEvent
 from workloads.order.domain.summaries import OrderSummary, summarise
 from workloads.shared.database import UNREACHABLE, Connection, Pool, transaction
 
@@ -32,9 +40,23 @@ BATCH = 500  # events per catch-up round
 REBUILD_CHUNK = 1000  # orders per rebuild step
 
 
+def _summaries(histories: dict[str, list[OrderEvent]]) -> list[OrderSummary]:
+    """The summary of each order whose history folds; the others logged, counted, left out."""
+    rows = []
+    for order_id, events in histories.items():
+        try:
+            summary = summarise(order_id, events)
+        except (KeyError, TypeError, ValueError):  # what a fold raises on unreadable data
+            metrics.unfoldable_orders.labels(store.PROJECTION).inc()
+            log.exception("projection %s leaves out order %s", store.PROJECTION, order_id)
+            continue
+        if summary is not None:
+            rows.append(summary)
+    return rows
+
+
 async def _project(conn: Connection, order_ids: list[str]) -> int:
-    histories = await store.histories(conn, sorted(set(order_ids)))
-    rows = [s for oid, events in histories.items() if (s := summarise(oid, events)) is not None]
+    rows = _summaries(await store.histories(conn, sorted(set(order_ids))))
     await store.upsert(conn, rows)
     return len(rows)
 
