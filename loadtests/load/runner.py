@@ -60,6 +60,7 @@ class Options:
     direct: bool = False  # bypass the gateway: each service at its own URL
     workers: int = 0
     refresh_margin_s: float = 60.0  # renew access tokens this long before they expire
+    spawn_rate: float | None = None  # users started per second (default: `_spawn_rate`)
     out_dir: Path = OUT_DIR
     drain_timeout_s: float = 90.0
 
@@ -108,6 +109,8 @@ def _env(settings: LoadSettings, duration_s: float) -> dict[str, str]:
 def _spawn_rate(scenario: Scenario, options: Options, settings: LoadSettings) -> float:
     """Users started per second: half the users, but at most `SIGN_INS_PER_S` when each signs
     in through the gateway (a sign-up and a login are two deliberately slow password hashes)."""
+    if options.spawn_rate is not None:
+        return options.spawn_rate
     rate = max(1.0, options.users / 2)
     signs_in = settings.gateway_url and (scenario.buyer_share or scenario.admin_share)
     return min(rate, SIGN_INS_PER_S) if signs_in else rate

@@ -166,6 +166,12 @@ def test_env_and_secret_env_reach_the_workload() -> None:
     assert "ADMIN_TOKEN" not in environment(spec, "payment", STACK)
 
 
+def test_locally_identity_believes_the_client_address_only_its_loopback_gateway_names() -> None:
+    workloads = read(LOCAL).spec.workloads
+    assert workloads["identity"].env["TRUSTED_PROXIES"] == "127.0.0.1/32"
+    assert "TRUSTED_PROXIES" not in workloads["gateway"].env  # nothing stands in front of it
+
+
 def test_only_payment_is_told_where_the_card_provider_is() -> None:
     spec = read(LOCAL).spec
     stack = dataclasses.replace(STACK, payment_provider_url="http://127.0.0.1:24010")
