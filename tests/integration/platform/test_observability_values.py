@@ -21,15 +21,14 @@ from typing import Any
 
 import pytest
 import yaml
-from jsonschema import validators
 from jsonschema.protocols import Validator
 from rich.console import Console
 
-from operators.dashboards import schema
 from operators.local.collector_build import CollectorBinary
 from operators.local.settings import LocalStackSettings
 from policies.synth_graph import Graph
 from tests.integration.platform.helm_values import values
+from tests.support.dashboard_schema import dashboard_validator
 
 POD_IP = "10.0.0.7"  # what the chart's `$(MY_POD_IP)` becomes in a pod
 
@@ -51,12 +50,7 @@ def promtool() -> str:
 
 @pytest.fixture(scope="module")
 def validator() -> Validator:
-    try:
-        document = schema.dashboard_schema()
-    except schema.SchemaToolError as error:
-        pytest.fail(str(error))
-    checker: Validator = validators.validator_for(document)(document)
-    return checker
+    return dashboard_validator()
 
 
 def _run(*command: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
