@@ -1,9 +1,12 @@
-"""Kubernetes manifests read from the repository (CRDs, operator deployment, dashboards).
+"""Kubernetes manifests read from the repository (CRDs, operator deployment), and the files of
+observability/ the cluster's Grafana and Prometheus are given (dashboards, alert rules).
 
 Plain YAML parsed here and declared as typed pulumi-kubernetes resources, not `ConfigFile`:
 under the SDK's mocks ConfigFile parses through an invoke, so neither the tests nor the policy
 checks could see the objects. A kind this table does not know fails loudly with the file name.
-Missing directories simply yield nothing (the operator's files land in their own change).
+Missing manifest directories simply yield nothing (the operator's files land in their own
+change); a missing or empty dashboards or alerts folder fails, naming it: a cluster without its
+dashboards or alerts is a broken cluster, not a smaller one.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from conveyor_platform.paths import REPO_ROOT
 CRDS_DIR = REPO_ROOT / "operators" / "crds"
 DEPLOY_DIR = REPO_ROOT / "operators" / "deploy"
 DASHBOARDS_DIR = REPO_ROOT / "observability" / "dashboards"
+ALERTS_DIR = REPO_ROOT / "observability" / "alerts"
 
 Factory = Callable[..., pulumi.CustomResource]
 
@@ -75,11 +79,23 @@ def read(directory: Path) -> list[Manifest]:
     return manifests
 
 
+def _files(directory: Path, pattern: str, made_by: str) -> list[Path]:
+    found = sorted(directory.glob(pattern)) if directory.is_dir() else []
+    if not found:
+        raise FileNotFoundError(f"no {pattern} in {directory}: {made_by}")
+    return found
+
+
 def dashboards(directory: Path = DASHBOARDS_DIR) -> dict[str, str]:
     """Grafana dashboards (`*.json`) by file name, for ConfigMaps the Grafana sidecar loads."""
-    if not directory.is_dir():
-        return {}
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted(directory.glob("*.json"))}
+    paths = _files(directory, "*.json", "run `make dashboards`")
+    return {p.name: p.read_text(encoding="utf-8") for p in paths}
+
+
+def alert_rules(directory: Path = ALERTS_DIR) -> dict[str, dict[str, Any]]:
+    """The hand-written alerts (`*.yaml`, Prometheus rule files) by file stem."""
+    paths = _files(directory, "*.yaml", "the alerts that are not SLOs live there")
+    return {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in paths}
 
 
 def cluster_scoped_kinds(found: list[Manifest]) -> frozenset[str]:

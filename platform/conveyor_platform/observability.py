@@ -1,5 +1,12 @@
 """Observability in the cluster: Prometheus and Grafana (kube-prometheus-stack), the dashboards,
-the OpenTelemetry Collector, and Grafana's admin login.
+the datasources and the alerts they read, the OpenTelemetry Collector and its trace store
+(Zipkin, trace_store.py), and Grafana's admin login.
+
+Grafana gets every dashboard of observability/dashboards/ (a ConfigMap each, for its sidecar) and
+two datasources: the chart's Prometheus (uid `prometheus`, the default; the dashboards pick it
+through their `${datasource}` variable) and Zipkin (uid `zipkin`). Prometheus loads the alerts of
+observability/alerts/ from the release's values and selects every PrometheusRule in the cluster,
+not only the chart's own, so the operator's SLO rules are evaluated too.
 
 Grafana is served on an internal ALB with TLS (only the VPC may reach it); its admin login is a
 generated credential in Secrets Manager that External Secrets copies into the Secret the chart
@@ -18,7 +25,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import yaml
 
-from conveyor_platform import connections, credentials, manifests, moved
+from conveyor_platform import connections, credentials, manifests, moved, trace_store
 from conveyor_platform.config import Addons as AddonsConfig
 from conveyor_platform.paths import REPO_ROOT
 from conveyor_platform.releases import release
@@ -33,7 +40,7 @@ COLLECTOR_ENV = {
     "CONVEYOR_OTELCOL_GRPC_ENDPOINT": "$(MY_POD_IP):4317",
     "CONVEYOR_OTELCOL_HTTP_ENDPOINT": "$(MY_POD_IP):4318",
     "CONVEYOR_OTELCOL_METRICS_LEVEL": "normal",
-    "CONVEYOR_ZIPKIN_ENDPOINT": f"http://zipkin.{MONITORING_NAMESPACE}:9411/api/v2/spans",
+    "CONVEYOR_ZIPKIN_ENDPOINT": f"{trace_store.endpoint(MONITORING_NAMESPACE)}/api/v2/spans",
     "CONVEYOR_TRACE_DECISION_WAIT": "30s",
     "CONVEYOR_TRACE_SLOW_MS": "2000",
     "CONVEYOR_TRACE_KEEP_PERCENT": "10",
@@ -42,6 +49,30 @@ TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 DASHBOARD_LABEL = "grafana_dashboard"  # what Grafana's dashboard sidecar watches
 FOLDER_ANNOTATION = "grafana_folder"
 DASHBOARD_FOLDER = "Conveyor"
+PROMETHEUS_DATASOURCE_UID = "prometheus"
+
+
+def prometheus_datasource() -> dict[str, object]:
+    """`grafana.sidecar.datasources` of kube-prometheus-stack: the chart's own Prometheus as the
+    default datasource, under a fixed uid."""
+    return {
+        "enabled": True,
+        "defaultDatasourceEnabled": True,
+        "isDefaultDatasource": True,
+        "uid": PROMETHEUS_DATASOURCE_UID,
+    }
+
+
+def trace_datasources() -> list[dict[str, str]]:
+    """`grafana.additionalDataSources`: the trace store."""
+    zipkin = {
+        "name": "Zipkin",
+        "type": "zipkin",
+        "uid": "zipkin",
+        "access": "proxy",
+        "url": trace_store.endpoint(MONITORING_NAMESPACE),
+    }
+    return [zipkin]
 
 
 def collector_config() -> dict[str, object]:
@@ -119,8 +150,10 @@ class Observability(pulumi.ComponentResource):
                             "label": DASHBOARD_LABEL,
                             "folderAnnotation": FOLDER_ANNOTATION,
                             "provider": {"foldersFromFilesStructure": True},
-                        }
+                        },
+                        "datasources": prometheus_datasource(),
                     },
+                    "additionalDataSources": trace_datasources(),
                     "ingress": {
                         "enabled": True,
                         "ingressClassName": "alb",
@@ -141,10 +174,18 @@ class Observability(pulumi.ComponentResource):
                     "prometheusSpec": {
                         "retention": "15d",
                         "serviceMonitorSelectorNilUsesHelmValues": False,
+                        # every PrometheusRule, the operator's SLO rules among them
+                        "ruleSelectorNilUsesHelmValues": False,
                     }
                 },
+                # The alerts that are not SLOs (observability/alerts/), one rule object each.
+                "additionalPrometheusRulesMap": manifests.alert_rules(),
             },
             opts=self._child(depends_on=[args.lb_controller, monitoring, self.grafana_admin]),
+        )
+        # The trace store the collector exports to and Grafana reads.
+        _, zipkin_service = trace_store.declare(
+            prefix, MONITORING_NAMESPACE, opts=self._child(depends_on=[monitoring])
         )
         # The OpenTelemetry Collector the workloads send traces to: the same configuration file
         # as the laptop's collector (observability/collector/config.yaml), this cluster's
@@ -164,7 +205,7 @@ class Observability(pulumi.ComponentResource):
                 "config": collector_config(),
                 "extraEnvs": [{"name": k, "value": v} for k, v in COLLECTOR_ENV.items()],
             },
-            opts=self._child(depends_on=[args.lb_controller, monitoring]),
+            opts=self._child(depends_on=[args.lb_controller, monitoring, zipkin_service]),
         )
         self.register_outputs({"grafanaHost": config.grafana_host})
 

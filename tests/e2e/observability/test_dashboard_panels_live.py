@@ -27,6 +27,7 @@ from tests.e2e.workloads.kafka_tools import publish_raw, wait_dead_letter
 from tests.support.eventually import eventually
 
 READS = 60  # GET /v1/orders/{id} after the saga load, for the read-latency panels
+GET_SERIES = 'conveyor_http_request_duration_seconds_count{workload="order",method="GET"}'
 WINDOW_S = 900.0
 STEP_S = 15.0
 SUBSTITUTES = {
@@ -68,11 +69,25 @@ async def test_every_dashboard_panel_has_data_under_load(stack: LocalStack) -> N
     await wait_dead_letter(stack, "payments.commands.dlq", key=key)
     outcome = await drive(stack, Plan(orders=600, rate_per_s=15.0), lambda _: None)
     assert outcome.lost == 0, f"{outcome.lost} orders never ended"
+    api = PrometheusApi(f"http://{stack.prometheus.address}")
     async with httpx.AsyncClient(timeout=10) as http:  # customers look at their orders, too
-        for order_id in outcome.accepted[:READS]:
+
+        async def read(order_id: str) -> None:
             response = await http.get(f"{stack.workloads.url('order')}/v1/orders/{order_id}")
             assert response.status_code == 200, response.text
-    api = PrometheusApi(f"http://{stack.prometheus.address}")
+
+        # The first read makes the GET series; Prometheus scrapes it before the others, or on a
+        # fresh stack it appears at its final count and rate() sees no increase (p99 = NaN).
+        await read(outcome.accepted[0])
+        read_at = time.time()
+
+        async def get_series_scraped() -> None:
+            scraped = api.query(f"timestamp({GET_SERIES}) > {read_at}")
+            assert scraped, "no scrape of the order service's GET series since the first read"
+
+        await eventually(get_series_scraped, within_s=60, every_s=1)
+        for order_id in outcome.accepted[1:READS]:
+            await read(order_id)
     queries = panel_queries()
     assert queries, "no panel queries found"
 

@@ -13,23 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import validators
 from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.protocols import Validator
 
 from operators.dashboards import files, schema
+from tests.support.dashboard_schema import dashboard_validator
 
 
 @pytest.fixture(scope="module")
 def validator() -> Validator:
-    try:
-        document = schema.dashboard_schema()
-    except schema.SchemaToolError as error:
-        pytest.fail(str(error))
-    cls = validators.validator_for(document)
-    cls.check_schema(document)
-    checker: Validator = cls(document)
-    return checker
+    return dashboard_validator()
 
 
 def violations(validator: Validator, dashboard: dict[str, Any]) -> list[str]:

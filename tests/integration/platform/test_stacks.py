@@ -87,7 +87,11 @@ def test_destroy_removes_what_controllers_created_before_the_network(graph: Grap
     makers = [
         _release(graph, "kube-prometheus-stack"),  # Grafana's Ingress becomes an ALB
         graph.one("kubernetes:conveyor.dev/v1alpha1:OrderPipeline"),  # the gateway's Service
-        graph.one("kubernetes:apps/v1:Deployment"),  # the operator that renders them
+        next(  # the operator that renders them
+            d
+            for d in graph.of_type("kubernetes:apps/v1:Deployment")
+            if d.inputs["metadata"]["name"] == "conveyor-operator"
+        ),
     ]
     for maker in makers:
         assert _depends_on(maker, controller), f"{maker.name} must go before the controller"
