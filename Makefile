@@ -78,7 +78,7 @@ test: lint up slo-test kube-up ## set everything up and run every test against t
 	$(BIN)/pytest -m "not node"
 
 # Image builds and the real node (ADR 0032): minutes more on a cold machine, so a target of its own.
-test-cluster: kube-up ## build the images, bring the node up, run a pod, check `down` restores the host
+test-cluster: kube-up ## build the images, bring the node up, run the operator and the saga in pods, check `down` restores the host
 	$(BIN)/pytest -m node
 
 .PHONY: slo-test

@@ -29,6 +29,7 @@ from operators.local.images.build import ImageBuilder
 from operators.local.installs import ensure_installed
 from operators.local.kube.cluster import KubeCluster
 from operators.local.kube.credentials import NODE_NAME
+from operators.local.kube.servers import SERVICE_CLUSTER_IP_RANGE
 from operators.local.node import host
 from operators.local.node.configs import CGROUP_ROOT
 from operators.local.node.pause import ensure_pause_archive
@@ -119,6 +120,7 @@ class NodeCluster:
         host.create_bridge(
             self.node.node_bridge, address=self.node.node_ip, prefix_len=self.node.prefix_len
         )
+        host.route_to_bridge(self.node.node_bridge, network=SERVICE_CLUSTER_IP_RANGE)
         host.create_cgroup_root(CGROUP_ROOT)
         started = self.kube.up(console)
         if self.containerd.start(console):

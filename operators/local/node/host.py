@@ -175,6 +175,14 @@ def create_bridge(bridge: str, *, address: str, prefix_len: int) -> None:
     _ip(["link", "set", bridge, "up"])
 
 
+def route_to_bridge(bridge: str, *, network: str) -> None:
+    """Send `network` (the Service IPs) to the bridge: a ClusterIP this machine calls is
+    rewritten by kube-proxy, and should a rule be missing the packet still stays on the
+    project's bridge instead of following the default route off the machine. The route goes
+    with the bridge."""
+    _ip(["route", "replace", network, "dev", bridge])
+
+
 def restore(before: HostState, *, node_root: Path, cgroup_root: str, bridge: str) -> None:
     """Undo everything `snapshot` watches; safe to run again, and when nothing was changed."""
     for name, value in before.sysctls.items():

@@ -7,7 +7,8 @@ forwards to the server's loopback port: pods use `<node address>:<same port>`, a
 still sees every connection come from 127.0.0.1, so its authentication rules are unchanged.
 Kafka is relayed to a listener of its own (NODE, on loopback) that advertises the node address
 and this relay's port, so the metadata a pod receives sends it back through the relay (ADR 0038);
-its PLAINTEXT listener would advertise 127.0.0.1, which is the pod's own loopback.
+its PLAINTEXT listener would advertise 127.0.0.1, which is the pod's own loopback. The API server
+(the `kubernetes` Service's endpoint, ADR 0045) and the fake card provider are relayed the same way.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class NodeRelay(Server):
         return f"the port of {self.name.removeprefix('relay-')} (CONVEYOR_*_PORT)"
 
     def requirements(self) -> list[Requirement]:
-        what = "socat (relays PostgreSQL, Redis and Kafka to the node address)"
+        what = "socat (relays the local servers to the node address)"
         return [binary("socat", what, "socat")]
 
     def prepare(self, console: Console) -> None:

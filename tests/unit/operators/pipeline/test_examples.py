@@ -24,7 +24,7 @@ from tests.unit.operators.pipeline.crd_schema import (
 )
 from workloads.catalogue import BY_NAME, WORKLOADS
 
-NAMES = ("local", "dev", "prod")
+NAMES = ("local", "dev", "prod", "node")
 
 
 def _validator() -> jsonschema.Draft7Validator:
