@@ -4,16 +4,24 @@ A pid file records the pid *and* the kernel's start time of that process. A pid 
 as ours while both still match, so a pid recycled by the kernel after a crash is never signalled.
 A process that exited but was not reaped yet (a zombie) counts as dead: that is what a SIGKILLed
 server whose parent is gone looks like until init collects it.
+
+Writing a pid file and dropping one that still names a stopped process happen under an exclusive
+`flock` on a lock file beside it: a stopper (`conveyor local restart`, a test) and the supervisor
+starting a successor at the same moment can no longer interleave as "stopper checks the record,
+supervisor writes its successor's, stopper unlinks it" — which left a live, untracked replica
+holding the port while the supervisor's next starts failed to bind.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -125,11 +133,15 @@ class ManagedProcess:
             )
         _children[child.pid] = child
         ticks = _start_ticks(child.pid)
-        record = {"pid": child.pid, "start_ticks": ticks if ticks is not None else -1}
-        tmp = self.pid_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(record))
-        tmp.replace(self.pid_file)
+        self.record(child.pid, ticks if ticks is not None else -1)
         return child.pid
+
+    def record(self, pid: int, start_ticks: int) -> None:
+        """Write the pid file (atomically, and under its lock: see `forget`)."""
+        tmp = self.pid_file.with_suffix(".tmp")
+        with self._locked():
+            tmp.write_text(json.dumps({"pid": pid, "start_ticks": start_ticks}))
+            tmp.replace(self.pid_file)
 
     def stop(self, *, sig: signal.Signals, timeout_s: float) -> bool:
         """Signal our process, wait, SIGKILL after the timeout; True if one was running.
@@ -157,9 +169,22 @@ class ManagedProcess:
         return running
 
     def forget(self, record: tuple[int, int] | None = None) -> None:
-        """Drop the pid file (only if it still holds `record`, when one is given)."""
-        if record is None or self.recorded() == record:
-            self.pid_file.unlink(missing_ok=True)
+        """Drop the pid file (only if it still holds `record`, when one is given): atomic with
+        respect to a concurrent `spawn` writing a successor's record."""
+        with self._locked():
+            if record is None or self.recorded() == record:
+                self.pid_file.unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the pid file's lock (`<pid file>.lock`, created on first use) while inside."""
+        self.pid_file.parent.mkdir(parents=True, exist_ok=True)
+        with self.pid_file.with_suffix(".lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def log_tail(self, lines: int = 30) -> list[str]:
         try:
