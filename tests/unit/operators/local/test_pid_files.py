@@ -25,7 +25,12 @@ def test_a_successor_written_during_forget_is_kept(
     process = ManagedProcess("inventory-0", tmp_path / "inventory-0.pid", tmp_path / "x.log")
     process.record(*STOPPED)
     written = threading.Event()
-    successor = threading.Thread(target=lambda: (process.record(*SUCCESSOR), written.set()))
+
+    def supervisor_writes() -> None:
+        process.record(*SUCCESSOR)
+        written.set()
+
+    successor = threading.Thread(target=supervisor_writes)
     checked = ManagedProcess.recorded
 
     def check_then_let_the_supervisor_write(self: ManagedProcess) -> tuple[int, int] | None:
