@@ -22,7 +22,7 @@ from typing import Any
 
 from operators.pipeline import topology
 from operators.pipeline.objects import Owner, child_name
-from operators.pipeline.pods import RUN_AS
+from operators.pipeline.pods import RUN_AS, container_security_context
 from operators.pipeline.spec import OrderPipelineSpec
 
 COMPONENT = "database-owners"
@@ -69,16 +69,7 @@ def job(owner: Owner, spec: OrderPipelineSpec) -> dict[str, Any]:
             "requests": {"cpu": "50m", "memory": "64Mi"},
             "limits": {"cpu": "500m", "memory": "128Mi"},
         },
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "privileged": False,
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "runAsUser": RUN_AS,
-            "runAsGroup": RUN_AS,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": container_security_context(),
     }
     body: dict[str, Any] = {
         "backoffLimit": BACKOFF_LIMIT,

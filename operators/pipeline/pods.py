@@ -22,6 +22,23 @@ from operators.pipeline.resiliency import ENV_KEY, as_env_value
 from operators.pipeline.spec import OrderPipelineSpec
 
 RUN_AS = 10001  # any high uid; the images must not need a particular one
+
+
+def container_security_context() -> dict[str, Any]:
+    """The restricted Pod Security profile for one container: non-root, read-only root, no
+    privilege escalation, no capabilities, the runtime's seccomp profile (a fresh dict)."""
+    return {
+        "allowPrivilegeEscalation": False,
+        "privileged": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "runAsUser": RUN_AS,
+        "runAsGroup": RUN_AS,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
 TMP_SIZE = "64Mi"
 SPREAD_FROM = 2  # pods worth spreading over nodes and zones
 
@@ -123,16 +140,7 @@ def _container(spec: OrderPipelineSpec, owner: Owner, workload: str) -> dict[str
         "startupProbe": _probe("/health/live", period=2, failures=60),
         "livenessProbe": _probe("/health/live", period=10, failures=3),
         "readinessProbe": _probe("/health/ready", period=5, failures=2),
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "privileged": False,
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "runAsUser": RUN_AS,
-            "runAsGroup": RUN_AS,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": container_security_context(),
         "volumeMounts": [
             {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108 - an emptyDir
             flags.volume_mount(),
