@@ -27,6 +27,11 @@ def app(settings: IdentitySettings | None = None) -> FastAPI:
     settings = settings or IdentitySettings()  # type: ignore[call-arg]
     keyring = Keyring(
         passphrase=settings.signing_key_passphrase.get_secret_value(),
+        previous_passphrase=(
+            settings.signing_key_passphrase_previous.get_secret_value()
+            if settings.signing_key_passphrase_previous
+            else None
+        ),
         issuer=settings.issuer,
         audience=settings.audience,
         access_ttl_s=settings.access_token_ttl_s,

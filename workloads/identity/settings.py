@@ -1,6 +1,8 @@
 """Settings of the identity service (plain environment variables).
 
-`SIGNING_KEY_PASSPHRASE` (a secret) encrypts the signing keys' private halves at rest;
+`SIGNING_KEY_PASSPHRASE` (a secret) encrypts the signing keys' private halves at rest; while it
+rotates, `SIGNING_KEY_PASSPHRASE_PREVIOUS` (a secret, optional) opens keys stored under the old
+one, which start-up re-encrypts under the new (ADR 0051);
 `ADMIN_TOKEN` (a secret) admits registering an admin and rotating keys. `ACCESS_TOKEN_TTL_S` is
 an access token's life (also how long a retired key stays published), `REFRESH_TOKEN_TTL_S` a
 refresh token's. Logins are limited per account (`LOGIN_LIMIT_PER_ACCOUNT` in
@@ -26,6 +28,7 @@ class IdentitySettings(ServiceSettings):
     admin_token: SecretStr
     redis_url: SecretStr
     signing_key_passphrase: SecretStr = Field(min_length=16)
+    signing_key_passphrase_previous: SecretStr | None = Field(default=None, min_length=16)
     issuer: str = ISSUER
     audience: str = AUDIENCE
     access_token_ttl_s: int = Field(default=300, ge=10, le=3600)

@@ -8,14 +8,19 @@ interval plus a minute after its retirement: a replica may sign with it until it
 every token it signed must keep verifying until it expires. Keys past that are deleted.
 
 Private keys are stored as PKCS#8 encrypted with SIGNING_KEY_PASSPHRASE and decrypted only in
-memory; neither they nor the passphrase are ever logged. Failure: a wrong passphrase fails the
-load with an error naming the setting; the service does not start (or keeps its previous key).
+memory; neither they nor the passphrase are ever logged. The passphrase rotates (ADR 0051): start
+with the new one as SIGNING_KEY_PASSPHRASE and the old one as SIGNING_KEY_PASSPHRASE_PREVIOUS, and
+`ensure` re-encrypts, under the keys' lock, every stored key that only the previous one opens;
+keys are read with either until the previous one is dropped. Failure: a key that neither opens
+fails the load with an error naming the settings; the service does not start (or keeps its
+previous key).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -28,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from workloads.shared.database import Pool, transaction
 from workloads.shared.tokens import ALGORITHM, Role
 
+log = logging.getLogger(__name__)
 _KEYS_LOCK = 0x4B455953  # "KEYS"
 RETENTION_MARGIN_S = 60
 
@@ -42,9 +48,17 @@ class Keyring:
     """This replica's signing key, loaded from the database and refreshed by `reload`."""
 
     def __init__(
-        self, *, passphrase: str, issuer: str, audience: str, access_ttl_s: int, reload_s: float
+        self,
+        *,
+        passphrase: str,
+        issuer: str,
+        audience: str,
+        access_ttl_s: int,
+        reload_s: float,
+        previous_passphrase: str | None = None,
     ) -> None:
         self._passphrase = passphrase.encode()
+        self._previous = previous_passphrase.encode() if previous_passphrase else None
         self.issuer, self.audience = issuer, audience
         self.access_ttl_s, self.reload_s = access_ttl_s, reload_s
         self.current: SigningKey | None = None
@@ -54,9 +68,12 @@ class Keyring:
         return self.access_ttl_s + self.reload_s + RETENTION_MARGIN_S
 
     async def ensure(self, pool: Pool) -> None:
-        """Create the first key if there is none, then load the signing key."""
+        """Re-encrypt keys stored under the previous passphrase, create the first key if there
+        is none, then load the signing key."""
         async with transaction(pool) as conn:
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _KEYS_LOCK)
+            if self._previous is not None:
+                await self._rewrap(conn)
             if not await conn.fetchval(
                 "SELECT count(*) FROM signing_keys WHERE retired_at IS NULL"
             ):
@@ -113,12 +130,27 @@ class Keyring:
         )
         return {"keys": [json.loads(r["public_jwk"]) for r in rows]}
 
-    async def _insert(self, conn: Any, key: SigningKey) -> None:
-        pem = key.private.private_bytes(
+    async def _rewrap(self, conn: Any) -> None:
+        """Re-encrypt keys only the previous passphrase opens; raise if one opens with neither."""
+        for row in await conn.fetch("SELECT kid, private_pem FROM signing_keys"):
+            key, rewrap = await asyncio.to_thread(self._open, row)
+            if rewrap:
+                await conn.execute(
+                    "UPDATE signing_keys SET private_pem = $2 WHERE kid = $1",
+                    row["kid"],
+                    await asyncio.to_thread(self._seal, key),
+                )
+                log.info("signing key %s re-encrypted under the current passphrase", row["kid"])
+
+    def _seal(self, private: rsa.RSAPrivateKey) -> bytes:
+        return private.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.BestAvailableEncryption(self._passphrase),
         )
+
+    async def _insert(self, conn: Any, key: SigningKey) -> None:
+        pem = self._seal(key.private)
         public = jwt.algorithms.RSAAlgorithm.to_jwk(key.private.public_key(), as_dict=True)
         jwk = {**public, "kid": key.kid, "alg": ALGORITHM, "use": "sig"}
         await conn.execute(
@@ -129,14 +161,24 @@ class Keyring:
         )
 
     def _decrypt(self, row: Any) -> rsa.RSAPrivateKey:
-        try:
-            key = serialization.load_pem_private_key(row["private_pem"], self._passphrase)
-        except (ValueError, TypeError):
-            raise RuntimeError(
-                f"signing key {row['kid']} does not decrypt: SIGNING_KEY_PASSPHRASE is not the "
-                "one it was stored with"
-            ) from None
-        return cast(rsa.RSAPrivateKey, key)
+        return self._open(row)[0]
+
+    def _open(self, row: Any) -> tuple[rsa.RSAPrivateKey, bool]:
+        """The key, and whether it opened only with the previous passphrase."""
+        for passphrase, previous in ((self._passphrase, False), (self._previous, True)):
+            if passphrase is None:
+                continue
+            try:
+                key = serialization.load_pem_private_key(row["private_pem"], passphrase)
+            except (ValueError, TypeError):
+                continue
+            return cast(rsa.RSAPrivateKey, key), previous
+        tried = "SIGNING_KEY_PASSPHRASE" + (
+            " nor SIGNING_KEY_PASSPHRASE_PREVIOUS is" if self._previous else " is not"
+        )
+        raise RuntimeError(
+            f"signing key {row['kid']} does not decrypt: {tried} the one it was stored with"
+        )
 
 
 def _generate() -> SigningKey:
