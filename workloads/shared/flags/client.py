@@ -31,7 +31,7 @@ from workloads.shared.flags.watcher import FlagsFileProvider
 
 log = logging.getLogger(__name__)
 
-POLL_MS = 250  # how often the provider looks at the file's modification time
+POLL_MS = 250  # how often the watcher reads the file (watcher.py)
 
 
 class Flags:
