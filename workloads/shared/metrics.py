@@ -124,6 +124,8 @@ flags_reload_errors = Counter(
     " polls that failed unexpectedly; the last good flags stay in force",
     ["reason"],
 )
+for _reason in ("unreadable", "invalid", "unexpected"):  # exported at 0 from the start
+    flags_reload_errors.labels(reason=_reason)
 
 
 def exemplar(span: trace.Span | None = None) -> dict[str, str] | None:
