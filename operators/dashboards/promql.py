@@ -33,6 +33,8 @@ OUTBOX_BACKLOG = "conveyor_outbox_backlog"
 OUTBOX_PUBLISHED = "conveyor_outbox_published_total"
 SAGA_OUTCOMES = "conveyor_saga_outcomes_total"
 SAGA_DURATION = "conveyor_saga_duration_seconds"
+FLAG_VALUE = "conveyor_flag_value"
+FLAGS_RELOAD_ERRORS = "conveyor_flags_file_reload_errors_total"
 
 WORKLOAD = 'workload=~"$workload"'
 NOT_PROBES = 'route!~"/health/.*|/metrics"'

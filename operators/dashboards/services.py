@@ -3,6 +3,8 @@
 From the edge middleware's `conveyor_http_requests_total` (method, route template, status) and
 `conveyor_http_request_duration_seconds` (method, route); probe routes are left out. `up` shows
 which replicas Prometheus reaches, so a silent service reads as down rather than as healthy.
+The last row shows the failure injection in force: each `fault.*` flag's highest value over the
+selected workloads' processes (what they evaluate now), and flags files they refused.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from operators.dashboards import promql
 from operators.dashboards.panels import built, graph, new_dashboard, row, single
 
 ERROR_STEPS = ((None, "green"), (0.001, "orange"), (0.01, "red"))
+FAULTS = f'{promql.WORKLOAD},flag=~"fault[.].+"'
 
 
 def dashboard() -> model.Dashboard:
@@ -97,6 +100,31 @@ def dashboard() -> model.Dashboard:
                     for q in (0.5, 0.99)
                 ],
                 unit="s",
+            )
+        )
+        .with_row(row("Failure injection"))
+        .with_panel(
+            single(
+                "Fault flags in force (highest over processes)",
+                [(f"max by (flag) ({promql.FLAG_VALUE}{{{FAULTS}}})", "{{flag}}")],
+                unit="none",
+                steps=((None, "green"), (1e-9, "orange")),
+                description="0 everywhere: no failure is injected. Latencies in ms, rates 0-1.",
+                width=16,
+            )
+        )
+        .with_panel(
+            single(
+                "Flags files refused (time range)",
+                [
+                    (
+                        promql.increase(promql.FLAGS_RELOAD_ERRORS, promql.WORKLOAD, by="workload"),
+                        "{{workload}}",
+                    )
+                ],
+                unit="none",
+                steps=((None, "green"), (1.0, "red")),
+                width=8,
             )
         )
     )

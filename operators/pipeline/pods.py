@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from operators.pipeline import flags, topology
+from operators.pipeline import flags, proxies, topology
 from operators.pipeline.objects import CONFIG_HASH, Owner, child_name, labels, selector
 from operators.pipeline.resiliency import ENV_KEY, as_env_value
 from operators.pipeline.spec import OrderPipelineSpec
@@ -49,13 +49,14 @@ def workload_env(
     *,
     http_host: str,
     callee_url: Callable[[str, int], str],
+    proxy_networks: Sequence[str] = (),
 ) -> dict[str, str]:
     """Every non-secret environment variable of the workload, wherever it runs.
 
     The one place that decides what a workload is told: a ConfigMap in a cluster and the local
     runner's processes on loopback both come from here, so one spec means the same settings in
-    both. Only the addressing differs, hence the parameters: the host to bind and how a callee
-    (name, port) is reached.
+    both. Only the addressing differs, hence the parameters: the host to bind, how a callee
+    (name, port) is reached, and the networks the gateway's requests come from (proxies.py).
     """
     this = spec.workloads[workload]
     data = {
@@ -71,6 +72,7 @@ def workload_env(
             data["KAFKA_SECURITY_PROTOCOL"] = "SASL_SSL"
     for callee in topology.callees(workload, frozenset(spec.workloads)):
         data[f"{callee.upper()}_URL"] = callee_url(callee, spec.workloads[callee].port)
+    data.update(proxies.trusted_proxies(workload, list(spec.workloads), proxy_networks))
     return dict(sorted({**data, **this.env}.items()))
 
 
@@ -81,6 +83,7 @@ def config_data(owner: Owner, spec: OrderPipelineSpec, workload: str) -> dict[st
         workload,
         http_host="0.0.0.0",  # noqa: S104 - in a pod, the pod's own network namespace
         callee_url=lambda callee, port: f"http://{child_name(owner, callee)}:{port}",
+        proxy_networks=spec.network.pod_cidrs,
     )
 
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from pydantic.alias_generators import to_camel
 
 from operators.pipeline import topology
+from operators.pipeline.proxies import NetworkSpec
 from operators.pipeline.units import (
     DURATION_PATTERN,
     PERCENT_PATTERN,
@@ -355,6 +356,7 @@ class OrderPipelineSpec(_Model):
     rollout: RolloutSpec = RolloutSpec()
     resiliency: ResiliencySpec = ResiliencySpec()
     monitoring: MonitoringSpec = MonitoringSpec()
+    network: NetworkSpec = NetworkSpec()  # the pods' network: whose X-Forwarded-For identity reads
 
     @model_validator(mode="after")
     def _consistent(self) -> OrderPipelineSpec:

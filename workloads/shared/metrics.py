@@ -108,6 +108,24 @@ db_pool_in_use = Gauge(
     "conveyor_db_pool_connections_in_use", "Database pool connections handed out right now"
 )
 db_pool_max = Gauge("conveyor_db_pool_connections_max", "Database pool connections at most")
+flag_value = Gauge(
+    "conveyor_flag_value",
+    "The value this process evaluates now for a number flag of the catalogue (its default when"
+    " the flags file lacks it), evaluated at scrape time",
+    ["flag"],
+)
+flags_reloads = Counter(
+    "conveyor_flags_file_reloads_total",
+    "Contents of the flags file loaded (the first load included)",
+)
+flags_reload_errors = Counter(
+    "conveyor_flags_file_reload_errors_total",
+    "Flags file contents refused, once per distinct bad content (unreadable, invalid) or"
+    " polls that failed unexpectedly; the last good flags stay in force",
+    ["reason"],
+)
+for _reason in ("unreadable", "invalid", "unexpected"):  # exported at 0 from the start
+    flags_reload_errors.labels(reason=_reason)
 
 
 def exemplar(span: trace.Span | None = None) -> dict[str, str] | None:

@@ -274,6 +274,7 @@ def create_app(
             tracing.force_flush(timeout_millis=2_000)  # the last spans, before the process ends
 
     flags = Flags.from_file(settings.flags_file, domain=settings.service_name)
+    flags.export()
     # FastAPI's own telemetry (on by default once a tracer provider exists) would open a second
     # SERVER span per request, outside the edge's, plus spans per dependency and serialisation:
     # the edge traces each request, Prometheus counts them, our logs record errors (ADR 0040).

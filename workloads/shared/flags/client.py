@@ -1,11 +1,13 @@
-"""Evaluate flags in-process: OpenFeature with the flagd provider reading one file (FILE mode).
+"""Evaluate flags in-process: OpenFeature with flagd's in-process evaluation over one file.
 
-The provider polls the file's modification time (every `poll_ms`) and swaps in the new flags, so
-a change (`conveyor flags set`, a ConfigMap update) takes effect without a restart. Failure
+The file is read again every `poll_ms` and loaded when its content changed (watcher.py: by
+content, not by modification time), so a change (`conveyor flags set`, a ConfigMap update) takes
+effect within a poll, without a restart. `export` shows on /metrics the value the process
+evaluates for each number flag, read at scrape time (`conveyor_flag_value{flag}`). Failure
 behaviour: no file configured means every flag is its catalogue default (no failure injected, no
 rollout); a file that is missing, unparsable or not flagd's format leaves the last good flags in
-force and logs the provider's error; a flag of the wrong type evaluates to its default. A flag
-evaluation never raises into a request or a consumer.
+force, logged and counted; a flag of the wrong type evaluates to its default. A flag evaluation
+never raises into a request or a consumer.
 """
 
 from __future__ import annotations
@@ -13,22 +15,23 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from openfeature import api
 from openfeature.client import OpenFeatureClient
-from openfeature.contrib.provider.flagd import FlagdProvider
-from openfeature.contrib.provider.flagd.config import ResolverType
 from openfeature.evaluation_context import EvaluationContext
 from openfeature.exception import ProviderNotReadyError
 from openfeature.provider import FeatureProvider
 from openfeature.provider.no_op_provider import NoOpProvider
 
-from workloads.shared.flags.names import KnownFlag
+from workloads.shared import metrics
+from workloads.shared.flags.names import NUMBERS, KnownFlag
+from workloads.shared.flags.watcher import FlagsFileProvider
 
 log = logging.getLogger(__name__)
 
-POLL_MS = 250  # how often the provider looks at the file's modification time
+POLL_MS = 250  # how often the watcher reads the file (watcher.py)
 
 
 class Flags:
@@ -62,12 +65,7 @@ class Flags:
         if path is None:
             log.info("no flags file (CONVEYOR_FLAGS_FILE): every flag is its default")
             return cls.defaults()
-        provider = FlagdProvider(
-            resolver_type=ResolverType.FILE,
-            offline_flag_source_path=str(path),
-            deadline_ms=poll_ms,  # the file watcher's polling period
-        )
-        return cls(provider, domain=domain)
+        return cls(FlagsFileProvider(path, poll_s=poll_ms / 1000), domain=domain)
 
     def number(self, flag: KnownFlag) -> float:
         """A number flag's value now (its default on any error), clamped to the flag's range."""
@@ -87,6 +85,15 @@ class Flags:
         """A boolean flag for one subject (a customer id): the key a fractional rule hashes."""
         context = EvaluationContext(targeting_key=targeting_key)
         return self._client.get_boolean_value(flag.key, bool(flag.default), context)
+
+    def export(self) -> None:
+        """Show this instance's number flags on /metrics, evaluated at each scrape.
+
+        The gauge is per process: the instance exported last is the one shown (a process builds
+        one; tests that build several see the newest).
+        """
+        for flag in NUMBERS:
+            metrics.flag_value.labels(flag=flag.key).set_function(partial(self.number, flag))
 
     def close(self) -> None:
         self._provider.shutdown()

@@ -94,6 +94,9 @@ KNOWN: dict[str, KnownFlag] = {
     )
 }
 
+# The number flags: each process exports the value it evaluates for each (conveyor_flag_value).
+NUMBERS: tuple[KnownFlag, ...] = tuple(f for f in KNOWN.values() if f.type != "boolean")
+
 
 def injects_failures(key: str) -> bool:
     return key.startswith(FAULT_PREFIX)

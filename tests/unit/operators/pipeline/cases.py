@@ -212,5 +212,21 @@ INVALID_CASES: tuple[InvalidCase, ...] = (
         _both(_without("identity"), _set("slo.workloads", {"identity": {"availability": 99.0}})),
         "slo.workloads",
     ),
+    *(
+        InvalidCase(
+            f"pod-cidr-{name}",
+            _set("network", {"podCIDRs": ["10.0.0.0/16", cidr]}),
+            "must be a CIDR in 10.0.0.0/8",
+        )
+        for name, cidr in (
+            ("everyone", "0.0.0.0/0"),
+            ("everyone-v6", "::/0"),
+            ("public", "8.8.8.0/24"),
+            ("wider-than-private", "10.0.0.0/7"),
+            ("wide-v6", "fd00::/8"),
+            ("host-bits-set", "10.0.0.1/16"),
+            ("not-a-cidr", "gateway"),
+        )
+    ),
 )
 SERVER_CASES: tuple[InvalidCase, ...] = tuple(c for c in INVALID_CASES if c.cel)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from prometheus_client import REGISTRY
+
 from tests.support.eventually import eventually_sync
 from tests.support.fake_provider import flags_of
 from workloads.shared.flags.client import Flags
@@ -45,6 +47,29 @@ def test_a_changed_file_is_seen_without_reopening(tmp_path: Path) -> None:
         eventually_sync(changed, within_s=20)
         path.write_text("{ not json")  # a damaged file keeps the last good flags
         assert flags.number(INVENTORY_ERROR_RATE) == 0.75
+    finally:
+        flags.close()
+
+
+def test_metrics_show_the_value_each_number_flag_evaluates_to_now(tmp_path: Path) -> None:
+    path = tmp_path / "flags.json"
+    _write(path, FlagsDocument().with_value(INVENTORY_ERROR_RATE.key, "1"))
+    flags = Flags.from_file(path, domain="test-export", poll_ms=20)
+    flags.export()
+
+    def shown(flag: str) -> float | None:
+        return REGISTRY.get_sample_value("conveyor_flag_value", {"flag": flag})
+
+    try:
+        assert shown(INVENTORY_ERROR_RATE.key) == 1.0
+        assert shown(LATENCY["order"].key) == 0.0  # not in the file: its default
+        assert shown(CONFIRMATION_V2.key) is None  # a boolean flag is not a number
+        _write(path, FlagsDocument().with_value(INVENTORY_ERROR_RATE.key, "0.25"))
+
+        def followed() -> None:
+            assert shown(INVENTORY_ERROR_RATE.key) == 0.25
+
+        eventually_sync(followed, within_s=20)
     finally:
         flags.close()
 
