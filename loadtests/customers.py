@@ -19,10 +19,14 @@ ids `customer-<i % 97>`, no token, one connection pool: the path before the gate
 Both send with aiohttp: it costs a fraction of httpx's CPU per request, and on a 2-core machine
 every cycle the driver burns is taken from the system it measures.
 
-Failure: a sign-in that is refused or unanswered raises `SignInError` naming the route and the
-answer (the run cannot be made as asked). A renewal that fails keeps the old pair until it
-expires, so the orders it then refuses (401) show in the answers. An order refused or unanswered
-is `Placed(None, answer)`, never raised: the customer was told no, and the driver counts it.
+Failure: a sign-up or login that a server error (5xx) or no answer met is tried again, up to
+`SIGN_IN_ATTEMPTS` times with a growing pause (identity fails a login closed, 503, while it cannot
+count attempts in Redis; an overloaded machine showed it); a sign-up that then finds its account
+made (409) goes on to the login. Any other refusal, or the last failure, raises `SignInError` naming
+the route and the answer (the run cannot be made as asked). A renewal that fails keeps the old pair
+until it expires, so the orders it then refuses (401) show in the answers. An order refused or
+unanswered is `Placed(None, answer)`, never raised: the customer was told no, and the driver counts
+it.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from types import TracebackType
 from typing import Any, ClassVar
 
 import aiohttp
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from loadtests.scenarios.settings import LoadSettings
 from loadtests.scenarios.sources import address, binds_on
@@ -49,6 +54,7 @@ from operators.local.stack import LocalStack
 ACCEPTED = 202
 ORDERS_PER_CUSTOMER_PER_S = 4.0  # the gateway admits 600 requests a minute per client
 SIGN_INS_AT_ONCE = 2
+SIGN_IN_ATTEMPTS = 4
 DIRECT_CUSTOMERS = 97
 # The asyncio drivers' loopback addresses, 127.210.x.y: apart from the Locust workers' (127.10+).
 SOURCE_WORKER = 200
@@ -56,7 +62,16 @@ _sources = itertools.count()  # process-wide: a new set of customers never reuse
 
 
 class SignInError(RuntimeError):
-    """A customer could not register or log in through the gateway."""
+    """A customer could not register or log in through the gateway (`transient`: a server
+    error or no answer, worth another attempt)."""
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+def _transient(exc: BaseException) -> bool:
+    return isinstance(exc, SignInError) and exc.transient
 
 
 @dataclass(frozen=True)
@@ -163,8 +178,21 @@ class _Customer:
     async def sign_in(self) -> None:
         email = f"{self._settings.customer_prefix}{uuid.uuid4().hex[:12]}@example.com"
         account = {"email": email, "password": self._settings.password.get_secret_value()}
-        await self._post(self._settings.register_path, account, expect=201)
-        self.tokens = Tokens.of(await self._post(self._settings.login_path, account, expect=200))
+        await self._attempts(self._settings.register_path, account, expect=(201, 409))
+        self.tokens = Tokens.of(
+            await self._attempts(self._settings.login_path, account, expect=(200,))
+        )
+
+    async def _attempts(
+        self, path: str, body: dict[str, str], *, expect: tuple[int, ...]
+    ) -> dict[str, Any]:
+        async for attempt in AsyncRetrying(
+            stop=stop_after_attempt(SIGN_IN_ATTEMPTS), wait=wait_exponential(multiplier=0.5, max=4),
+            retry=retry_if_exception(_transient), reraise=True,
+        ):  # fmt: skip
+            with attempt:
+                return await self._post(path, body, expect=expect)
+        raise AssertionError("tenacity either returns or re-raises")
 
     async def headers(self) -> dict[str, str]:
         """The bearer header, the pair renewed first when due (one renewal at a time)."""
@@ -177,20 +205,25 @@ class _Customer:
                     # On failure the old pair until it expires: its refusals show as 401s.
                     with contextlib.suppress(SignInError):
                         self.tokens = Tokens.of(
-                            await self._post(REFRESH_PATH, self.tokens.renewal(), expect=200)
+                            await self._post(REFRESH_PATH, self.tokens.renewal(), expect=(200,))
                         )
         return self.tokens.bearer()
 
-    async def _post(self, path: str, body: dict[str, str], *, expect: int) -> dict[str, Any]:
+    async def _post(
+        self, path: str, body: dict[str, str], *, expect: tuple[int, ...]
+    ) -> dict[str, Any]:
         try:
             async with self.http.post(f"{self._base}{path}", json=body) as response:
-                if response.status != expect:
+                if response.status not in expect:
                     text = (await response.text())[:200]
-                    raise SignInError(f"POST {path} answered {response.status}: {text}")
-                answer: dict[str, Any] = await response.json()
+                    raise SignInError(f"POST {path} answered {response.status}: {text}",
+                                      transient=response.status >= 500)  # noqa: PLR2004  # fmt: skip
+                answer: dict[str, Any] = await response.json(content_type=None)
                 return answer
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise SignInError(f"POST {path} got no answer: {type(exc).__name__}") from exc
+            raise SignInError(
+                f"POST {path} got no answer: {type(exc).__name__}", transient=True
+            ) from exc
 
 
 class Gateway(Buyers):

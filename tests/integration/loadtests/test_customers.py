@@ -45,6 +45,8 @@ class StandIn:
     seen: list[Seen] = field(default_factory=list)
     login_ttl_s: float = 300.0
     login_status: int = 200
+    login_failures: int = 0  # the first n logins answer 503 (identity failing closed)
+    lost_registrations: int = 0  # the first n sign-ups are made but answered 502
     users: dict[str, str] = field(default_factory=dict)  # email -> user id
 
     def of(self, path: str) -> list[Seen]:
@@ -65,11 +67,20 @@ def _app(state: StandIn) -> web.Application:
 
     async def register(request: web.Request) -> web.Response:
         body = await record(request)
+        if body["email"] in state.users:
+            return web.json_response({"title": "Already registered"}, status=409,
+                                     content_type="application/problem+json")  # fmt: skip
         state.users[body["email"]] = str(uuid.uuid4())
+        if state.lost_registrations:
+            state.lost_registrations -= 1
+            return web.json_response({"title": "Bad gateway"}, status=502)
         return web.json_response({"user_id": state.users[body["email"]]}, status=201)
 
     async def login(request: web.Request) -> web.Response:
         body = await record(request)
+        if state.login_failures:
+            state.login_failures -= 1
+            return web.json_response({"title": "Login unavailable"}, status=503)
         if state.login_status != 200:
             return web.json_response({"title": "Too many"}, status=state.login_status)
         return web.json_response(_pair(state.users[body["email"]], state.login_ttl_s))
@@ -159,6 +170,15 @@ async def test_a_refused_sign_in_stops_the_run_naming_the_answer(stand_in: Stand
     with pytest.raises(SignInError, match="/v1/auth/login answered 429"):
         async with _gateway(stand_in, customers=2):
             pass
+
+
+async def test_a_sign_in_met_by_a_server_error_is_tried_again(stand_in: StandIn) -> None:
+    stand_in.lost_registrations, stand_in.login_failures = 1, 2
+    async with _gateway(stand_in, customers=1) as buyers:
+        placed = await buyers.place(0, items=[], card="tok_visa")
+    assert placed.order_id
+    assert len(stand_in.of("/v1/users")) == 2  # made, answered 502; again: 409, go on
+    assert len(stand_in.of("/v1/auth/login")) == 3
 
 
 async def test_direct_orders_carry_no_token_and_the_old_customer_ids(stand_in: StandIn) -> None:
