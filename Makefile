@@ -91,11 +91,11 @@ slo-test: setup ## SLO rules: drift from observability/slos/, promtool check rul
 # Each run starts its own fresh stack (stopped, state deleted, started again), so no `up` here.
 RUNS ?= 3
 RATES ?= 40,60,80,100,120,150
-bench: setup ## saga benchmark, RUNS (3) fresh runs of 60 s at 100/s, + machine limits: build/bench/
-	$(BIN)/python -m loadtests.bench --runs $(RUNS) $(BENCH_ARGS)
+bench: setup ## saga benchmark through the gateway (DIRECT=1: to the order service), RUNS (3) fresh runs of 60 s at 100/s, + machine limits: build/bench/
+	$(BIN)/python -m loadtests.bench --runs $(RUNS) $(if $(DIRECT),--direct) $(BENCH_ARGS)
 
 bench-hot: setup ## flash sale: RUNS fresh runs of 60 s at 100/s over 5 hot products (build/bench/saga-hot.json)
-	$(BIN)/python -m loadtests.bench --runs $(RUNS) --products 5 --limits-seconds 0 --name saga-hot $(BENCH_ARGS)
+	$(BIN)/python -m loadtests.bench --runs $(RUNS) --products 5 --limits-seconds 0 --name saga-hot $(if $(DIRECT),--direct) $(BENCH_ARGS)
 
 # One run per rate unless RUNS is given on the command line or in the environment.
 bench-browse: up ## 1,000 users browsing through the gateway, RUNS runs of 60 s: build/bench/browse.json
@@ -103,7 +103,7 @@ bench-browse: up ## 1,000 users browsing through the gateway, RUNS runs of 60 s:
 	$(BIN)/python -m loadtests.browse_bench --runs $(RUNS) $(BENCH_ARGS)
 
 bench-sweep: setup ## the knee: highest of RATES whose p99 < 1 s and that keeps up (build/bench/sweep.json)
-	$(BIN)/python -m loadtests.sweep --rates $(RATES) $(if $(filter-out file,$(origin RUNS)),--runs $(RUNS)) $(BENCH_ARGS)
+	$(BIN)/python -m loadtests.sweep --rates $(RATES) $(if $(filter-out file,$(origin RUNS)),--runs $(RUNS)) $(if $(DIRECT),--direct) $(BENCH_ARGS)
 
 # One Locust scenario on the running stack, judged by the SLOs over its window (ADR 0037).
 SCENARIO ?= checkout
@@ -120,8 +120,8 @@ capacity: synth ## replicas, nodes, data tiers and monthly cost for ORDERS_PER_S
 SCENARIOS ?=
 SEED ?=
 .PHONY: chaos
-chaos: up ## fault scenarios under load + invariants (SCENARIOS=a,b SEED=n): build/chaos/report.json
-	$(BIN)/python -m loadtests.chaos $(if $(SCENARIOS),--scenarios $(SCENARIOS)) $(if $(SEED),--seed $(SEED)) $(CHAOS_ARGS)
+chaos: up ## fault scenarios under load through the gateway + invariants (SCENARIOS=a,b SEED=n DIRECT=1): build/chaos/report.json
+	$(BIN)/python -m loadtests.chaos $(if $(SCENARIOS),--scenarios $(SCENARIOS)) $(if $(SEED),--seed $(SEED)) $(if $(DIRECT),--direct) $(CHAOS_ARGS)
 
 bench-operator: kube-up ## operator latency: apply → all children, deletion → repair (build/bench/operator.json)
 	$(BIN)/python -m loadtests.operator_bench $(BENCH_ARGS)

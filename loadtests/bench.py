@@ -1,11 +1,12 @@
 """`make bench`: the saga benchmark, RUNS times on fresh state, next to this machine's limits.
 
 Each run starts from a fresh stack (loadtests/fresh.py: stopped, state deleted, started as
-`conveyor local up` does) and drives the same plan (loadtests/run.py). The top-level figures of
-`build/bench/saga.json` are the medians over the runs, `spread` holds each figure's min and max,
-`runs` each run's own figures, and the commit, machine, date and command line say where they came
-from (loadtests/machine.py). After the runs, on the last run's stack, the raw limits
-(loadtests/limits.py) go to `build/bench/limits.json`, and the summary reads the saga as a
+`conveyor local up` does) and drives the same plan (loadtests/run.py): through the gateway as
+signed-in customers, or with `--direct` at the order service (`path` in the figures, ADR 0050). The
+top-level figures of `build/bench/saga.json` are the medians over the runs, `spread` holds each
+figure's min and max, `runs` each run's own figures, and the commit, machine, date and command line
+say where they came from (loadtests/machine.py). After the runs, on the last run's stack, the raw
+limits (loadtests/limits.py) go to `build/bench/limits.json`, and the summary reads the saga as a
 fraction of them. A stack that cannot start stops the benchmark with the command that shows why.
 """
 
@@ -50,8 +51,9 @@ def fresh_runs(plan: Plan, runs: int, *, label: str) -> tuple[list[dict[str, Any
 
             result = asyncio.run(run(stack, plan, progress))
         console.print(
-            f"  run {n}: {result['orders_per_second']} completed/s, "
-            f"p99 {result['p99_confirm_ms']} ms, lost {result['lost']}"
+            f"  run {n} ({result['path']}): {result['orders_per_second']} completed/s, "
+            f"p99 {result['p99_confirm_ms']} ms, lost {result['lost']}, "
+            f"refused {result['rejected']}"
         )
         results.append(result)
     if stack is None:
@@ -104,7 +106,8 @@ def _read_against_limits(saga: dict[str, Any], machine: dict[str, float]) -> Tab
 
 
 def _print_summary(saga: dict[str, Any]) -> None:
-    table = Table(title=f"saga benchmark, median of {saga['run_count']} runs (min-max)")
+    title = f"saga benchmark ({saga.get('path')}), median of {saga['run_count']} runs (min-max)"
+    table = Table(title=title)
     table.add_column("figure")
     table.add_column("median")
     table.add_column("spread")
@@ -144,12 +147,15 @@ def main() -> None:
         "--limits-seconds", type=float, default=10.0, help="time per limit; 0 measures none"
     )
     parser.add_argument("--name", default="saga", help="the figures go to <out-dir>/<name>.json")
+    parser.add_argument(
+        "--direct", action="store_true", help="orders to the order service, not the gateway"
+    )
     parser.add_argument("--out-dir", type=Path, default=OUT_DIR)
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     plan = Plan(orders=int(args.seconds * args.rate), rate_per_s=args.rate, max_in_flight=128,
-                products=args.products, drain_timeout_s=120)  # fmt: skip
+                products=args.products, drain_timeout_s=120, direct=args.direct)  # fmt: skip
     try:
         runs, stack = fresh_runs(plan, args.runs, label="saga")
     except StackStartError as exc:

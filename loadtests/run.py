@@ -5,8 +5,11 @@ percentiles, Kafka events per minute (records appended to the event topics durin
 PostgreSQL commits in the services' databases (pg_stat_database.xact_commit, which backends
 flush up to about a second late), oversold units, lost orders, double charges, each workload
 replica's peak RSS (VmHWM), and CPU seconds per 1,000 accepted orders of every process of the
-stack and of the driver (loadtests/cpu.py), counted from the first order sent to the last saga
-finished.
+stack (the gateway's replicas among them) and of the driver (loadtests/cpu.py), counted from the
+first order sent to the last saga finished: stocking the products and signing the customers in
+(two argon2 hashes each, at identity) come before and are not counted. `path` says which way the
+orders went (`gateway`, or `direct` to the order service; loadtests/customers.py), `orders_url`
+where, and `refused` counts the orders not accepted by their answer (a status or an error).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from loadtests import cpu
-from loadtests.saga import Outcome, Plan, Progress, drive
+from loadtests.saga import Outcome, Plan, Progress, drain, prepared, send
 from operators.local.stack import LocalStack
 from workloads.contracts.topics import DLQ_SUFFIX, TOPICS
 
@@ -103,21 +106,27 @@ def watched(stack: LocalStack) -> cpu.Watched:
 
 async def run(stack: LocalStack, plan: Plan, progress: Progress) -> dict[str, Any]:
     """Drive one run and read back its figures."""
-    before = await _event_count(stack)
-    commits_before = await _commits(stack)
-    processes = watched(stack)
-    cpu_before = cpu.snapshot(processes)
-    outcome = await drive(stack, plan, progress)
-    cpu_after = cpu.snapshot(processes)
+    async with prepared(stack, plan, progress) as shop:
+        before = await _event_count(stack)
+        commits_before = await _commits(stack)
+        processes = watched(stack)
+        cpu_before = cpu.snapshot(processes)
+        outcome = await send(shop, plan, progress)
+        await drain(stack, plan, outcome, progress)
+        cpu_after = cpu.snapshot(processes)
     events = await _event_count(stack) - before
     commits = await _commits(stack) - commits_before
     minutes = (outcome.send_seconds + outcome.drain_seconds) / 60
     completed = sum(outcome.counts.get(s, 0) for s in ("CONFIRMED", "CANCELLED"))
     return {
+        "path": shop.buyers.path,
+        "orders_url": shop.buyers.orders_url,
+        "customers": shop.buyers.customers,
         "orders_sent": plan.orders,
         "target_rate_per_s": plan.rate_per_s,
         "accepted": len(outcome.accepted),
         "rejected": outcome.rejected,
+        "refused": outcome.refused,
         "confirmed": outcome.counts.get("CONFIRMED", 0),
         "cancelled": outcome.counts.get("CANCELLED", 0),
         "orders_per_second": round(completed / (minutes * 60), 1),

@@ -1,9 +1,13 @@
 """Drive orders through the full saga on the local stack and measure what happened.
 
 Orders are sent open-loop at a fixed rate (a slow system builds a backlog instead of slowing the
-driver down, as real customers would), with a bounded number in flight. Outcomes and latencies
-are read afterwards from the order service's own database: `created_at` is when the order was
-accepted, `updated_at` of a terminal order is when its saga ended, both by the database clock.
+driver down, as real customers would), with a bounded number in flight. They go through the
+gateway as signed-in customers by default, or straight to the order service with `Plan.direct`
+(loadtests/customers.py, ADR 0050); stocking the products is setup and stays on inventory's own
+admin route. Outcomes and latencies are read afterwards from the order service's own database:
+`created_at` is when the order was accepted, the saga's terminal event when it ended, both by the
+database clock. `prepared` does the setup (products, sign-ins), `send` and `drain` the measured
+part; `drive` is all three.
 """
 
 from __future__ import annotations
@@ -11,13 +15,14 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-import aiohttp
 import asyncpg
 import httpx
 
+from loadtests import customers
 from operators.local.stack import LocalStack
 
 TERMINAL = ("CONFIRMED", "CANCELLED", "SHIPPED")
@@ -34,16 +39,21 @@ class Plan:
     stock_per_product: int = 100_000
     max_in_flight: int = 64
     drain_timeout_s: float = 60.0
+    direct: bool = False  # the order service at its own URL instead of the gateway
 
 
 @dataclass
 class Outcome:
     accepted: list[str] = field(default_factory=list)
-    rejected: int = 0
+    refused: dict[str, int] = field(default_factory=dict)  # answer (status or error) -> orders
     counts: dict[str, int] = field(default_factory=dict)
     latencies_ms: dict[str, list[float]] = field(default_factory=dict)
     send_seconds: float = 0.0
     drain_seconds: float = 0.0
+
+    @property
+    def rejected(self) -> int:
+        return sum(self.refused.values())
 
     @property
     def lost(self) -> int:
@@ -82,55 +92,74 @@ async def seed(stack: LocalStack, http: httpx.AsyncClient, plan: Plan) -> list[s
     return products
 
 
-async def drive(stack: LocalStack, plan: Plan, progress: Progress) -> Outcome:
-    outcome = Outcome()
+@dataclass(frozen=True)
+class Shop:
+    """What a run orders and who orders it (signed in, connected)."""
+
+    products: list[str]
+    buyers: customers.Buyers
+
+
+@asynccontextmanager
+async def prepared(stack: LocalStack, plan: Plan, progress: Progress) -> AsyncIterator[Shop]:
+    """The run's setup, not measured: products stocked and known, customers signed in."""
+    progress(f"stocking {plan.products} products")
     async with httpx.AsyncClient(timeout=30) as http:
         products = await seed(stack, http, plan)
+    buyers = customers.for_stack(
+        stack, direct=plan.direct, rate_per_s=plan.rate_per_s,
+        max_in_flight=plan.max_in_flight, timeout_s=30, label="bench",
+    )  # fmt: skip
+    progress(
+        f"{buyers.customers} customers signing in at the gateway"
+        if isinstance(buyers, customers.Gateway)
+        else "orders go to the order service directly"
+    )
+    async with buyers:
+        yield Shop(products, buyers)
+
+
+async def send(shop: Shop, plan: Plan, progress: Progress) -> Outcome:
+    """Place `plan.orders` orders at `plan.rate_per_s`, open loop; the accepted and refused."""
+    outcome = Outcome()
     gate = asyncio.Semaphore(plan.max_in_flight)
-    url = f"{stack.workloads.url('order')}/v1/orders"
-    # aiohttp for the hot loop: it costs a fraction of httpx's CPU per request, and on a 2-core
-    # machine every cycle the driver burns is taken from the system it measures.
-    connector = aiohttp.TCPConnector(limit=plan.max_in_flight)
-    timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+    products = shop.products
 
-        async def one(i: int) -> None:
-            card = (
-                "tok_decline" if plan.decline_every and i % plan.decline_every == 0 else "tok_visa"
-            )
-            body = {
-                "customer_id": f"customer-{i % 97}",
-                "items": [{"product_id": products[i % len(products)], "quantity": 1 + i % 3}],
-                "payment": {"card_token": card},
-            }
-            async with gate:
-                try:
-                    async with session.post(
-                        url, json=body, headers={"Idempotency-Key": str(uuid.uuid4())}
-                    ) as response:
-                        if response.status != httpx.codes.ACCEPTED:
-                            outcome.rejected += 1
-                            return
-                        outcome.accepted.append((await response.json())["order_id"])
-                except (aiohttp.ClientError, TimeoutError):
-                    outcome.rejected += 1
+    async def one(i: int) -> None:
+        card = "tok_decline" if plan.decline_every and i % plan.decline_every == 0 else "tok_visa"
+        items = [{"product_id": products[i % len(products)], "quantity": 1 + i % 3}]
+        async with gate:
+            placed = await shop.buyers.place(i, items=items, card=card)
+        if placed.order_id is None:
+            outcome.refused[placed.answer] = outcome.refused.get(placed.answer, 0) + 1
+        else:
+            outcome.accepted.append(placed.order_id)
 
-        began = time.monotonic()
-        tasks = []
-        for i in range(plan.orders):
-            delay = began + i / plan.rate_per_s - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(i)))
-            if i % max(1, int(plan.rate_per_s)) == 0:
-                progress(f"sending: {i}/{plan.orders} sent, {len(outcome.accepted)} accepted")
-        await asyncio.gather(*tasks)
-        outcome.send_seconds = time.monotonic() - began
-    await _drain(stack, plan, outcome, progress)
+    began = time.monotonic()
+    tasks = []
+    for i in range(plan.orders):
+        delay = began + i / plan.rate_per_s - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i)))
+        if i % max(1, int(plan.rate_per_s)) == 0:
+            progress(f"sending: {i}/{plan.orders} sent, {len(outcome.accepted)} accepted")
+    await asyncio.gather(*tasks)
+    outcome.send_seconds = time.monotonic() - began
     return outcome
 
 
-async def _drain(stack: LocalStack, plan: Plan, outcome: Outcome, progress: Progress) -> None:
+async def drive(stack: LocalStack, plan: Plan, progress: Progress) -> Outcome:
+    """Set up, send and drain one run."""
+    async with prepared(stack, plan, progress) as shop:
+        outcome = await send(shop, plan, progress)
+    await drain(stack, plan, outcome, progress)
+    return outcome
+
+
+async def drain(stack: LocalStack, plan: Plan, outcome: Outcome, progress: Progress) -> None:
+    """Until every accepted order is terminal (bounded by `plan.drain_timeout_s`), then their
+    saga latencies, by the database's clock."""
     began = time.monotonic()
     conn = await asyncpg.connect(stack.postgres.dsn("order"))
     try:

@@ -4,7 +4,9 @@ Each offered rate runs RUNS times (1 by default: a sweep is a search, the headli
 `make bench`) for a shorter time (30 s by default), each run on a fresh stack. A rate keeps up
 when its median p99 accept→CONFIRMED is under 1 s and its median completed/s is at least 97 % of
 the offered rate; the knee is the top of the unbroken run of such rates from the lowest
-(loadtests/figures.py). Written to `build/bench/sweep.json` with the commit, machine and date.
+(loadtests/figures.py). Orders go through the gateway as signed-in customers, or with `--direct`
+to the order service (`path`, ADR 0050). Written to `build/bench/sweep.json` with the commit,
+machine and date.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from rich.table import Table
 
 from loadtests.bench import OUT_DIR, console, fresh_runs, write_json
+from loadtests.customers import Direct, Gateway
 from loadtests.figures import RatePoint, aggregate, knee
 from loadtests.fresh import StackStartError
 from loadtests.machine import provenance
@@ -43,6 +46,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--products", type=int, default=50)
     parser.add_argument("--out", type=Path, default=OUT_DIR / "sweep.json")
+    parser.add_argument(
+        "--direct", action="store_true", help="orders to the order service, not the gateway"
+    )
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -53,7 +59,7 @@ def main() -> None:
     points: list[dict[str, Any]] = []
     for rate in args.rates:
         plan = Plan(orders=int(args.seconds * rate), rate_per_s=rate, max_in_flight=128,
-                    products=args.products, drain_timeout_s=120)  # fmt: skip
+                    products=args.products, drain_timeout_s=120, direct=args.direct)  # fmt: skip
         try:
             runs, _ = fresh_runs(plan, args.runs, label=f"{rate:g}/s")
         except StackStartError as exc:
@@ -69,11 +75,12 @@ def main() -> None:
          for p in points],
         p99_limit_ms=P99_LIMIT_MS, keep_up=KEEP_UP,
     )  # fmt: skip
-    result = {**provenance(), "runs_per_rate": args.runs, "seconds_per_run": args.seconds,
+    result = {**provenance(), "path": (Direct if args.direct else Gateway).path,
+              "runs_per_rate": args.runs, "seconds_per_run": args.seconds,
               "p99_limit_ms": P99_LIMIT_MS, "keep_up_fraction": KEEP_UP, "knee_per_s": found,
               "rates": points}  # fmt: skip
     write_json(args.out, result)
-    table = Table(title=f"rate sweep ({args.runs} run(s) per rate, median)")
+    table = Table(title=f"rate sweep ({result['path']}, {args.runs} run(s) per rate, median)")
     for column in ("offered/s", "completed/s", "p99 ms", "keeps up"):
         table.add_column(column)
     for p in points:

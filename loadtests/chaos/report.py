@@ -1,8 +1,8 @@
 """One row per scenario, written to build/chaos/report.json and printed as a table.
 
-The JSON keeps everything a replay needs (the seed, each scenario's drawn plan, its fault
-windows) and every violation with the ids it names; the table shows the columns docs/chaos.md
-explains.
+The JSON keeps everything a replay needs (the seed, the path the orders took: `gateway` or
+`direct`, each scenario's drawn plan, its fault windows) and every violation with the ids it
+names; the table shows the columns docs/chaos.md explains.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ class ScenarioResult:
     plan: dict[str, Any]
     accepted: int = 0
     refused: int = 0
+    refusals: dict[str, int] = field(default_factory=dict)  # answer (status or error) -> orders
     unacknowledged: int = 0  # created, but the 202 never reached the driver (a process died)
     confirmed: int = 0
     compensated: int = 0  # ended CANCELLED (stock, card, or a compensation)
@@ -43,10 +44,11 @@ class ScenarioResult:
         return not self.violations and self.error is None
 
 
-def write(path: Path, seed: int, results: list[ScenarioResult]) -> None:
+def write(path: Path, seed: int, results: list[ScenarioResult], *, route: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     body = {
         "seed": seed,
+        "path": route,
         "passed": all(r.passed for r in results),
         "scenarios": [asdict(r) | {"passed": r.passed} for r in results],
     }
@@ -57,8 +59,8 @@ def _seconds(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
 
-def table(seed: int, results: list[ScenarioResult]) -> Table:
-    grid = Table(title=f"make chaos (SEED={seed})")
+def table(seed: int, results: list[ScenarioResult], *, route: str) -> Table:
+    grid = Table(title=f"make chaos (SEED={seed}, orders {route})")
     for column in (
         "scenario",
         "accepted",
@@ -85,8 +87,8 @@ def table(seed: int, results: list[ScenarioResult]) -> Table:
     return grid
 
 
-def print_report(console: Console, seed: int, results: list[ScenarioResult]) -> None:
-    console.print(table(seed, results))
+def print_report(console: Console, seed: int, results: list[ScenarioResult], *, route: str) -> None:
+    console.print(table(seed, results, route=route))
     for r in results:
         if r.error:
             console.print(f"[red]{r.scenario}[/]: {r.error}")

@@ -45,6 +45,7 @@ class Pace:
     warm_up_s: float = 5.0
     after_s: float = 10.0  # load kept running after the heal
     settle_s: float = 120.0  # the bound on "every accepted order terminal"
+    direct: bool = False  # orders to the order service instead of through the gateway
 
 
 async def run_one(
@@ -60,8 +61,13 @@ async def run_one(
         log(f"{scenario.name} not run: {result.error}")
         return result
     ctx = ChaosContext(stack=stack, log=log, plan=plan)
-    load = SteadyLoad(stack, rate_per_s=pace.rate_per_s)
-    await load.seed()
+    load = SteadyLoad(stack, rate_per_s=pace.rate_per_s, direct=pace.direct)
+    try:
+        await load.seed()
+    except Exception as exc:  # reported, and fails the run, as a stack that did not come back
+        result.error = f"the checkout load could not be set up: {type(exc).__name__}: {exc}"
+        log(f"{scenario.name} not run: {result.error}")
+        return result
     load.start()
     try:
         await asyncio.sleep(pace.warm_up_s)  # pacing of the load, not synchronisation
@@ -144,6 +150,9 @@ def fill(result: ScenarioResult, found: Evidence, attempts: list[Attempt], end: 
     result.accepted = sum(1 for a in attempts if a.order_id is not None)
     result.unacknowledged = len(orders) - result.accepted
     result.refused = sum(1 for a in attempts if a.order_id is None)
+    for a in attempts:
+        if a.order_id is None:
+            result.refusals[a.answer] = result.refusals.get(a.answer, 0) + 1
     result.confirmed = sum(1 for o in orders if o.sold)
     result.compensated = sum(1 for o in orders if o.status == "CANCELLED")
     result.lost = sum(1 for o in orders if not o.terminal)

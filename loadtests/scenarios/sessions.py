@@ -8,38 +8,21 @@ order followers share its session, and two refreshes with one refresh token woul
 which identity answers by revoking the whole family. A failed refresh is a Locust failure named
 `refresh`; the old token is kept until it expires, so the failure shows, it is not hidden.
 
-The clock is this process's wall clock against the token's own `exp` (not verified here: the
-gateway verifies tokens; this client only reads when to renew its own).
+The pair and the renewal rule are `tokens.py`'s, which the asyncio drivers
+(`loadtests/customers.py`) follow too; this module is their gevent transport.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import gevent.lock  # type: ignore[import-untyped]
-import jwt
+
+from loadtests.scenarios.tokens import REFRESH_PATH, Tokens
 
 if TYPE_CHECKING:  # importing Locust monkey-patches the process: only the locustfiles do
     from locust.contrib.fasthttp import FastHttpSession
-
-
-@dataclass(frozen=True)
-class Tokens:
-    access: str
-    refresh: str
-    subject: str
-    expires_at: float  # the access token's `exp`, seconds since the epoch
-
-    @classmethod
-    def of(cls, pair: dict[str, Any]) -> Tokens:
-        claims = jwt.decode(pair["access_token"], options={"verify_signature": False})
-        return cls(pair["access_token"], pair["refresh_token"], str(claims["sub"]),
-                   float(claims["exp"]))  # fmt: skip
-
-    def due(self, now: float, margin_s: float) -> bool:
-        return self.expires_at - now < margin_s
 
 
 class Session:
@@ -75,11 +58,11 @@ class Session:
             with self._lock:  # the others wait, then find fresh tokens
                 if self.tokens.due(time.time(), self._margin_s):
                     self._renew(self.tokens)
-        return {"Authorization": f"Bearer {self.tokens.access}"}
+        return self.tokens.bearer()
 
     def _renew(self, tokens: Tokens) -> None:
-        body = {"refresh_token": tokens.refresh}
-        with self._client.post(f"{self._base}/v1/auth/refresh", json=body, name="refresh",
+        url = f"{self._base}{REFRESH_PATH}"
+        with self._client.post(url, json=tokens.renewal(), name="refresh",
                                catch_response=True) as response:  # fmt: skip
             if response.status_code != 200:  # noqa: PLR2004
                 response.failure(f"refresh answered {response.status_code}")

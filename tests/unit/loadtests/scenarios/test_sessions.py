@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jwt
 
-from loadtests.scenarios.sessions import Tokens
+from loadtests.scenarios.tokens import Tokens
 
 
 def _pair(exp: int) -> dict[str, str]:
