@@ -2,8 +2,8 @@
 
 Names are those of `workloads/shared/metrics.py` (a unit test reads every `conveyor_*` name in
 the rendered dashboards back against it). Series carry a `workload` label: the local runner's
-scrape targets set it; on a cluster the ServiceMonitor must set it too. Probe routes
-(`/health/*`, `/metrics`) are excluded from every request SLI: probes are not customers.
+scrape targets set it; on a cluster the operator's ServiceMonitor sets it by relabeling. Probe
+routes (`/health/*`, `/metrics`) are excluded from every request SLI: probes are not customers.
 
 The SLO panels read the generated SLO recording rules (operators/pipeline/slos/records.py) over
 the standard multi-window pairs below (1h/5m and 6h/30m page at 14.4x and 6x; 1d/2h and 3d/6h

@@ -104,7 +104,14 @@ def pdb(owner: Owner, workload: str) -> dict[str, Any]:
     }
 
 
+# The label every series of a workload carries, naming it: the local Prometheus sets it from its
+# target file (operators/local/servers/prometheus.py), a cluster's from this relabeling. Alerts
+# and dashboards group and filter by it (observability/alerts/, operators/dashboards/).
+WORKLOAD_LABEL = "workload"
+
+
 def service_monitor(owner: Owner, spec: OrderPipelineSpec, workload: str) -> dict[str, Any]:
+    """Scrape the workload's pods through its Service; every series labelled with the workload."""
     return {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "ServiceMonitor",
@@ -117,6 +124,8 @@ def service_monitor(owner: Owner, spec: OrderPipelineSpec, workload: str) -> dic
                     "port": "http",
                     "path": "/metrics",
                     "interval": spec.monitoring.scrape_interval,
+                    # No source labels: the replacement is the value, on every target.
+                    "relabelings": [{"targetLabel": WORKLOAD_LABEL, "replacement": workload}],
                 }
             ],
         },

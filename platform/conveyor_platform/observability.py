@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import pulumi
 import pulumi_aws as aws
@@ -45,6 +46,7 @@ COLLECTOR_ENV = {
     "CONVEYOR_TRACE_SLOW_MS": "2000",
     "CONVEYOR_TRACE_KEEP_PERCENT": "10",
 }
+UNUSED_COLLECTOR_PORTS = ("jaeger-compact", "jaeger-thrift", "jaeger-grpc", "zipkin")
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 DASHBOARD_LABEL = "grafana_dashboard"  # what Grafana's dashboard sidecar watches
 FOLDER_ANNOTATION = "grafana_folder"
@@ -79,6 +81,21 @@ def collector_config() -> dict[str, object]:
     """observability/collector/config.yaml, the collector configuration laptop and cluster share."""
     document: dict[str, object] = yaml.safe_load((COLLECTOR_DIR / "config.yaml").read_text())
     return document
+
+
+def cluster_collector_config() -> dict[str, object]:
+    """The shared configuration as the cluster's collector runs it: plus the health_check
+    extension, which the chart's liveness and readiness probes call on the pod's port 13133.
+
+    Given as the chart's `alternateConfig`, which Helm does not merge with the chart's default
+    `config`: merged, the defaults would add Jaeger, Zipkin and Prometheus receivers and logs and
+    metrics pipelines to a debug exporter, which our build refuses (ADR 0049)."""
+    config = collector_config()
+    extensions = cast(dict[str, object], config.setdefault("extensions", {}))
+    extensions["health_check"] = {"endpoint": "${env:MY_POD_IP}:13133"}
+    service = cast(dict[str, list[str]], config["service"])
+    service["extensions"] = [*service.get("extensions", []), "health_check"]
+    return config
 
 
 def collector_release() -> str:
@@ -201,8 +218,12 @@ class Observability(pulumi.ComponentResource):
                     "repository": "otel/opentelemetry-collector-contrib",
                     "tag": collector_release(),
                 },
+                # Pod, namespace and workload of each span's sender (the k8sattributes
+                # processor, in our build too).
                 "presets": {"kubernetesAttributes": {"enabled": True}},
-                "config": collector_config(),
+                "alternateConfig": cluster_collector_config(),
+                # Only OTLP is received: the chart's Jaeger and Zipkin ports stay closed.
+                "ports": {p: {"enabled": False} for p in UNUSED_COLLECTOR_PORTS},
                 "extraEnvs": [{"name": k, "value": v} for k, v in COLLECTOR_ENV.items()],
             },
             opts=self._child(depends_on=[args.lb_controller, monitoring, zipkin_service]),

@@ -20,15 +20,23 @@ import urllib.error
 import urllib.request
 from http import HTTPStatus
 from pathlib import Path
+from typing import Any
 
 import yaml
 from rich.console import Console
 
 from operators.local.installs import Requirement, binary
 from operators.local.servers.base import Server, ServerError
+from operators.pipeline.services import WORKLOAD_LABEL
 from operators.pipeline.slos.files import ALERT_DIR, RULE_DIR, load, rendered
 
 SPEEDUP = 12  # 1h/5m -> 300s/25s; 2m `for:` -> 10s
+
+
+def target_groups(groups: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """`{workload: [host:port, …]}` -> file_sd target groups, each labelled by its workload (the
+    label a cluster's ServiceMonitor sets by relabeling, operators/pipeline/services.py)."""
+    return [{"targets": t, "labels": {WORKLOAD_LABEL: name}} for name, t in groups.items()]
 
 
 class Prometheus(Server):
@@ -97,8 +105,8 @@ class Prometheus(Server):
             (self.speedup_dir / name).write_text(text, encoding="utf-8")
 
     def write_targets(self, groups: dict[str, list[str]]) -> None:
-        """`{workload: [host:port, …]}` -> file_sd targets, labelled by workload."""
-        payload = [{"targets": t, "labels": {"workload": name}} for name, t in groups.items()]
+        """`{workload: [host:port, …]}` -> the file_sd target file, atomically replaced."""
+        payload = target_groups(groups)
         tmp = self.targets_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(payload, indent=2))
         tmp.replace(self.targets_file)

@@ -13,9 +13,16 @@ from pathlib import Path
 
 import pytest
 import yaml
+from jsonschema.protocols import Validator
 
 from operators.paths import REPO_ROOT
 from policies.synth_graph import Graph, parse
+from tests.integration.platform.observability_tools import (
+    built_collector,
+    built_helm,
+    found_promtool,
+)
+from tests.support.dashboard_schema import dashboard_validator
 
 STACKS = ("dev", "staging", "prod")
 PER_SERVICE = "perservice"
@@ -57,7 +64,7 @@ def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     running = synth_processes(STACKS, out, ROOT / "environments")
     running |= synth_processes((PER_SERVICE,), out, variants)
     for stack, process in running.items():
-        _, stderr = process.communicate(timeout=240)
+        _, stderr = process.communicate(timeout=600)  # a shared 2-core machine under load
         if process.returncode != 0:
             pytest.fail(f"synth {stack} failed:\n{stderr}")
     return out
@@ -79,3 +86,26 @@ def graph(request: pytest.FixtureRequest, graphs: dict[str, Graph]) -> Graph:
 @pytest.fixture(scope="session")
 def per_service(synth_dir: Path) -> Graph:
     return parse(json.loads((synth_dir / f"{PER_SERVICE}.json").read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="module")
+def collector() -> Path:
+    """The collector built from observability/collector/builder.yaml (cached per manifest)."""
+    return built_collector()
+
+
+@pytest.fixture(scope="module")
+def promtool() -> str:
+    return found_promtool()
+
+
+@pytest.fixture(scope="module")
+def helm() -> Path:
+    """Helm built from its Go module (cached per release)."""
+    return built_helm()
+
+
+@pytest.fixture(scope="module")
+def validator() -> Validator:
+    """Grafana's dashboard schema."""
+    return dashboard_validator()

@@ -21,6 +21,7 @@ from operators.local.servers import zipkin
 from operators.paths import REPO_ROOT
 from policies.synth_graph import Graph, Resource
 from tests.integration.platform.helm_values import values
+from tests.integration.platform.observability_tools import asked_datasources
 
 ALERTS = REPO_ROOT / "observability" / "alerts"
 DATASOURCE_VARIABLE = "${datasource}"
@@ -76,30 +77,6 @@ def _provisioned(grafana: dict[str, Any]) -> list[dict[str, str]]:
     return found
 
 
-def _asked(dashboard: dict[str, Any]) -> set[tuple[str, str]]:
-    """(type, uid) of every datasource a panel or query names; a `${datasource}` uid stands for
-    any datasource of the variable's plugin type (uid "*")."""
-    variables = {
-        f"${{{v['name']}}}": str(v["query"])
-        for v in dashboard.get("templating", {}).get("list", [])
-        if v.get("type") == "datasource"
-    }
-    asked = set()
-    panels = [*dashboard.get("panels", [])]
-    while panels:
-        panel = panels.pop()
-        panels += panel.get("panels", [])
-        for named in [
-            panel.get("datasource"),
-            *(t.get("datasource") for t in panel.get("targets", [])),
-        ]:
-            if isinstance(named, dict):
-                uid = str(named.get("uid", ""))
-                kind = variables.get(uid, str(named.get("type", "")))
-                asked.add((kind, "*" if uid in variables else uid))
-    return asked
-
-
 def test_the_collector_exports_to_a_trace_store_the_stack_runs(graph: Graph) -> None:
     env = {e["name"]: e["value"] for e in values(graph, "opentelemetry-collector")["extraEnvs"]}
     endpoint = env["CONVEYOR_ZIPKIN_ENDPOINT"]
@@ -118,7 +95,7 @@ def test_every_dashboard_reads_a_datasource_grafana_is_given(graph: Graph) -> No
     assert provisioned, "Grafana is given no datasource"
     for name in sorted(files.DASHBOARDS):
         dashboard = json.loads((files.DASHBOARDS_DIR / name).read_text(encoding="utf-8"))
-        asked = _asked(dashboard)
+        asked = asked_datasources(dashboard)
         assert asked, f"{name}: no panel names a datasource"
         missing = [
             (kind, uid)

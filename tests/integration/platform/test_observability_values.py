@@ -1,7 +1,7 @@
 """The values the Pulumi add-ons give the collector, Prometheus and Grafana are valid, offline.
 
 Taken from the synthesized graph of every stack, as `pulumi up` would hand them to Helm: the
-collector release's `config` with its `extraEnvs` passes the built collector's `validate`
+collector release's `alternateConfig` with its `extraEnvs` passes the built collector's `validate`
 (operators/local/collector_build.py builds it once into ~/.cache/conveyor/otelcol/); the alert
 rules in kube-prometheus-stack's `additionalPrometheusRulesMap` pass `promtool check rules`; every
 dashboard ConfigMap validates against Grafana's dashboard schema (operators/dashboards/schema.py).
@@ -11,74 +11,22 @@ A broken copy of each is refused, naming the culprit, so the checks are seen to 
 from __future__ import annotations
 
 import copy
-import io
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from jsonschema.protocols import Validator
-from rich.console import Console
 
-from operators.local.collector_build import CollectorBinary
-from operators.local.settings import LocalStackSettings
 from policies.synth_graph import Graph
 from tests.integration.platform.helm_values import values
-from tests.support.dashboard_schema import dashboard_validator
-
-POD_IP = "10.0.0.7"  # what the chart's `$(MY_POD_IP)` becomes in a pod
-
-
-@pytest.fixture(scope="module")
-def collector() -> Path:
-    return CollectorBinary(cache_dir=LocalStackSettings().cache_dir).ensure(
-        Console(file=io.StringIO())
-    )
-
-
-@pytest.fixture(scope="module")
-def promtool() -> str:
-    found = shutil.which("promtool")
-    if found is None:
-        pytest.fail("promtool is missing: sudo apt-get install prometheus")
-    return found
-
-
-@pytest.fixture(scope="module")
-def validator() -> Validator:
-    return dashboard_validator()
-
-
-def _run(*command: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        command, env=env, capture_output=True, text=True, check=False, timeout=120
-    )
+from tests.integration.platform.observability_tools import POD_IP, check_rules, validate_config
 
 
 def validate_release(collector: Path, release: dict[str, Any], tmp_path: Path) -> str:
     """The collector's verdict on a release's values: "" when valid, else what it said."""
-    config = tmp_path / "collector.yaml"
-    config.write_text(yaml.safe_dump(release["config"]))
     env = {e["name"]: e["value"].replace("$(MY_POD_IP)", POD_IP) for e in release["extraEnvs"]}
-    result = _run(
-        str(collector), "validate", f"--config={config}", env={"PATH": os.environ["PATH"], **env}
-    )
-    return "" if result.returncode == 0 else result.stderr + result.stdout
-
-
-def check_rules(promtool: str, rules: dict[str, Any], tmp_path: Path) -> str:
-    """promtool's verdict on a rules map: "" when every rule object loads, else what it said."""
-    paths = []
-    for name, document in rules.items():
-        path = tmp_path / f"{name}.yaml"
-        path.write_text(yaml.safe_dump(document))
-        paths.append(str(path))
-    result = _run(promtool, "check", "rules", *paths)
-    return "" if result.returncode == 0 else result.stderr + result.stdout
+    return validate_config(collector, yaml.safe_dump(release["alternateConfig"]), env, tmp_path)
 
 
 def _dashboards(graph: Graph) -> dict[str, dict[str, Any]]:
@@ -100,7 +48,7 @@ def test_a_collector_release_with_a_misspelt_exporter_is_refused(
     graphs: dict[str, Graph], collector: Path, tmp_path: Path
 ) -> None:
     broken = copy.deepcopy(values(graphs["dev"], "opentelemetry-collector"))
-    broken["config"]["service"]["pipelines"]["traces"]["exporters"] = ["zipkn"]
+    broken["alternateConfig"]["service"]["pipelines"]["traces"]["exporters"] = ["zipkn"]
     assert "zipkn" in validate_release(collector, broken, tmp_path)
 
 

@@ -377,7 +377,14 @@ def test_service_and_monitor_select_the_workloads_pods() -> None:
     }
     monitor = by_kind(objects, "ServiceMonitor")["conveyor-order"]["spec"]
     assert monitor["selector"]["matchLabels"] == service["spec"]["selector"]
-    assert monitor["endpoints"] == [{"port": "http", "path": "/metrics", "interval": "30s"}]
+    assert monitor["endpoints"] == [
+        {
+            "port": "http",
+            "path": "/metrics",
+            "interval": "30s",
+            "relabelings": [{"targetLabel": "workload", "replacement": "order"}],
+        }
+    ]
     assert monitor["namespaceSelector"] == {"matchNames": ["conveyor"]}
 
 
