@@ -6,13 +6,14 @@ example into a fresh namespace and polls the API server (every 50 ms) until ever
 rendering says the pipeline owns exists; then deletes a Deployment, a Service and a ConfigMap by
 hand and times each until an object of that name with a new uid is back. Targets (issue #4):
 under 5 s to all children, under 10 s to repair. Figures go to build/bench/operator.json.
+`--node` runs the real-node benchmark instead (loadtests/node_bench.py), written to the file's
+`node` section; each kind of run keeps the other's figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
-import json
 import statistics
 import sys
 import time
@@ -26,6 +27,7 @@ from lightkube import ApiError, Client, KubeConfig
 from lightkube.core.resource import NamespacedResource
 from rich.console import Console
 
+from loadtests import node_bench
 from operators.controller.children import RESOURCES, plain
 from operators.local.kube.cluster import KubeCluster
 from operators.local.kube.operator_process import running_operator
@@ -40,6 +42,8 @@ PORT = 18090
 APPLY_TARGET_S = 5.0
 REPAIR_TARGET_S = 10.0
 REPAIRED_KINDS = ("Deployment", "Service", "ConfigMap")
+NODE_ROUNDS = 5
+API_ROUNDS = 10
 
 
 def _wait(probe: Callable[[], bool], timeout_s: float) -> float:
@@ -99,10 +103,18 @@ def _round(cluster: KubeCluster, client: Client, body: dict[str, Any]) -> dict[s
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, help="10 (API server) or 5 (--node) unless given")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "build" / "bench" / "operator.json")
+    parser.add_argument(
+        "--node",
+        action="store_true",
+        help="on the real node instead (root; loadtests/node_bench.py; 5 rounds unless --rounds)",
+    )
     args = parser.parse_args(argv)
     console = Console()
+    if args.node:
+        return 0 if node_bench.run(args.rounds or NODE_ROUNDS, args.out, console) else 1
+    args.rounds = args.rounds or API_ROUNDS
     cluster = KubeCluster()
     cluster.up(Console(file=io.StringIO()))
     cluster.install_operator_resources()
@@ -123,8 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         for key in rounds[0]
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"rounds": rounds, "summary": summary}, indent=2) + "\n")
+    node_bench.write_section(args.out, None, {"rounds": rounds, "summary": summary})
     apply_max = summary["apply_to_children_s"]["max_s"]
     repair_max = max(v["max_s"] for k, v in summary.items() if k.startswith("repair_"))
     for key, value in summary.items():

@@ -7,18 +7,16 @@ with buildah in the project's own storage, and exports OCI archives with their d
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from operators.local.images.build import IMAGES, ImageBuilder
+from operators.local.images.build import IMAGES, ImageBuilder, local_builder
 from operators.local.images.buildah import ImageBuildError
-from operators.local.installs import MissingDependencyError, binary, ensure_installed
+from operators.local.installs import MissingDependencyError
 from operators.local.settings import LocalStackSettings
 
 app = typer.Typer(help="Container images of the services and the operator, built with buildah.")
@@ -27,9 +25,7 @@ errors = Console(stderr=True)
 
 
 def builder(settings: LocalStackSettings | None = None) -> ImageBuilder:
-    settings = settings or LocalStackSettings()
-    uv = os.environ.get("CONVEYOR_UV") or str(settings.cache_dir / "uv-0.13.9" / "bin" / "uv")
-    return ImageBuilder(cache_dir=settings.cache_dir, state_dir=settings.state_dir, uv=Path(uv))
+    return local_builder(settings)
 
 
 @app.command()
@@ -41,13 +37,6 @@ def build(
     """Build the images (all by default) and record their digests in .local/images/."""
     began = time.monotonic()
     try:
-        ensure_installed(
-            [
-                binary("buildah", "buildah (builds the images)", "buildah"),
-                binary("debootstrap", "debootstrap (the images' Debian base)", "debootstrap"),
-            ],
-            console,
-        )
         builder().build(console, tuple(name or ()))
     except (ImageBuildError, MissingDependencyError) as exc:
         errors.print(f"[bold red]error:[/] {exc}", highlight=False)

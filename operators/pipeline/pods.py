@@ -40,7 +40,6 @@ def container_security_context() -> dict[str, Any]:
 
 
 TMP_SIZE = "64Mi"
-SPREAD_FROM = 2  # pods worth spreading over nodes and zones
 
 
 def workload_env(
@@ -192,16 +191,17 @@ def deployment(
         "containers": [_container(spec, owner, workload)],
         "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": TMP_SIZE}}, flags.volume(owner)],
     }
-    if spec.bounds(workload)[1] >= SPREAD_FROM:
-        pod_spec["topologySpreadConstraints"] = [
-            {
-                "maxSkew": 1,
-                "topologyKey": key,
-                "whenUnsatisfiable": "ScheduleAnyway",
-                "labelSelector": {"matchLabels": match},
-            }
-            for key in ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
-        ]
+    # Always, even for one pod: the template must not depend on scale units (a changed template
+    # is a rollout, and units move with the scale subresource). The constraint is soft.
+    pod_spec["topologySpreadConstraints"] = [
+        {
+            "maxSkew": 1,
+            "topologyKey": key,
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": {"matchLabels": match},
+        }
+        for key in ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
+    ]
     body: dict[str, Any] = {
         "revisionHistoryLimit": 5,
         "progressDeadlineSeconds": rollout.progress_deadline_seconds,

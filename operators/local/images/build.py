@@ -22,9 +22,16 @@ from rich.console import Console
 
 from operators.local.images.base import BaseImage
 from operators.local.images.buildah import ULIMITS, Buildah, ImageBuildError
+from operators.local.installs import Requirement, binary, ensure_installed
+from operators.local.settings import LocalStackSettings
 from operators.paths import REPO_ROOT
 
 TAG = "dev"
+# What a build runs; `build` installs what is missing (apt-get, as root) or raises naming it.
+TOOLS: tuple[Requirement, ...] = (
+    binary("buildah", "buildah (builds the images)", "buildah"),
+    binary("debootstrap", "debootstrap (the images' Debian base)", "debootstrap"),
+)
 CONTAINERS_DIR = REPO_ROOT / "containers"
 
 
@@ -91,6 +98,10 @@ class ImageBuilder:
         return self.out_dir / "images.json"
 
     def build(self, console: Console, names: tuple[str, ...] = ()) -> list[BuiltImage]:
+        """Build the images (all, or `names`); installs buildah and debootstrap first when
+        missing (`MissingDependencyError` when it cannot), raises `ImageBuildError` on a
+        failed step."""
+        ensure_installed(TOOLS, console)
         if not self.uv.is_file():
             raise ImageBuildError(f"the pinned uv is missing at {self.uv}: run `make setup`")
         base = self.base.ensure(console)
@@ -172,3 +183,11 @@ class ImageBuilder:
             f"  [green]✓[/] {image.pinned} ({image.size_bytes / 1e6:.0f} MB, {image.seconds} s)"
         )
         return image
+
+
+def local_builder(settings: LocalStackSettings | None = None) -> ImageBuilder:
+    """The builder over this checkout's cache and state folders, with the project's pinned uv
+    (`CONVEYOR_UV`, set by the Makefile, or the cache's)."""
+    settings = settings or LocalStackSettings()
+    uv = os.environ.get("CONVEYOR_UV") or str(settings.cache_dir / "uv-0.13.9" / "bin" / "uv")
+    return ImageBuilder(cache_dir=settings.cache_dir, state_dir=settings.state_dir, uv=Path(uv))

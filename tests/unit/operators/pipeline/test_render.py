@@ -423,3 +423,21 @@ def test_a_flag_change_rolls_no_pod() -> None:
         if a["metadata"]["annotations"] != b["metadata"]["annotations"]
     }
     assert differs == {("ConfigMap", "conveyor-flags")}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_scale_units_change_replicas_only_never_the_pod_template(name: str) -> None:
+    # A changed template is a rollout: scaling through the scale subresource (an HPA on the
+    # pipeline) must add pods, not replace every running one (seen on the real node, ADR 0048).
+    owner = owner_of(pipeline(name))
+    templates = [
+        {
+            n: d["spec"]["template"]
+            for n, d in by_kind(
+                render_children(owner, spec_with(name, replicas=units), prometheus_operator=False),
+                "Deployment",
+            ).items()
+        }
+        for units in (1, 2)
+    ]
+    assert templates[0] == templates[1]
