@@ -74,8 +74,9 @@ cluster-status: setup ## the node's servers and whether it is Ready
 	$(BIN)/conveyor cluster status
 
 # `up` comes before `slo-test`: on a new machine it is what installs Debian's prometheus (promtool).
+# Two shards side by side, each on a stack of its own (tests/support/shards.py, ADR 0052).
 test: lint up slo-test kube-up ## set everything up and run every test against the real stack
-	$(BIN)/pytest -m "not node"
+	$(BIN)/python -m tests.support.shards
 
 # Image builds and the real node (ADR 0032): minutes more on a cold machine, so a target of its own.
 test-cluster: kube-up ## build the images, bring the node up, run the operator and the saga in pods, check `down` restores the host

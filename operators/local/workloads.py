@@ -149,9 +149,16 @@ class Workloads:
         held = [] if replica is None else [r for r in self.desired()[name].held if r != replica]
         self._update(name, held=held)
 
-    def reset(self) -> None:
-        """Back to the plan: its replicas, nothing held, no extra environment."""
+    def reset(self) -> list[str]:
+        """Back to the plan: its replicas, nothing held, no extra environment.
+
+        Returns the workloads whose replicas were given extra environment or a network namespace:
+        their running processes keep those until they are restarted (`restart`). Replica counts
+        and held replicas need no restart: the supervisor reconciles them.
+        """
+        before = self.desired()
         self._save({w.name: Desired(replicas=w.replicas) for w in self.runnable()})
+        return [name for name, want in before.items() if want.env or want.netns is not None]
 
     # --- processes ---------------------------------------------------------------------------
 

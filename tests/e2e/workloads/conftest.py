@@ -21,8 +21,12 @@ async def client(stack: LocalStack) -> AsyncIterator[SagaClient]:
 
 @pytest.fixture
 def workloads_restored(stack: LocalStack) -> Iterator[LocalStack]:
-    """For tests that kill, scale or re-flag workloads: put everything back afterwards."""
+    """For tests that kill, scale or re-flag workloads: put everything back afterwards.
+
+    Only the workloads a test gave extra environment (or a namespace) are restarted; held or
+    scaled replicas are put back by the supervisor. Every replica is ready before the next test.
+    """
     yield stack
-    stack.workloads.reset()
-    stack.workloads.restart(None, stack.settings.stop_timeout_s)
+    for name in stack.workloads.reset():
+        stack.workloads.restart(name, stack.settings.stop_timeout_s)
     stack.wait_for_workloads(Console(file=io.StringIO()))

@@ -211,7 +211,8 @@ def test_up_makes_the_spec_the_desired_state_and_reset_returns_to_it(tmp_path: P
     workloads.scale("order", 3)
     workloads.set_env("payment", {"PAYMENT_RETRIES": "1"})
     assert workloads.desired()["order"].replicas == 3
-    workloads.reset()
+    # only payment's running process holds something a restart must drop
+    assert workloads.reset() == ["payment"]
     assert workloads.desired()["order"] == Desired(replicas=2)
     assert workloads.desired()["payment"] == Desired(replicas=1)
     assert workloads.address("order", 1) == "127.0.0.1:18101"
@@ -236,7 +237,8 @@ def test_a_workload_moved_into_a_namespace_returns_to_the_host_on_reset(tmp_path
     workloads.set_netns("payment", "conveyor-218-0")
     assert workloads.desired()["payment"].netns == "conveyor-218-0"
     assert workloads.desired()["order"].netns is None
-    workloads.reset()
+    assert workloads.reset() == ["payment"]
+    assert workloads.reset() == [], "nothing left to drop"
     assert workloads.desired()["payment"] == Desired(replicas=1)
 
 
