@@ -231,11 +231,23 @@ class Children:
             raise
         return plain(found)
 
-    async def report(self, name: str, namespace: str, status: Mapping[str, Any]) -> None:
+    async def report(
+        self,
+        name: str,
+        namespace: str,
+        status: Mapping[str, Any],
+        *,
+        resource_version: str | None = None,
+    ) -> None:
+        """Write the pipeline's status; with `resource_version`, only over that version of the
+        pipeline (the API server answers 409 Conflict when it has changed since)."""
+        patch: dict[str, Any] = {"status": dict(status)}
+        if resource_version is not None:
+            patch["metadata"] = {"resourceVersion": resource_version}
         await self.client.patch(
             OrderPipelineResource.Status,
             name,
-            {"status": dict(status)},
+            patch,
             namespace=namespace,
             patch_type=PatchType.MERGE,
         )

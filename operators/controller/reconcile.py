@@ -24,6 +24,8 @@ from operators.pipeline.render import render_children
 from operators.pipeline.spec import API_VERSION, KIND, OrderPipelineSpec
 from operators.pipeline.status import compute_status, invalid_spec_status
 
+CONFLICT = 409
+STATUS_ATTEMPTS = 5  # conflicting status writes in a row before the ApiError is raised
 SCALED = "conveyor.dev/scaled"  # annotation: {"<workload>": {"replicas": n, "at": unix seconds}}
 
 
@@ -120,22 +122,46 @@ async def refresh_status(
     spec: OrderPipelineSpec,
     *,
     error: str | None = None,
+    keep_reported: bool = False,
 ) -> dict[str, Any]:
-    """Recompute the status from the Deployments and write it when it changed."""
+    """Recompute the status from the Deployments and write it when it changed.
+
+    Read from the API server, not from `body` (kopf's copy may be older), and written only over
+    the version read: a writer that read an older pipeline (a debounced refresh racing a
+    reconcile) gets 409 Conflict, reads again and recomputes, so an older view never overwrites
+    a newer status. `keep_reported`: the failure the last reconcile wrote stays (a refresh after
+    a Deployment event), else `error` is the verdict. After STATUS_ATTEMPTS conflicts in a row the
+    ApiError is raised (kopf retries a reconcile; a refresh is logged and dropped).
+    """
     owner = owner_of(body)
-    previous = body.get("status") or {}
-    status = compute_status(
-        spec=spec,
-        name=owner.name,
-        generation=int(body["metadata"].get("generation", 1)),
-        observed=await children.observe(owner),
-        previous_conditions=previous.get("conditions") or [],
-        now=datetime.now(UTC),
-        error=error,
-    )
-    if _differs(previous, status):
-        await children.report(owner.name, owner.namespace, status)
-    return status
+    attempt = 0
+    while True:
+        attempt += 1
+        current = await children.pipeline(owner.name, owner.namespace) or body
+        previous = current.get("status") or {}
+        status = compute_status(
+            spec=spec,
+            name=owner.name,
+            generation=int(current["metadata"].get("generation", 1)),
+            observed=await children.observe(owner),
+            previous_conditions=previous.get("conditions") or [],
+            now=datetime.now(UTC),
+            error=reported_error(current) if keep_reported else error,
+        )
+        if not _differs(previous, status):
+            return status
+        try:
+            await children.report(
+                owner.name,
+                owner.namespace,
+                status,
+                resource_version=current["metadata"].get("resourceVersion"),
+            )
+        except ApiError as exc:
+            if exc.status.code != CONFLICT or attempt == STATUS_ATTEMPTS:
+                raise
+            continue
+        return status
 
 
 async def report_failure(children: Children, body: Mapping[str, Any], message: str) -> None:

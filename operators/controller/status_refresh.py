@@ -8,7 +8,8 @@ per pipeline runs at a time; the tasks live in the operator state, and cleanup c
 Failure behaviour: a refresh that fails is logged with its reason and dropped; the next Deployment
 event or the periodic resync refreshes again. A pipeline that is gone, being deleted or whose spec
 the model refuses is skipped (the reconcile handlers report an invalid spec). A failure that the
-last reconcile reported stays in the status until a reconcile succeeds.
+last reconcile reported stays in the status until a reconcile succeeds; a refresh that read the
+pipeline before a reconcile wrote it gets a conflict and reads again (never writes an old view).
 """
 
 from __future__ import annotations
@@ -66,4 +67,4 @@ async def refresh_status_now(state: OperatorState, namespace: str, name: str) ->
     except flow.InvalidSpecError:
         return
     # A failure reported by the last reconcile stands until a reconcile succeeds.
-    await flow.refresh_status(state.children, pipeline, spec, error=flow.reported_error(pipeline))
+    await flow.refresh_status(state.children, pipeline, spec, keep_reported=True)
