@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from loadtests.load.runner import RunnerSettings
 from operators.local.settings import LocalStackSettings
 from operators.paths import REPO_ROOT
 
@@ -70,7 +71,7 @@ def second_stack_env(defaults: LocalStackSettings, state_dir: Path) -> dict[str,
         "CONVEYOR_STATE_DIR": str(state_dir),
         "CONVEYOR_PIPELINE": str(state_dir / "pipeline.yaml"),
         "CONVEYOR_CHAOS_SUBNET": f"10.{octet}.0.0/24",
-        "CONVEYOR_LOCUST_MASTER_PORT": str(18557 + OFFSET),
+        "CONVEYOR_LOCUST_MASTER_PORT": str(RunnerSettings().locust_master_port + OFFSET),
     }
 
 
