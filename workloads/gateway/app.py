@@ -99,6 +99,7 @@ def create_app(
                 client=client,
                 interval_s=settings.health_interval_s,
                 timeout_s=settings.health_timeout_s,
+                unhealthy_after=settings.health_unhealthy_threshold,
             )
             await registry.check_once()
             upstreams = upstreams_of(settings, registry, client)

@@ -21,6 +21,8 @@ class Replica:
     url: str
     healthy: bool = False  # until the first probe answers
     outstanding: int = 0  # calls in flight through this process
+    failures: int = 0  # health probes failed in a row (timeouts, errors, not-200 answers)
+    refused: bool = False  # a connection to it was refused: nothing listens there now
 
 
 class Balancer(Protocol):

@@ -25,3 +25,8 @@ rejections = Counter(
     "Requests the gateway answered itself (unauthenticated, forbidden, rate_limited, ...).",
     ["reason"],
 )
+panic_routed = Counter(
+    "conveyor_gateway_upstream_panic_routed",
+    "Calls routed while no replica of the upstream passed its health check (panic routing).",
+    ["upstream"],
+)

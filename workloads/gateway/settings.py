@@ -42,6 +42,9 @@ class GatewaySettings(BaseSettings):
     balancing: Literal["round_robin", "least_outstanding"] = "round_robin"
     health_interval_s: float = Field(default=1.0, gt=0)
     health_timeout_s: float = Field(default=1.0, gt=0)
+    # Probes failed in a row (timeouts, errors) before a replica leaves rotation; a refused
+    # connection takes it out at once.
+    health_unhealthy_threshold: int = Field(default=3, ge=1)
     # Per upstream: calls in flight at most (the bulkhead), and the timeout without a policy.
     bulkhead_max_concurrent: int = Field(default=64, ge=1)
     upstream_timeout_s: float = Field(default=10.0, gt=0)

@@ -5,7 +5,8 @@ Order of defences, cheapest first, so one slow or dead service cannot exhaust th
    once (503 + Retry-After) instead of queueing behind a slow service;
 2. circuit breaker (`shared/breaker.py`, the pipeline's `circuitBreaker` for the target): while
    open, calls are refused at once (503 + Retry-After: the open time);
-3. a replica chosen by the balancer among the healthy ones this call has not tried yet;
+3. a replica chosen by the balancer among the healthy ones this call has not tried yet (if none
+   is healthy, among those not refusing connections: `registry.py`, panic routing);
 4. each attempt bounded by the target's `timeout` policy (504 when it runs out);
 5. retries, by the target's `retry` policy, only for idempotent calls (GET/HEAD, or any request
    carrying an `Idempotency-Key`) after a timeout, a transport error or a 502/503/504 answer. A
@@ -13,7 +14,10 @@ Order of defences, cheapest first, so one slow or dead service cannot exhaust th
    next replica then (the replica is marked down): a killed replica fails no request.
 
 The breaker counts a call as failed when it ends in a timeout, a transport error or a 5xx; 4xx
-answers are the client's business and count as successes. Errors raised here are `ProblemError`s
+answers are the client's business and count as successes. A call that found no replica to reach
+(all refusing connections) is not counted (ADR 0053): it never reached the service, the health
+checks already keep it out, and counting it held the breaker open for its whole open time after
+the only replica of a workload restarted in three seconds. Errors raised here are `ProblemError`s
 that name the upstream but never repeat what it said.
 """
 
@@ -39,6 +43,10 @@ RETRIABLE_STATUSES = frozenset({502, 503, 504})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar and "/", left as they are
+
+
+class NoReplicaError(ProblemError):
+    """503: no replica of the upstream could be reached; the breaker does not count it."""
 
 
 def idempotent(method: str, headers: Mapping[str, str]) -> bool:
@@ -87,6 +95,8 @@ class Upstream:
         metrics.in_flight.labels(self.name).inc()
         try:
             response = await self._attempts(method, path, query, headers, body)
+        except NoReplicaError:
+            raise
         except ProblemError:
             self.breaker.failed()
             raise
@@ -100,10 +110,10 @@ class Upstream:
         return response
 
     def _pick(self, tried: set[str]) -> Replica:
-        healthy = self.registry.healthy(self.name)
-        fresh = [r for r in healthy if r.url not in tried] or healthy
+        candidates = self.registry.candidates(self.name)
+        fresh = [r for r in candidates if r.url not in tried] or candidates
         if not fresh:
-            raise ProblemError(
+            raise NoReplicaError(
                 503, "Upstream unavailable", f"No replica of {self.name} is answering.",
                 headers={"Retry-After": "1"},
             )  # fmt: skip
