@@ -12,7 +12,9 @@ Never everything: each CIDR must lie in a private or shared IPv4 range (RFC 1918
 or be an IPv6 prefix of /48 or longer; the CRD states the same rule in CEL. Without the field
 nothing is rendered: identity ignores the header and counts every login as the gateway's
 (coarse, never spoofable). An explicit `env.TRUSTED_PROXIES` of identity (as the local pipeline
-sets for its loopback gateway) wins over the rendered value, like every env entry.
+sets for its loopback gateway) wins over the rendered value, like every env entry, and is held to
+the same rule (plus loopback, 127.0.0.0/8 and ::1): each entry a CIDR with its prefix written,
+so the model and the CRD's CEL refuse `0.0.0.0/0` there too (`trusted_proxies_env`).
 """
 
 from __future__ import annotations
@@ -30,11 +32,28 @@ PRIVATE_V4 = tuple(
     ipaddress.IPv4Network(n)
     for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
 )
+LOOPBACK_V4 = ipaddress.IPv4Network("127.0.0.0/8")
 MIN_V6_PREFIX = 48
 CIDR_REFUSED = (
     "must be a CIDR in 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10, or an IPv6 "
     f"prefix of /{MIN_V6_PREFIX} or longer: the pods' network, never everyone"
 )
+
+
+MAX_TRUSTED_ENTRIES = 8  # bounds the CEL rule's cost (the API server refuses it unbounded)
+TRUSTED_ENV_REFUSED = (
+    f"env.{TRUSTED_PROXIES_ENV} entries must be CIDRs (address/prefix, at most "
+    f"{MAX_TRUSTED_ENTRIES}) in 10.0.0.0/8, "
+    "172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10 or 127.0.0.0/8, or IPv6 prefixes of "
+    f"/{MIN_V6_PREFIX} or longer: a proxy's network, never everyone"
+)
+
+
+def _within(network: ipaddress.IPv4Network | ipaddress.IPv6Network, *, loopback: bool) -> bool:
+    if isinstance(network, ipaddress.IPv4Network):
+        allowed = (*PRIVATE_V4, LOOPBACK_V4) if loopback else PRIVATE_V4
+        return any(network.subnet_of(private) for private in allowed)
+    return network.prefixlen >= MIN_V6_PREFIX
 
 
 def pod_cidr(value: str) -> str:
@@ -43,13 +62,31 @@ def pod_cidr(value: str) -> str:
         network = ipaddress.ip_network(value, strict=True)
     except ValueError as exc:
         raise ValueError(f"{value!r} {CIDR_REFUSED}") from exc
-    if isinstance(network, ipaddress.IPv4Network):
-        inside = any(network.subnet_of(private) for private in PRIVATE_V4)
-    else:
-        inside = network.prefixlen >= MIN_V6_PREFIX
-    if not inside:
+    if not _within(network, loopback=False):
         raise ValueError(f"{value!r} {CIDR_REFUSED}")
     return value
+
+
+def trusted_proxies_env(value: str) -> None:
+    """ValueError unless each comma-separated entry is a CIDR inside a pod network or loopback.
+
+    The rule of the CRD's CEL on `env`: a prefix must be written (`127.0.0.1/32`, not
+    `127.0.0.1`), host bits may be set (the workloads read entries non-strictly), blanks between
+    commas are ignored, at most `MAX_TRUSTED_ENTRIES` entries (blanks counted).
+    """
+    entries = value.split(",")
+    if len(entries) > MAX_TRUSTED_ENTRIES:
+        raise ValueError(f"{len(entries)} entries: {TRUSTED_ENV_REFUSED}")
+    for raw in entries:
+        entry = raw.strip()
+        if not entry:
+            continue
+        try:
+            network = ipaddress.ip_network(entry, strict=False)
+        except ValueError as exc:
+            raise ValueError(f"{entry!r}: {TRUSTED_ENV_REFUSED}") from exc
+        if "/" not in entry or not _within(network, loopback=True):
+            raise ValueError(f"{entry!r}: {TRUSTED_ENV_REFUSED}")
 
 
 PodCidr = Annotated[str, Field(max_length=43), AfterValidator(pod_cidr)]

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from pydantic.alias_generators import to_camel
 
 from operators.pipeline import topology
-from operators.pipeline.proxies import NetworkSpec
+from operators.pipeline.proxies import TRUSTED_PROXIES_ENV, NetworkSpec, trusted_proxies_env
 from operators.pipeline.units import (
     DURATION_PATTERN,
     PERCENT_PATTERN,
@@ -172,6 +172,8 @@ class WorkloadSpec(_Model):
                 raise ValueError(f"{field} may not set {reserved}: the operator sets them")
         if set(self.env) & set(self.secret_env):
             raise ValueError("env and secretEnv must not share names")
+        if TRUSTED_PROXIES_ENV in self.env:
+            trusted_proxies_env(self.env[TRUSTED_PROXIES_ENV])
         return self
 
     def failure_injection(self) -> list[str]:

@@ -228,5 +228,21 @@ INVALID_CASES: tuple[InvalidCase, ...] = (
             ("not-a-cidr", "gateway"),
         )
     ),
+    *(
+        InvalidCase(
+            f"trusted-proxies-env-{name}",
+            _set("workloads.identity.env", {"TRUSTED_PROXIES": value}),
+            "env.TRUSTED_PROXIES entries must be CIDRs",
+        )
+        for name, value in (
+            ("everyone", "127.0.0.1/32, 0.0.0.0/0"),
+            ("everyone-v6", "::/0"),
+            ("public", "10.0.0.0/16,8.8.8.0/24"),
+            ("wider-than-loopback", "127.0.0.0/7"),
+            ("no-prefix", "127.0.0.1"),
+            ("not-an-address", "gateway/32"),
+            ("too-many", ",".join(f"10.0.{i}.0/24" for i in range(9))),
+        )
+    ),
 )
 SERVER_CASES: tuple[InvalidCase, ...] = tuple(c for c in INVALID_CASES if c.cel)
