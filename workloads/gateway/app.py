@@ -14,7 +14,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
-import httpx
+import aiohttp
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import REGISTRY
@@ -28,7 +28,7 @@ from workloads.gateway.limits import ClientLimit
 from workloads.gateway.registry import Registry
 from workloads.gateway.settings import GatewaySettings
 from workloads.gateway.state import Gateway, GatewayDep
-from workloads.gateway.upstreams import Upstream
+from workloads.gateway.upstreams import Upstream, client_session
 from workloads.shared.breaker import CircuitBreaker
 from workloads.shared.cache import RedisSettings, create_redis
 from workloads.shared.edge import EdgeMiddleware
@@ -41,7 +41,7 @@ ROUTED = tuple(w.name for w in WORKLOADS if w.serves)
 
 
 def upstreams_of(
-    settings: GatewaySettings, registry: Registry, client: httpx.AsyncClient
+    settings: GatewaySettings, registry: Registry, client: aiohttp.ClientSession
 ) -> dict[str, Upstream]:
     built: dict[str, Upstream] = {}
     for name in ROUTED:
@@ -78,7 +78,6 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        limits = httpx.Limits(max_connections=None, max_keepalive_connections=200)
         redis_timeout = settings.resiliency.target("redis").timeout
         redis = create_redis(
             RedisSettings(
@@ -92,7 +91,7 @@ def create_app(
             limit=settings.rate_limit_requests,
             window_s=settings.rate_limit_window_s,
         )
-        async with httpx.AsyncClient(limits=limits, follow_redirects=False) as client:
+        async with client_session() as client:
             registry = Registry(
                 static=settings.static_upstreams(),
                 registry_file=settings.upstream_registry,

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import logging
 
-import httpx
 from fastapi import Request, Response
 
+from workloads.gateway.upstreams import Answer
 from workloads.shared.forwarded import client_address
 from workloads.shared.problems import ProblemError
 from workloads.shared.telemetry import correlation_id, trace_headers
@@ -57,7 +57,7 @@ def upstream_failed(upstream: str, status: int) -> ProblemError:
     return ProblemError(502, "Bad gateway", f"{upstream} failed; quote the correlation id.")
 
 
-def relay(answer: httpx.Response, upstream: str) -> Response:
+def relay(answer: Answer, upstream: str) -> Response:
     """The service's answer as the client gets it (a 5xx replaced by a 502 problem)."""
     if answer.status_code >= 500:  # noqa: PLR2004
         raise upstream_failed(upstream, answer.status_code)

@@ -30,7 +30,7 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
-import httpx
+import aiohttp
 
 from workloads.gateway import metrics
 from workloads.gateway.balancing import Replica
@@ -44,7 +44,7 @@ class Registry:
         *,
         static: Mapping[str, list[str]],
         registry_file: Path | None,
-        client: httpx.AsyncClient,
+        client: aiohttp.ClientSession,
         interval_s: float,
         timeout_s: float,
         unhealthy_after: int = 3,
@@ -122,20 +122,23 @@ class Registry:
 
     async def _probe(self, workload: str, replica: Replica) -> None:
         was = replica.healthy
+        timeout = aiohttp.ClientTimeout(total=self._timeout_s)
         try:
-            answer = await self._client.get(f"{replica.url}/health/live", timeout=self._timeout_s)
-        except httpx.ConnectError:
+            async with self._client.get(f"{replica.url}/health/live", timeout=timeout) as answer:
+                status = answer.status
+                await answer.read()
+        except aiohttp.ClientConnectorError:
             replica.healthy, replica.refused = False, True
             why = "refuses connections"
-        except httpx.HTTPError as exc:
+        except (aiohttp.ClientError, TimeoutError) as exc:
             why = f"did not answer its health check ({type(exc).__name__})"
             self._failed(replica)
         else:
-            if answer.status_code == 200:  # noqa: PLR2004
+            if status == 200:  # noqa: PLR2004
                 replica.healthy, replica.refused, replica.failures = True, False, 0
             else:
                 self._failed(replica)
-            why = f"answered its health check with {answer.status_code}"
+            why = f"answered its health check with {status}"
         if replica.healthy != was:
             state = "back in rotation" if replica.healthy else f"{why}: out of rotation"
             log.log(

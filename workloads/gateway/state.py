@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-import httpx
+import aiohttp
 from fastapi import Depends, Request
 
 from workloads.gateway.access import Verifier
@@ -21,7 +21,7 @@ class Gateway:
     upstreams: dict[str, Upstream]
     verifier: Verifier
     limiter: ClientLimit
-    client: httpx.AsyncClient
+    client: aiohttp.ClientSession
     admin_token: str
 
     def upstream(self, workload: str) -> Upstream:

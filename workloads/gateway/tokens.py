@@ -25,7 +25,8 @@ class JwksVerifier:
     def __init__(self, identity: Upstream, *, cache_s: float) -> None:
         async def fetch() -> dict[str, Any]:
             answer = await identity.call("GET", JWKS_PATH)
-            answer.raise_for_status()
+            if answer.status_code != 200:  # noqa: PLR2004
+                raise ValueError(f"{JWKS_PATH} answered {answer.status_code}")
             return cast(dict[str, Any], answer.json())
 
         self._tokens = TokenVerifier(JWKS_PATH, cache_s=cache_s, fetch=fetch)

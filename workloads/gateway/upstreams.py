@@ -19,18 +19,27 @@ answers are the client's business and count as successes. A call that found no r
 checks already keep it out, and counting it held the breaker open for its whole open time after
 the only replica of a workload restarted in three seconds. Errors raised here are `ProblemError`s
 that name the upstream but never repeat what it said.
+
+The HTTP client is aiohttp (ADR 0054): one session per gateway process, its keep-alive shorter
+than the services' (uvicorn closes an idle connection after 5 s), so a pooled connection is not
+reused just as the service closes it. Each answer is read in full into an `Answer` before the
+connection returns to the pool: answers are small JSON documents, and nothing outside this module
+depends on the client library.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote
 
-import httpx
+import aiohttp
+from yarl import URL
 
 from workloads.gateway import metrics
 from workloads.gateway.balancing import Balancer, Replica
@@ -43,6 +52,32 @@ RETRIABLE_STATUSES = frozenset({502, 503, 504})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar and "/", left as they are
+
+
+KEEPALIVE_S = 4.0  # below uvicorn's 5 s keep-alive, so the service never closes one under us
+
+
+def client_session() -> aiohttp.ClientSession:
+    """The gateway's one HTTP client: no connection limit (the bulkheads limit), no cookies."""
+    connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=KEEPALIVE_S)
+    return aiohttp.ClientSession(
+        connector=connector,
+        cookie_jar=aiohttp.DummyCookieJar(),
+        skip_auto_headers=("Accept-Encoding", "User-Agent"),  # answers come back uncompressed
+    )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An upstream's answer, read in full: status, headers (case-insensitive) and body."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    content: bytes
+
+    def json(self) -> Any:
+        """The body as JSON; ValueError when it is not JSON."""
+        return json.loads(self.content)
 
 
 class NoReplicaError(ProblemError):
@@ -59,7 +94,7 @@ class Upstream:
     registry: Registry
     balancer: Balancer
     breaker: CircuitBreaker
-    client: httpx.AsyncClient
+    client: aiohttp.ClientSession
     timeout_s: float
     max_concurrent: int
     retry: Retry | None = None
@@ -80,7 +115,7 @@ class Upstream:
         query: str = "",
         headers: Mapping[str, str] | None = None,
         body: bytes = b"",
-    ) -> httpx.Response:
+    ) -> Answer:
         headers = dict(headers or {})
         if self.in_flight >= self.max_concurrent:
             raise self._unavailable(
@@ -127,9 +162,17 @@ class Upstream:
         ceiling = self.retry.initial_interval_seconds * 2**attempt
         return random.uniform(0, min(ceiling, self.retry.max_interval_seconds))  # noqa: S311
 
+    async def _send(self, method: str, url: URL, headers: dict[str, str], body: bytes) -> Answer:
+        async with self.client.request(
+            method, url, headers=headers, data=body or None, allow_redirects=False,
+            timeout=aiohttp.ClientTimeout(total=self.timeout_s),
+        ) as response:  # fmt: skip
+            content = await response.read()
+            return Answer(response.status, response.headers, content)
+
     async def _attempts(
         self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
-    ) -> httpx.Response:
+    ) -> Answer:
         may_retry = idempotent(method, headers) and self.retry is not None
         attempts = self.retry.attempts if may_retry and self.retry else 1
         tried: set[str] = set()
@@ -144,23 +187,21 @@ class Upstream:
             tried.add(replica.url)
             replica.outstanding += 1
             try:
-                response = await self.client.request(
-                    method, replica.url + url_tail, headers=headers, content=body,
-                    timeout=self.timeout_s,
-                )  # fmt: skip
-            except (httpx.ConnectError, httpx.ConnectTimeout):
+                url = URL(replica.url + url_tail, encoded=True)  # already percent-encoded
+                response = await self._send(method, url, headers, body)
+            except aiohttp.ClientConnectorError:
                 # never reached the service: safe to move on for any method
                 self.registry.mark_down(replica, self.name)
                 metrics.upstream_calls.labels(self.name, "unreachable").inc()
                 metrics.upstream_retries.labels(self.name).inc()
                 continue
-            except httpx.TimeoutException as exc:
+            except TimeoutError as exc:
                 metrics.upstream_calls.labels(self.name, "timeout").inc()
                 failure = ProblemError(
                     504, "Upstream timeout", f"{self.name} did not answer in time."
                 )
                 failure.__cause__ = exc
-            except httpx.HTTPError as exc:
+            except aiohttp.ClientError as exc:
                 metrics.upstream_calls.labels(self.name, "error").inc()
                 failure = ProblemError(502, "Bad gateway", f"{self.name} failed to answer.")
                 failure.__cause__ = exc

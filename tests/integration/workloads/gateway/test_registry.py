@@ -20,12 +20,12 @@ from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
+import aiohttp
 import pytest
 
 from workloads.gateway.balancing import RoundRobin
 from workloads.gateway.registry import Registry
-from workloads.gateway.upstreams import Upstream
+from workloads.gateway.upstreams import Upstream, client_session
 from workloads.shared.breaker import CircuitBreaker
 from workloads.shared.problems import ProblemError
 
@@ -86,12 +86,12 @@ def replicas() -> Iterator[list[Replica]]:
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as c:
-        yield c
+async def client() -> AsyncIterator[aiohttp.ClientSession]:
+    async with client_session() as session:  # the gateway's own client
+        yield session
 
 
-def upstream_of(registry: Registry, client: httpx.AsyncClient) -> Upstream:
+def upstream_of(registry: Registry, client: aiohttp.ClientSession) -> Upstream:
     return Upstream(
         name="catalog", registry=registry, balancer=RoundRobin(),
         breaker=CircuitBreaker("upstream:test-catalog", open_s=30), client=client, timeout_s=5,
@@ -101,7 +101,7 @@ def upstream_of(registry: Registry, client: httpx.AsyncClient) -> Upstream:
 
 def registry_of(
     urls: list[str],
-    client: httpx.AsyncClient,
+    client: aiohttp.ClientSession,
     *,
     unhealthy_after: int = 3,
     file: Path | None = None,
@@ -113,7 +113,7 @@ def registry_of(
 
 
 async def test_one_lost_probe_keeps_a_replica_and_three_in_a_row_take_it_out(
-    replicas: list[Replica], client: httpx.AsyncClient
+    replicas: list[Replica], client: aiohttp.ClientSession
 ) -> None:
     a, b = replicas
     registry = registry_of([a.url, b.url], client)
@@ -131,7 +131,7 @@ async def test_one_lost_probe_keeps_a_replica_and_three_in_a_row_take_it_out(
 
 
 async def test_a_refused_connection_takes_a_replica_out_at_the_first_probe(
-    replicas: list[Replica], client: httpx.AsyncClient
+    replicas: list[Replica], client: aiohttp.ClientSession
 ) -> None:
     closed = closed_port_url()
     registry = registry_of([replicas[0].url, closed], client)
@@ -141,7 +141,7 @@ async def test_a_refused_connection_takes_a_replica_out_at_the_first_probe(
 
 
 async def test_with_every_probe_failing_a_call_still_reaches_a_replica_that_serves(
-    replicas: list[Replica], client: httpx.AsyncClient
+    replicas: list[Replica], client: aiohttp.ClientSession
 ) -> None:
     a, b = replicas
     closed = closed_port_url()
@@ -159,7 +159,7 @@ async def test_with_every_probe_failing_a_call_still_reaches_a_replica_that_serv
 
 
 async def test_a_registry_rewrite_with_the_same_timestamp_is_read(
-    replicas: list[Replica], client: httpx.AsyncClient, tmp_path: Path
+    replicas: list[Replica], client: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
     a, b = replicas
     file = tmp_path / "registry.json"
@@ -175,7 +175,7 @@ async def test_a_registry_rewrite_with_the_same_timestamp_is_read(
 
 
 async def test_calls_that_reach_no_replica_leave_the_breaker_closed(
-    replicas: list[Replica], client: httpx.AsyncClient, tmp_path: Path
+    replicas: list[Replica], client: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
     file = tmp_path / "registry.json"
     file.write_text(json.dumps({"catalog": [closed_port_url()]}))
