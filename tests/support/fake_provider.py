@@ -1,4 +1,5 @@
-"""The fake card provider in-process, for unit tests: an ASGI transport, a ledger in memory.
+"""The fake card provider in-process, a ledger in memory: over an ASGI transport for unit tests,
+served on loopback for the payment service's client (tests/integration/workloads/payment).
 
 Its flags are an in-memory OpenFeature provider (the same `Flags` the process builds over the
 flags file), and `FlakyChance` scripts the failure draws, so a test says "fail, then answer"

@@ -9,16 +9,22 @@ Retries are bounded (`attempts`, exponential back-off with jitter) and only for 
 and 5xx answers: a 4xx is the provider refusing this exact request, and repeating it changes
 nothing. After the last attempt `ProviderUnavailableError` says the outcome is unknown — the
 money may or may not have moved — and the intent stays for a later round, never a guess.
+
+The calls go over one aiohttp session (ADR 0055: httpx cost several times its CPU per call),
+opened on the first call inside the running loop and closed by `close()`. Each attempt has its
+own deadline (`timeout_s`, connecting through reading the body); a redirect is an answer, never
+followed, so a key is only ever sent to the provider's own address.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import aiohttp
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 from tenacity import wait_exponential_jitter as backoff
 
@@ -72,17 +78,24 @@ class PaymentProvider:
         base_url: str,
         timeout_s: float,
         attempts: int,
-        transport: httpx.AsyncBaseTransport | None = None,  # tests run the fake in-process
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self._http = httpx.AsyncClient(
-            base_url=base_url, timeout=timeout_s, transport=transport, follow_redirects=False
-        )
+        self._base_url = base_url.rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._attempts = attempts
         self._sleep = sleep
+        self._http: aiohttp.ClientSession | None = None
+
+    def _session(self) -> aiohttp.ClientSession:
+        # Opened here, not in __init__: a session belongs to the loop it was created in.
+        if self._http is None or self._http.closed:
+            self._http = aiohttp.ClientSession(timeout=self._timeout)
+        return self._http
 
     async def close(self) -> None:
-        await self._http.aclose()
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
 
     async def charge(
         self, *, key: str, order_id: str, amount_cents: int, card_token: str
@@ -120,19 +133,29 @@ class PaymentProvider:
         self, path: str, key: str, body: dict[str, Any]
     ) -> tuple[dict[str, Any], bool]:
         try:
-            response = await self._http.post(path, json=body, headers={"Idempotency-Key": key})
-        except httpx.TransportError as exc:  # connect, read, timeouts: the outcome is unknown
+            async with self._session().post(
+                f"{self._base_url}{path}",
+                json=body,
+                headers={"Idempotency-Key": key},
+                allow_redirects=False,
+            ) as response:
+                status, content = response.status, await response.read()
+                replayed = response.headers.get("Idempotent-Replayed") == "true"
+        # ClientError: refused, reset, disconnected, a broken body; TimeoutError (which is
+        # asyncio.TimeoutError): the attempt's deadline. Either way the outcome is unknown.
+        except (aiohttp.ClientError, TimeoutError) as exc:
             raise _RetryableError(repr(exc)) from exc
-        if response.status_code >= SERVER_ERROR:
-            raise _RetryableError(f"HTTP {response.status_code}")
-        if response.status_code not in CREATED_OR_OK:
-            raise ProviderRejectedError(response.status_code, _detail(response))
-        answer: dict[str, Any] = response.json()
-        return answer, response.headers.get("Idempotent-Replayed") == "true"
+        if status >= SERVER_ERROR:
+            raise _RetryableError(f"HTTP {status}")
+        if status not in CREATED_OR_OK:
+            raise ProviderRejectedError(status, _detail(content))
+        answer: dict[str, Any] = json.loads(content)
+        return answer, replayed
 
 
-def _detail(response: httpx.Response) -> str:
+def _detail(content: bytes) -> str:
+    text = content.decode("utf-8", errors="replace")
     try:
-        return str(response.json().get("detail", response.text))
-    except ValueError:
-        return response.text[:200]
+        return str(json.loads(content).get("detail", text))
+    except (ValueError, AttributeError):  # not JSON, or JSON without fields
+        return text[:200]
