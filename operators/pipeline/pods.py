@@ -5,8 +5,10 @@ capability dropped, RuntimeDefault seccomp, read-only root with an emptyDir /tmp
 service-account token (the services never call the API), read plain settings from the ConfigMap,
 the pipeline's flags file from its own ConfigMap (operators/pipeline/flags.py) and secrets one key
 at a time from Secrets. Rollouts add pods before removing any
-(maxUnavailable 0 by default); a preStop sleep lets endpoints drop the pod before it stops
-serving, and the grace period lets consumers commit and leave their group.
+(maxUnavailable 0 by default); on SIGTERM a pod keeps serving for `rollout.shutdownDelaySeconds`
+(`SHUTDOWN_DRAIN_S`, workloads/shared/draining.py: readiness 503 and `Connection: close` on each
+answer, so endpoints drop it and clients leave its keep-alive connections between requests),
+and the grace period then lets consumers commit and leave their group (ADR 0056).
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ def container_security_context() -> dict[str, Any]:
 
 
 TMP_SIZE = "64Mi"
+
+
+DRAIN_ENV = "SHUTDOWN_DRAIN_S"  # workloads/shared/draining.py
 
 
 def workload_env(
@@ -76,14 +81,20 @@ def workload_env(
 
 
 def config_data(owner: Owner, spec: OrderPipelineSpec, workload: str) -> dict[str, str]:
-    """The ConfigMap's data: the workload's environment as a pod in the cluster sees it."""
-    return workload_env(
+    """The ConfigMap's data: the workload's environment as a pod in the cluster sees it.
+
+    Adds the drain after SIGTERM (`SHUTDOWN_DRAIN_S`, an explicit env entry wins); the local
+    runner's processes do not drain: a local restart stops at once.
+    """
+    data = workload_env(
         spec,
         workload,
         http_host="0.0.0.0",  # noqa: S104 - in a pod, the pod's own network namespace
         callee_url=lambda callee, port: f"http://{child_name(owner, callee)}:{port}",
         proxy_networks=spec.network.pod_cidrs,
     )
+    drain = {DRAIN_ENV: str(spec.rollout.shutdown_delay_seconds)}
+    return dict(sorted({**drain, **data}.items()))
 
 
 def config_hash(data: dict[str, str]) -> str:
@@ -148,11 +159,6 @@ def _container(spec: OrderPipelineSpec, owner: Owner, workload: str) -> dict[str
             flags.volume_mount(),
         ],
     }
-    if spec.rollout.shutdown_delay_seconds > 0:
-        # The sleep action needs no shell in the image (Kubernetes >= 1.30).
-        container["lifecycle"] = {
-            "preStop": {"sleep": {"seconds": spec.rollout.shutdown_delay_seconds}}
-        }
     return container
 
 

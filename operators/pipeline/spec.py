@@ -258,7 +258,8 @@ class RolloutSpec(_Model):
     max_unavailable: IntOrPercent = 0
     progress_deadline_seconds: int = Field(default=600, ge=10, le=3600)
     termination_grace_period_seconds: int = Field(default=30, ge=1, le=600)
-    # preStop sleep: endpoints drop the pod before it stops accepting connections.
+    # After SIGTERM a pod serves this long with readiness 503 and `Connection: close` (its
+    # SHUTDOWN_DRAIN_S): endpoints drop it and clients leave it before it stops (ADR 0056).
     shutdown_delay_seconds: int = Field(default=5, ge=0, le=120)
 
     @model_validator(mode="after")

@@ -31,6 +31,7 @@ from workloads.gateway.state import Gateway, GatewayDep
 from workloads.gateway.upstreams import Upstream, client_session
 from workloads.shared.breaker import CircuitBreaker
 from workloads.shared.cache import RedisSettings, create_redis
+from workloads.shared.draining import DRAIN
 from workloads.shared.edge import EdgeMiddleware
 from workloads.shared.forwarded import networks
 from workloads.shared.problems import install as install_problems
@@ -145,6 +146,9 @@ def _health() -> APIRouter:
     @router.get("/health/ready", include_in_schema=False)
     async def ready(gateway: GatewayDep) -> JSONResponse:
         upstreams = {name: len(gateway.registry.healthy(name)) for name in gateway.upstreams}
+        if DRAIN.active:  # stopping: endpoints should drop this replica (draining.py)
+            body = {"ready": False, "draining": True, "healthy_replicas": upstreams}
+            return JSONResponse(body, status_code=503)
         return JSONResponse({"ready": True, "healthy_replicas": upstreams})
 
     @router.get("/metrics", include_in_schema=False)

@@ -45,6 +45,8 @@ class GatewaySettings(BaseSettings):
     # Probes failed in a row (timeouts, errors) before a replica leaves rotation; a refused
     # connection takes it out at once.
     health_unhealthy_threshold: int = Field(default=3, ge=1)
+    # After SIGTERM, serve this long with `Connection: close` and readiness 503 (draining.py).
+    shutdown_drain_s: float = Field(default=0.0, ge=0.0, le=120.0)
     # Per upstream: calls in flight at most (the bulkhead), and the timeout without a policy.
     bulkhead_max_concurrent: int = Field(default=64, ge=1)
     upstream_timeout_s: float = Field(default=10.0, gt=0)

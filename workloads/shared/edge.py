@@ -31,6 +31,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from workloads.shared import metrics
+from workloads.shared.draining import DRAIN
 from workloads.shared.problems import problem
 from workloads.shared.telemetry import handling
 
@@ -78,6 +79,7 @@ class _Exchange:
                 *message.get("headers", []),
                 (b"x-correlation-id", self.correlation.encode()),
                 *_trace_response(),
+                *([(b"connection", b"close")] if DRAIN.active else []),  # draining.py
             ]
         await self._send(message)
 

@@ -39,6 +39,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from workloads.contracts.topics import dlq_topic
 from workloads.shared import metrics
 from workloads.shared.database import DatabaseSettings, Pool, create_pool
+from workloads.shared.draining import DRAIN, DrainingServer
 from workloads.shared.edge import EdgeMiddleware
 from workloads.shared.flags.client import Flags
 from workloads.shared.flags.latency import InjectedLatency
@@ -87,6 +88,8 @@ class ServiceSettings(BaseSettings):
     test_hooks: str | None = Field(default=None, validation_alias="CONVEYOR_TEST_HOOKS")
     # The flagd flags file (feature flags and failure injection), watched while the process runs.
     flags_file: Path | None = Field(default=None, validation_alias="CONVEYOR_FLAGS_FILE")
+    # After SIGTERM, serve this long with `Connection: close` and readiness 503 (draining.py).
+    shutdown_drain_s: float = Field(default=0.0, ge=0.0, le=120.0)
 
     def consumer_hooks(self) -> ConsumerHooks | None:
         """The test hooks named by `CONVEYOR_TEST_HOOKS`, or None (always, in production)."""
@@ -302,6 +305,8 @@ def _health_router() -> APIRouter:
     @router.get("/health/ready")
     async def ready(runtime: RuntimeDep) -> JSONResponse:
         checks = await runtime.readiness()
+        if DRAIN.active:  # stopping: endpoints should drop this replica (draining.py)
+            return JSONResponse({"ready": False, "draining": True, "checks": checks}, 503)
         ok = all(checks.values())
         return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
 
@@ -317,11 +322,13 @@ def _health_router() -> APIRouter:
 class Listening(Protocol):
     http_host: str
     http_port: int
+    shutdown_drain_s: float
 
 
 def serve(app: FastAPI, settings: Listening) -> None:
-    """Run the app under uvicorn with uvloop; SIGTERM drains in-flight requests first."""
-    uvicorn.run(
+    """Run the app under uvicorn with uvloop; SIGTERM drains (draining.py), then in-flight
+    requests finish before the process exits."""
+    config = uvicorn.Config(
         app,
         host=settings.http_host,
         port=settings.http_port,
@@ -334,3 +341,4 @@ def serve(app: FastAPI, settings: Listening) -> None:
         # address asks workloads/shared/forwarded.py, with its own TRUSTED_PROXIES.
         proxy_headers=False,
     )
+    DrainingServer(config, drain_s=settings.shutdown_drain_s).run()

@@ -10,6 +10,7 @@ import pytest
 from operators.pipeline import topology
 from operators.pipeline.network import provider_port
 from operators.pipeline.objects import SPEC_HASH
+from operators.pipeline.pods import workload_env
 from operators.pipeline.render import render_children, replicas_for
 from tests.unit.operators.pipeline.crd_schema import example
 from tests.unit.operators.pipeline.rendering import (
@@ -153,6 +154,11 @@ def test_pdb_only_where_two_pods_stay() -> None:
     assert len(by_kind(children("prod"), "PodDisruptionBudget")) == 8
 
 
+def _config(objects: list[dict[str, Any]], workload: str) -> dict[str, str]:
+    data: dict[str, str] = by_kind(objects, "ConfigMap")[f"conveyor-{workload}"]["data"]
+    return data
+
+
 def _pod(objects: list[dict[str, Any]], workload: str) -> dict[str, Any]:
     spec: dict[str, Any] = by_kind(objects, "Deployment")[f"conveyor-{workload}"]["spec"]
     return spec
@@ -187,16 +193,19 @@ def test_pods_roll_without_losing_capacity_and_stop_gracefully() -> None:
     pod = deployment["template"]["spec"]
     assert pod["terminationGracePeriodSeconds"] == 45
     (container,) = pod["containers"]
-    assert container["lifecycle"] == {"preStop": {"sleep": {"seconds": 10}}}
+    assert "lifecycle" not in container  # the pod drains itself after SIGTERM (ADR 0056)
+    assert _config(children("prod"), "payment")["SHUTDOWN_DRAIN_S"] == "10"
     assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
     assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
     assert container["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
 
 
-def test_no_pre_stop_hook_when_the_delay_is_zero() -> None:
+def test_a_zero_delay_stops_at_once_and_the_local_runner_never_drains() -> None:
     spec = spec_with("local", rollout={"shutdownDelaySeconds": 0})
     objects = render_children(owner_of(pipeline("local")), spec, prometheus_operator=False)
-    assert "lifecycle" not in _pod(objects, "order")["template"]["spec"]["containers"][0]
+    assert _config(objects, "order")["SHUTDOWN_DRAIN_S"] == "0"
+    local = workload_env(spec, "order", http_host="127.0.0.1", callee_url=lambda c, p: c)
+    assert "SHUTDOWN_DRAIN_S" not in local
 
 
 def test_secrets_arrive_one_key_at_a_time() -> None:
