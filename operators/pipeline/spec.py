@@ -72,18 +72,10 @@ def injects_failures(name: str) -> bool:
 # The catalogue's `secrets` (ADR 0039); the CRD's CEL rule says the same, with this fragment.
 SECRETS_REQUIRED = "secretEnv must name a Secret key for"
 RESERVED_ENV: tuple[str, ...] = (
-    "DATABASE_URL",
-    "HTTP_HOST",
-    "HTTP_PORT",
-    "KAFKA_BOOTSTRAP_SERVERS",
-    "KAFKA_SASL_PASSWORD",
-    "KAFKA_SASL_USERNAME",
-    "KAFKA_SECURITY_PROTOCOL",
-    "REDIS_URL",
-    "REPLICA",
-    "SERVICE_NAME",
+    "DATABASE_URL", "HTTP_HOST", "HTTP_PORT", "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_SASL_PASSWORD",
+    "KAFKA_SASL_USERNAME", "KAFKA_SECURITY_PROTOCOL", "REDIS_URL", "REPLICA", "SERVICE_NAME",
     "CONVEYOR_RESILIENCY",
-)
+)  # fmt: skip
 
 
 class _Model(BaseModel):
