@@ -1,6 +1,7 @@
 """The order service's background jobs: the broker watch, the step-timeout sweeper, and the
-open-orders gauges (every OPEN_ORDERS_INTERVAL_S, from the order database; a database error
-leaves the last values and is logged, the next round tries again).
+open-orders gauges (every OPEN_ORDERS_INTERVAL_S, from the order database; a database that is away
+or does not answer within OPEN_ORDERS_TIMEOUT_S leaves the last values and is logged, the next
+round tries again: a read can never hang the gauges for good).
 
 Every saga step has a deadline; an expired one triggers the saga (`handlers.time_out_overdue_steps`,
 safe to run on every replica at once). The sweeper sweeps again at once while it finds work and
@@ -42,17 +43,25 @@ from workloads.shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
 OPEN_ORDERS_INTERVAL_S = 5.0  # the local Prometheus scrapes every 5 s
+OPEN_ORDERS_TIMEOUT_S = 5.0  # a pool slot and one indexed count, or the round is skipped
+_OPEN_ORDERS_SKIPPED: tuple[type[BaseException], ...] = (
+    *DATABASE_UNREACHABLE,
+    asyncpg.PostgresError,
+)
 
 
 async def watch_open_orders(
-    runtime: Runtime, *, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    runtime: Runtime,
+    *,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    timeout_s: float = OPEN_ORDERS_TIMEOUT_S,
 ) -> None:
     while True:
         try:
-            async with runtime.pool.acquire() as conn:
+            async with asyncio.timeout(timeout_s), runtime.pool.acquire() as conn:
                 count, oldest_s = await store.open_orders(conn)
-        except (OSError, asyncpg.PostgresError) as exc:
-            log.warning("counting open orders failed; gauges keep their last values: %s", exc)
+        except _OPEN_ORDERS_SKIPPED as exc:
+            log.warning("counting open orders failed; gauges keep their last values: %r", exc)
         else:
             saga_metrics.open_orders.set(count)
             saga_metrics.open_oldest_age.set(oldest_s)

@@ -123,12 +123,29 @@ class Runtime:
     hooks: ConsumerHooks | None = None
     flags: Flags = field(default_factory=Flags.defaults)
     uses_kafka: bool = True  # False: no producer, relay or consumers, and readiness skips Kafka
+    stopping: bool = False  # set by the shutdown, before it cancels the background tasks
 
     def spawn(self, name: str, work: Awaitable[None]) -> None:
+        """Run `work` for the life of the process. Crash-only: if it fails, or ends cancelled
+        while the process is not stopping (a job that stopped silently would freeze what it
+        maintains, a gauge or a relay), the process is ended with SIGTERM and restarted by its
+        supervisor."""
         task: asyncio.Task[None] = asyncio.ensure_future(work)
         task.set_name(name)
-        task.add_done_callback(_crash_on_failure)
+        task.add_done_callback(self._crash_unless_stopping)
         self.tasks.append(task)
+
+    def _crash_unless_stopping(self, task: asyncio.Task[None]) -> None:
+        if self.stopping:
+            return
+        if task.cancelled():
+            reason = "was cancelled"
+        elif task.exception() is not None:
+            reason = f"died: {task.exception()!r}"
+        else:
+            return  # finished its work (kafka-clients returns once the clients run)
+        log.critical("background task %s %s; shutting down", task.get_name(), reason)
+        os.kill(os.getpid(), signal.SIGTERM)
 
     def consumer(
         self,
@@ -174,13 +191,6 @@ class Runtime:
 
 
 SHUTDOWN_POOL_S = 10.0  # found by the chaos suite: a shutdown hung here after a database restart
-
-
-def _crash_on_failure(task: asyncio.Task[None]) -> None:
-    if task.cancelled() or task.exception() is None:
-        return
-    log.critical("background task %s died: %r; shutting down", task.get_name(), task.exception())
-    os.kill(os.getpid(), signal.SIGTERM)
 
 
 ConsumerFactory = Callable[[Runtime], Sequence[EventConsumer]]
@@ -264,6 +274,7 @@ def create_app(
         try:
             yield
         finally:
+            runtime.stopping = True
             for task in runtime.tasks:
                 task.cancel()
             await asyncio.gather(*runtime.tasks, return_exceptions=True)

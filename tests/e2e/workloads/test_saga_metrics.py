@@ -61,8 +61,9 @@ async def test_an_order_that_cannot_end_is_seen_open_and_ageing(
 
     async def open_and_ageing() -> dict[str, float]:
         gauges = await _gauges(client)
-        assert gauges.get("conveyor_saga_open_orders", 0) >= 1, gauges
-        assert gauges.get("conveyor_saga_open_oldest_age_seconds", 0) >= 5, gauges
+        seen = f"{gauges}; order {order_id} is {(await client.order(order_id))['status']}"
+        assert gauges.get("conveyor_saga_open_orders", 0) >= 1, seen
+        assert gauges.get("conveyor_saga_open_oldest_age_seconds", 0) >= 5, seen
         return gauges
 
     await eventually(open_and_ageing, within_s=30, every_s=0.5)
