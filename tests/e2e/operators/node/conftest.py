@@ -138,8 +138,25 @@ class NodeSagaClient(SagaClient):
         finally:
             await conn.close()
 
+    async def routed(self, *workloads: str, within_s: float = 60) -> None:
+        """Until each workload's Service answers ready: a pod turns Ready before kube-proxy has
+        written its Service's rules (seen: the first call refused right after every pod was
+        Ready), and a client of a new Service must wait for that too."""
+
+        async def answers() -> None:
+            for workload in workloads:
+                try:
+                    response = await self.http.get(self.url(workload, "/health/ready"))
+                except httpx.TransportError as exc:  # not routed yet: refused, reset
+                    raise AssertionError(f"{workload}'s Service: {exc!r}") from exc
+                assert response.status_code == 200, f"{workload}: {response.status_code}"
+
+        await eventually(answers, within_s=within_s, every_s=0.5)
+
 
 @pytest.fixture
 async def node_client(deployed: Deployed) -> AsyncIterator[NodeSagaClient]:
     async with httpx.AsyncClient(timeout=10) as http:
-        yield NodeSagaClient(stack=deployed.stack, http=http, deployed=deployed)
+        client = NodeSagaClient(stack=deployed.stack, http=http, deployed=deployed)
+        await client.routed(*deployed.workloads)
+        yield client
