@@ -41,8 +41,10 @@ def kills(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
 
 
 async def _settle(task: asyncio.Task[None]) -> None:
-    await asyncio.gather(task, return_exceptions=True)
-    await asyncio.sleep(0)  # done callbacks run on the next loop turn
+    """Until the task's done callbacks have run: ours is added after spawn's, so runs after it."""
+    ran: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    task.add_done_callback(lambda _task: ran.set_result(None))
+    await ran
 
 
 async def test_a_task_cancelled_while_serving_ends_the_process(
@@ -50,7 +52,6 @@ async def test_a_task_cancelled_while_serving_ends_the_process(
 ) -> None:
     service = _runtime()
     service.spawn("open-orders", _forever())
-    await asyncio.sleep(0)
     service.tasks[0].cancel()
     await _settle(service.tasks[0])
     assert kills == [(os.getpid(), signal.SIGTERM)]
@@ -69,7 +70,6 @@ async def test_the_shutdown_cancelling_tasks_or_a_task_that_returns_ends_nothing
     service = _runtime()
     service.spawn("kafka-clients", _returns())
     service.spawn("open-orders", _forever())
-    await asyncio.sleep(0)
     service.stopping = True
     service.tasks[1].cancel()
     for task in service.tasks:
