@@ -4,14 +4,12 @@ Most of the suite waits: on a saga, a consumer group, a broker coming back. One 
 only one such test at a time (tests kill its services and its broker), so the suite runs in two
 pytest processes, each with its own servers and services:
 
-- shard `a`: unit, integration (with the image builds and the node's own tests), the e2e folders
-  other than workloads/ and operators/, and the node tests (`tests/e2e/operators/node`, marker
-  `node`: the operator and the saga in pods on the real one-node cluster, ADR 0032), against the
-  default stack (`make up`, with the Kubernetes API server `make kube-up` starts);
-- shard `b`: tests/e2e/workloads/ and tests/e2e/operators/ but the node tests, against a second
-  stack whose every port is the default plus `OFFSET` (kept below Linux's ephemeral range,
-  32768), whose state lives in `.local-b/` and whose pipeline is operators/examples/local.yaml
-  with those ports. It is started before its tests and stopped after them.
+- shard `a`: unit, integration and the e2e folders other than workloads/ and operators/, against
+  the default stack (`make up`, with the Kubernetes API server `make kube-up` starts);
+- shard `b`: tests/e2e/workloads/ and tests/e2e/operators/, against a second stack whose every
+  port is the default plus `OFFSET` (kept below Linux's ephemeral range, 32768), whose state lives
+  in `.local-b/` and whose pipeline is operators/examples/local.yaml with those ports. It is
+  started before its tests and stopped after them.
 
 Both shards end with the history audit (tests/e2e/workloads/test_history.py), each over its own
 stack's topics. Every output line is prefixed with its shard; the exit status is 0 only when both
@@ -38,7 +36,6 @@ OFFSET = 10_000
 STATE_B = REPO_ROOT / ".local-b"
 HISTORY = "tests/e2e/workloads/test_history.py"
 SHARD_B = ("tests/e2e/workloads", "tests/e2e/operators")
-NODE = "tests/e2e/operators/node"  # in shard a: its pods use the default stack's servers
 SHARD_A = (
     "tests/unit",
     "tests/integration",
@@ -48,7 +45,6 @@ SHARD_A = (
         if folder.is_dir() and (folder / "__init__.py").exists()
         and f"tests/e2e/{folder.name}" not in SHARD_B
     ),
-    NODE,
     HISTORY,
 )  # fmt: skip
 BIN = Path(sys.executable).parent
@@ -93,14 +89,13 @@ def write_pipeline(source: Path, target: Path, kafka_port: int) -> None:
 def shards(args: list[str]) -> list[Shard]:
     defaults = LocalStackSettings()
     env_b = second_stack_env(defaults, STATE_B)
-    pytest = (str(BIN / "pytest"), *args)
+    pytest = (str(BIN / "pytest"), "-m", "not node", *args)
     conveyor = str(BIN / "conveyor")
-    not_node = (*pytest, "-m", "not node", "-o", "cache_dir=.pytest_cache/b")
     return [
         Shard("a", (pytest + SHARD_A,), {}),
         Shard(
             "b",
-            ((conveyor, "local", "up"), (*not_node, *SHARD_B)),
+            ((conveyor, "local", "up"), (*pytest, "-o", "cache_dir=.pytest_cache/b", *SHARD_B)),
             env_b,
             last=(conveyor, "local", "down"),
         ),
