@@ -117,7 +117,7 @@ def run(rounds: int, out: Path, console: Console) -> bool:
     built = {image.name: image for image in images.built()}
     operator_deploy.deploy(cluster.kube, built["operator"], quiet)
     stack = LocalStack()
-    stack.up(quiet, ["postgres", "kafka", "payment-provider"], workloads=False)
+    stack.up(quiet, ["postgres", "redis", "kafka", "payment-provider"], workloads=False)
     example = NodeExample(stack=stack, node=cluster.node, services=built["services"])
     backlog = Backlog(stack.kafka.bootstrap_servers, "notification")
     client = Client(KubeConfig.from_file(cluster.kube.kubeconfig()), field_manager="bench")

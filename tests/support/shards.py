@@ -9,7 +9,11 @@ pytest processes, each with its own servers and services:
 - shard `b`: tests/e2e/workloads/ and tests/e2e/operators/, against a second stack whose every
   port is the default plus `OFFSET` (kept below Linux's ephemeral range, 32768), whose state lives
   in `.local-b/` and whose pipeline is operators/examples/local.yaml with those ports. It is
-  started before its tests and stopped after them.
+  started before its tests and stopped after them. Then the node tests (marker `node`, what
+  `make test-cluster` runs: the image builds, the one-node cluster, the operator and the saga in
+  pods, ADR 0032) run against that stack's servers alone: its workload processes are stopped
+  first, because the pods consume the same topics under the same consumer group names and would
+  split each group's partitions with them (ADR 0052). The cluster is taken down at the end.
 
 Both shards end with the history audit (tests/e2e/workloads/test_history.py), each over its own
 stack's topics. Every output line is prefixed with its shard; the exit status is 0 only when both
@@ -55,7 +59,7 @@ class Shard:
     name: str
     steps: tuple[tuple[str, ...], ...]  # run in order; the first that fails ends the shard
     env: dict[str, str]
-    last: tuple[str, ...] = ()  # always run at the end (stopping the shard's own stack)
+    last: tuple[tuple[str, ...], ...] = ()  # always run at the end, all of them (stopping)
 
 
 def second_stack_env(defaults: LocalStackSettings, state_dir: Path) -> dict[str, str]:
@@ -89,15 +93,22 @@ def write_pipeline(source: Path, target: Path, kafka_port: int) -> None:
 def shards(args: list[str]) -> list[Shard]:
     defaults = LocalStackSettings()
     env_b = second_stack_env(defaults, STATE_B)
-    pytest = (str(BIN / "pytest"), "-m", "not node", *args)
+    pytest = (str(BIN / "pytest"), *args)
     conveyor = str(BIN / "conveyor")
+    b_cache = ("-o", "cache_dir=.pytest_cache/b")
     return [
-        Shard("a", (pytest + SHARD_A,), {}),
+        Shard("a", ((*pytest, "-m", "not node", *SHARD_A),), {}),
         Shard(
             "b",
-            ((conveyor, "local", "up"), (*pytest, "-o", "cache_dir=.pytest_cache/b", *SHARD_B)),
+            (
+                (conveyor, "local", "up"),
+                (*pytest, "-m", "not node", *b_cache, *SHARD_B),
+                (conveyor, "local", "down"),  # the node tests start the servers they need
+                (*pytest, "-m", "node", *b_cache),  # every path: `make test-cluster`'s set
+            ),
             env_b,
-            last=(conveyor, "local", "down"),
+            # The node's pods first (drained while their servers still answer), then the stack.
+            last=((conveyor, "cluster", "down"), (conveyor, "local", "down")),
         ),
     ]
 
@@ -131,8 +142,9 @@ def _run(shard: Shard, statuses: dict[str, int], lock: threading.Lock) -> None:
             if status != 0:
                 break
     finally:
-        if shard.last and run(shard.last) != 0 and status == 0:
-            status = 1
+        for command in shard.last:
+            if run(command) != 0 and status == 0:
+                status = 1
         statuses[shard.name] = status
 
 

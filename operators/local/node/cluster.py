@@ -1,17 +1,18 @@
 """The one-node cluster as a whole: `up` builds what is missing and starts everything in order,
 `down` drains the node and puts the host back exactly as it was (ADR 0032).
 
-Order of `up`: the Kubernetes binaries (control plane and node, built once into the cache), the
-host record (taken before the first change), the project's bridge (the node address), the
-kubelet's cgroup root, the control plane (`operators/local/kube`), containerd, the pause and
-project images imported into it, kube-scheduler, kube-proxy, the kubelet, then the node's Ready
-condition. Every start is idempotent, so `up` on a running cluster only checks it.
+Order of `up`: the Kubernetes binaries (control plane and node, built once into the cache), the host
+record (taken before the first change), the project's bridge (the node address), the kubelet's
+cgroup root, the control plane (`operators/local/kube`), containerd, the pause and project images
+imported into it, kube-scheduler, CoreDNS (the pods' cluster DNS, built once into the cache, ADR
+0057), the kubelet, kube-proxy, then the node's Ready condition. Every start is idempotent, so `up`
+on a running cluster only checks it.
 
 Order of `down`: the scheduler and controller manager stop (nothing reschedules), every pod is
-deleted through the API so the kubelet releases sandboxes and addresses, then kubelet,
-kube-proxy, containerd, the API server and etcd stop, leftover shims end, and the host record
-is restored (sysctls, iptables chains, mounts, cgroups, the bridge, directories). etcd's data
-stays, so Deployments come back on the next `up`.
+deleted through the API so the kubelet releases sandboxes and addresses, then kubelet, kube-proxy,
+CoreDNS, containerd, the API server and etcd stop, leftover shims end, and the host record is
+restored (sysctls, iptables chains, mounts, cgroups, the bridge, directories). etcd's data stays, so
+Deployments come back on the next `up`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from operators.local.kube.credentials import NODE_NAME
 from operators.local.kube.servers import SERVICE_CLUSTER_IP_RANGE
 from operators.local.node import host
 from operators.local.node.configs import CGROUP_ROOT
+from operators.local.node.dns import CoreDns
 from operators.local.node.pause import ensure_pause_archive
 from operators.local.node.relay import NodeRelay
 from operators.local.node.servers import Containerd, Kubelet, KubeProxy, KubeScheduler
@@ -60,10 +62,12 @@ class NodeCluster:
         self.scheduler = KubeScheduler(self.settings, node=self.node, apiserver=api)
         self.kube_proxy = KubeProxy(self.settings, node=self.node, apiserver=api)
         self.kubelet = Kubelet(self.settings, node=self.node, apiserver=api)
+        self.dns = CoreDns(self.settings, node=self.node, apiserver=api)
         self.node_servers: tuple[Server, ...] = (
             self.containerd,
             self.scheduler,
             self.kube_proxy,
+            self.dns,
             self.kubelet,
         )
         self.relays = (
@@ -126,7 +130,8 @@ class NodeCluster:
         if self.containerd.start(console):
             started.append(self.containerd.name)
         self.load_images(console)
-        for server in (self.scheduler, self.kubelet, self.kube_proxy):
+        # The pods' DNS answers before the kubelet starts any pod that may ask it.
+        for server in (self.scheduler, self.dns, self.kubelet, self.kube_proxy):
             if server.start(console):
                 started.append(server.name)
         for relay in self.relays:
@@ -178,7 +183,7 @@ class NodeCluster:
             stopped.append(self.kube.controller_manager.name)
         if self.kube.apiserver.probe() and self.kubelet.probe():
             self._drain(console)
-        for server in (*self.relays, self.kubelet, self.kube_proxy, self.containerd):
+        for server in (*self.relays, self.kubelet, self.kube_proxy, self.dns, self.containerd):
             if server.stop():
                 stopped.append(server.name)
         if not keep_control_plane:

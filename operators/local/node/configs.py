@@ -170,7 +170,10 @@ def kubelet_config(paths: NodePaths, settings: NodeSettings, *, ca_cert: Path) -
         "imageServiceEndpoint": f"unix://{paths.containerd_socket}",
         "podLogsDir": str(paths.pod_logs),
         "volumePluginDir": str(paths.kubelet_root / "volume-plugins"),
-        "resolvConf": "",  # no cluster DNS here (ADR 0032): pods use Services' variables
+        # Pods ask the node's CoreDNS (operators/local/node/dns.py, ADR 0057) and nothing else.
+        "clusterDNS": [settings.node_ip],
+        "clusterDomain": settings.cluster_domain,
+        "resolvConf": "",  # no upstream: a name outside the cluster's zone is not resolved
         "imageGCHighThresholdPercent": 100,  # images are imported, never pulled: keep them
         "imageGCLowThresholdPercent": 99,
         "evictionHard": {

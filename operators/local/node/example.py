@@ -1,16 +1,18 @@
-"""operators/examples/node.yaml made ready for this checkout's node, for the node tests and the
-node benchmark: the manifest items (three Secrets and the pipeline) to apply into a namespace.
+"""operators/examples/node.yaml made ready for this checkout's node, for the node tests and the node
+benchmark: the manifest items (five Secrets and the pipeline) to apply into a namespace.
 
-The example is changed only where a checkout differs: Kafka's and the fake card provider's node
-addresses and ports, and every workload's image — the services image `conveyor images build`
-recorded, by digest. `lag_scaled_notification` makes notification scale on Kafka lag (bounds
-1..2, no cool-down) so a test or a benchmark can see a pod come and go by lag.
+The example is changed only where a checkout differs: Kafka's, Redis's and the fake card provider's
+node addresses and ports, the node's pod network, and every workload's image — the services image
+`conveyor images build` recorded, by digest. `lag_scaled_notification` makes notification scale on
+Kafka lag (bounds 1..2, no cool-down) so a test or a benchmark can see a pod come and go by lag.
 
 The Secrets hold URLs at the node address (the relays of `cluster up`): one DATABASE_URL per
 database owner for roles `node_<workload>` (nothing but the pipeline's database-owners Job creates
-them), the master URL the Job uses, and the admin token. `drop_pod_databases` removes those
-databases and roles, so only a new Job can have made them. Failures are the callees' own
-(`KeyError` when no services image was recorded, asyncpg errors).
+them), the master URL the Job uses, Redis's URL, the admin token and identity's signing-key
+passphrase (a secret of this checkout's own, not the local stack's, so keys the pods store are
+theirs). `drop_pod_databases` removes those databases and roles, so only a new Job can have made
+them. Failures are the callees' own (`KeyError` when no services image was recorded, asyncpg
+errors).
 """
 
 from __future__ import annotations
@@ -32,7 +34,13 @@ from operators.pipeline import topology
 EXAMPLE = REPO_ROOT / "operators" / "examples" / "node.yaml"
 PIPELINE = "conveyor"
 DB_PREFIX = "node_"
-SECRETS = ("conveyor-postgres", "conveyor-postgres-master", "conveyor-admin")
+SECRETS = (
+    "conveyor-postgres",
+    "conveyor-postgres-master",
+    "conveyor-redis",
+    "conveyor-admin",
+    "conveyor-identity",
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,8 @@ class NodeExample:
         pipeline["metadata"]["namespace"] = namespace
         spec = pipeline["spec"]
         spec["kafka"]["bootstrapServers"] = f"{node_ip}:{settings.kafka_node_port}"
+        spec["redis"]["port"] = settings.redis_port
+        spec["network"]["podCIDRs"] = [self.node.node_subnet]
         for workload in spec["workloads"].values():
             workload["image"] = self.services.pinned
         provider = f"http://{node_ip}:{settings.payment_provider_port}"
@@ -71,9 +81,10 @@ class NodeExample:
         return pipeline
 
     def secrets(self, namespace: str) -> list[dict[str, Any]]:
-        node_ip, postgres = self.node.node_ip, self.stack.postgres
+        node_ip, postgres, redis = self.node.node_ip, self.stack.postgres, self.stack.redis
         workloads = yaml.safe_load(EXAMPLE.read_text())["spec"]["workloads"]
         owners = sorted(set(workloads) & topology.DATABASE_OWNERS)
+        secrets = self.stack.settings.secrets_dir
         master = f"postgresql://{ADMIN_ROLE}:{postgres.admin_password()}@{node_ip}:{postgres.port}"
         data = dict(
             zip(
@@ -81,7 +92,9 @@ class NodeExample:
                 (
                     {w: self.node_dsn(w, host=node_ip) for w in owners},
                     {"url": f"{master}/postgres"},
+                    {"url": f"redis://:{redis.password()}@{node_ip}:{redis.port}/0"},
                     {"token": self.stack.admin_token()},
+                    {"signing-key-passphrase": read_or_create(secrets / "node-signing-key")},
                 ),
                 strict=True,
             )

@@ -25,6 +25,10 @@ class NodeSettings(BaseSettings):
     kube_proxy_healthz_port: int = Field(default=18256, ge=1024, le=65535)
     kube_proxy_metrics_port: int = Field(default=18249, ge=1024, le=65535)
     containerd_metrics_port: int = Field(default=18338, ge=1024, le=65535)
+    coredns_ready_port: int = Field(default=18181, ge=1024, le=65535)
+    cluster_domain: str = Field(
+        default="cluster.local", pattern=r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$"
+    )
 
     @field_validator("node_subnet")
     @classmethod

@@ -88,7 +88,7 @@ def cluster(console: Console) -> NodeCluster:
 @pytest.fixture(scope="package")
 def stack(console: Console) -> LocalStack:
     servers = LocalStack()
-    servers.up(console, ["postgres", "kafka", "payment-provider"], workloads=False)
+    servers.up(console, ["postgres", "redis", "kafka", "payment-provider"], workloads=False)
     return servers
 
 

@@ -1,15 +1,18 @@
 """The whole path on the real node: the operator in a pod applies operators/examples/node.yaml, a
-Job it owns bootstraps the databases, every pod becomes Ready, 100 orders placed through the
-order Service all end terminal (ADR 0045, 0046); then the pipeline is changed as an operator of
-it would: a pod deleted, scaled through the scale subresource and by Kafka lag, a new image
-rolled out under traffic, and the pipeline deleted. `make test-cluster` only (marker `node`).
+Job it owns bootstraps the databases, every pod of the eight workloads becomes Ready, 100 orders
+placed through the order Service all end terminal (ADR 0045, 0046), and a customer browses and
+checks out through the gateway's Service, the only public entry (ADR 0057); then the pipeline is
+changed as an operator of it would: a pod deleted, scaled through the scale subresource and by Kafka
+lag, a new image rolled out under traffic, and the pipeline deleted. `make test-cluster` only
+(marker `node`).
 
-One deployment (conftest.py, package scope) serves every test, in this file's order; the last
-one deletes the pipeline. The local stack's PostgreSQL, Kafka and fake card provider run as
+One deployment (conftest.py, package scope) serves every test, in this file's order; the last one
+deletes the pipeline. The local stack's PostgreSQL, Redis, Kafka and fake card provider run as
 servers — without the workload processes, which would share the pods' Kafka consumer groups. The
 pods get databases and roles of their own (`node_<workload>`), which nothing but the pipeline's
-database-owners Job creates: a pipeline without it never gets Ready. Orders go from this machine
-to the order Service's ClusterIP (kube-proxy, on the project's bridge), never to a pod address.
+database-owners Job creates: a pipeline without it never gets Ready. Orders go from this machine to
+the Services' ClusterIPs (kube-proxy, on the project's bridge), never to a pod address; the bridge
+CNI does not enforce NetworkPolicy, so this machine reaches internal Services too.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from functools import partial
 from typing import Any
 
 import httpx
+import jwt
 import pytest
+from pydantic import SecretStr
 
 from loadtests.kafka_backlog import Backlog
 from operators.cli.images import builder as image_builder
@@ -39,10 +44,13 @@ from tests.e2e.operators.node.conftest import (
 from tests.e2e.operators.node.rebuild import rebuilt
 from tests.e2e.workloads.saga_client import SUCCEEDED, TERMINAL
 from tests.support.eventually import eventually, eventually_sync
+from workloads.catalog import handlers as catalog_handlers
+from workloads.shared.database import DatabaseSettings, create_pool
 
 pytestmark = [pytest.mark.node, pytest.mark.timeout(1800)]
 
 ORDERS = 100
+PASSWORD = "correct horse battery staple"
 # What the pipeline's deletion must take with it; a namespace's own objects stay.
 OWNED_KINDS = (
     "deployments,replicasets,pods,services,configmaps,secrets,jobs,serviceaccounts,"
@@ -103,6 +111,86 @@ async def test_a_hundred_orders_through_the_order_service_all_end_terminal_none_
 
     statuses = await eventually(all_terminal, within_s=300, every_s=2)
     assert set(statuses) <= SUCCEEDED, sorted(set(statuses))
+
+
+async def _login(client: NodeSagaClient, *, admin: bool = False) -> tuple[str, dict[str, str]]:
+    """A new account and its bearer header: a customer registers through the gateway, an admin
+    at identity's Service with the admin token (the gateway forwards no token of its own)."""
+    body = {"email": f"{uuid.uuid4().hex[:12]}@example.com", "password": PASSWORD}
+    if admin:
+        token = client.stack.admin_token()
+        registered = await client.http.post(
+            client.url("identity", "/v1/users"),
+            json={**body, "role": "admin"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    else:
+        registered = await client.http.post(client.url("gateway", "/v1/users"), json=body)
+    assert registered.status_code == 201, registered.text
+    login = await client.http.post(client.url("gateway", "/v1/auth/login"), json=body)
+    assert login.status_code == 200, login.text
+    access = login.json()["access_token"]
+    subject: str = jwt.decode(access, options={"verify_signature": False})["sub"]
+    return subject, {"Authorization": f"Bearer {access}"}
+
+
+async def test_a_customer_browses_and_checks_out_through_the_gateway_service(
+    node_client: NodeSagaClient,
+) -> None:
+    http, gateway = node_client.http, partial(node_client.url, "gateway")
+    _, admin = await _login(node_client, admin=True)
+    customer_id, customer = await _login(node_client)
+    sku = f"node-{uuid.uuid4().hex[:10]}"
+    # Categories come with the catalog's seed (no route writes one): seeded into the pod's
+    # database with the catalog's own seeding code, as `conveyor catalog seed` does locally.
+    dsn = node_client.deployed.example.node_dsn("catalog", host=node_client.stack.settings.host)
+    pool = await create_pool(DatabaseSettings(url=SecretStr(dsn), min_size=1))
+    try:
+        await catalog_handlers.seed(pool, [("kitchen", "Kitchen")], [], correlation_id=sku)
+    finally:
+        await pool.close()
+    product = {"name": f"Kettle {sku}", "category": "kitchen"}
+    written = await http.put(gateway(f"/v1/products/{sku}"), json=product, headers=admin)
+    assert written.status_code == 200, written.text
+    stock = {"available": 3, "price_cents": 2500}
+    stocked = await http.put(gateway(f"/v1/admin/inventory/{sku}"), json=stock, headers=admin)
+    assert stocked.status_code in {200, 201, 204}, stocked.text
+
+    async def found() -> None:  # the catalog's search, through its cache
+        page = await http.get(gateway("/v1/products"), params={"q": sku})
+        assert page.status_code == 200, page.text
+        assert [p["product_id"] for p in page.json()["items"]] == [sku], page.json()
+
+    await eventually(found, within_s=60, every_s=0.5)
+    await node_client.wait_sellable(sku)
+    order = {
+        "customer_id": customer_id,
+        "items": [{"product_id": sku, "quantity": 2}],
+        "payment": {"card_token": "tok_visa"},
+    }
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    placed = await http.post(gateway("/v1/orders"), json=order, headers=customer | key)
+    assert placed.status_code == 202, placed.text
+    order_id = placed.json()["order_id"]
+
+    async def shipped() -> dict[str, Any]:  # confirmed, then shipped by the shipping pod
+        summary = await http.get(gateway(f"/v1/orders/{order_id}/summary"), headers=customer)
+        assert summary.status_code == 200, summary.text
+        body: dict[str, Any] = summary.json()
+        assert body["order"]["status"] == "SHIPPED", body["order"]["status"]
+        assert body["partial"] is False, body["unavailable"]
+        return body
+
+    summary = await eventually(shipped, within_s=180, every_s=1)
+    assert summary["payment"]["order_id"] == summary["shipment"]["order_id"] == order_id
+
+    async def listed() -> None:  # the read model (CQRS projection) has it
+        path = f"/v1/customers/{customer_id}/orders"
+        page = await http.get(gateway(path), headers=customer)
+        assert page.status_code == 200, page.text
+        assert [o["order_id"] for o in page.json()["orders"]] == [order_id], page.json()
+
+    await eventually(listed, within_s=60, every_s=0.5)
 
 
 async def test_a_deleted_pod_is_replaced_and_no_order_is_lost(

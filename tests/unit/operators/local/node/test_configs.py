@@ -13,6 +13,8 @@ from pydantic import ValidationError
 
 from operators.local.node import configs
 from operators.local.node.configs import NodePaths
+from operators.local.node.dns import corefile
+from operators.local.node.dns_build import SOURCE, CoreDnsBinary, coredns_version
 from operators.local.node.settings import NodeSettings
 
 ROOT = Path("/work/checkout/.local/node")
@@ -78,3 +80,37 @@ def test_kube_proxy_leaves_host_wide_conntrack_and_localnet_settings_alone() -> 
 def test_the_node_subnet_must_be_private_ipv4_and_big_enough(subnet: str) -> None:
     with pytest.raises(ValidationError):
         NodeSettings(node_subnet=subnet)
+
+
+def test_pods_ask_the_nodes_coredns_and_no_upstream_resolver() -> None:
+    config = yaml.safe_load(configs.kubelet_config(PATHS, SETTINGS, ca_cert=ROOT / "ca.crt"))
+    assert config["clusterDNS"] == ["10.213.0.1"]
+    assert config["clusterDomain"] == "cluster.local"
+    assert config["resolvConf"] == ""  # the host's resolvers are never handed to pods
+
+
+def test_coredns_serves_only_the_cluster_zone_on_the_node_address() -> None:
+    text = corefile(
+        zone="cluster.local", node_ip="10.213.0.1", ready_port=18181, kubeconfig="/k/admin.conf"
+    )
+    lines = [line.strip() for line in text.splitlines()]
+    assert "bind 10.213.0.1" in lines  # never the host's other addresses
+    assert "ready 127.0.0.1:18181" in lines
+    assert "kubernetes cluster.local in-addr.arpa ip6.arpa {" in lines
+    assert "kubeconfig /k/admin.conf" in lines
+    plugins = {line.split()[0] for line in lines if line and line[0].isalpha()}
+    assert not plugins & {"forward", "proxy", "fallthrough"}, plugins  # nothing leaves
+
+
+def test_the_coredns_build_is_keyed_by_its_pinned_version_and_sources(tmp_path: Path) -> None:
+    binary = CoreDnsBinary(cache_dir=tmp_path)
+    assert binary.version == coredns_version((SOURCE / "go.mod").read_text())
+    assert binary.root.parent == tmp_path / "coredns"
+    assert binary.root.name.startswith(f"{binary.version}-")
+    assert not binary.built()
+    changed = tmp_path / "src"
+    changed.mkdir()
+    for name in ("main.go", "go.mod", "go.sum"):
+        (changed / name).write_bytes((SOURCE / name).read_bytes())
+    (changed / "main.go").write_text((SOURCE / "main.go").read_text() + "\n// changed\n")
+    assert CoreDnsBinary(cache_dir=tmp_path, source=changed).root != binary.root
