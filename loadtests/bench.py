@@ -8,6 +8,10 @@ figure's min and max, `runs` each run's own figures, and the commit, machine, da
 say where they came from (loadtests/machine.py). After the runs, on the last run's stack, the raw
 limits (loadtests/limits.py) go to `build/bench/limits.json`, and the summary reads the saga as a
 fraction of them. A stack that cannot start stops the benchmark with the command that shows why.
+
+`--trace-sample-ratio R` runs the pipeline with `spec.tracing.sampleRatio` = R (a copy of it in
+the output folder, `pipeline-<name>.yaml`); without it the pipeline is run as it is (the local
+one keeps every trace), and the figures record the ratio either way (`trace_sample_ratio`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import yaml
 from rich.console import Console
 from rich.status import Status
 from rich.table import Table
@@ -29,20 +34,24 @@ from loadtests.fresh import StackStartError, fresh_stack
 from loadtests.machine import provenance
 from loadtests.run import run
 from loadtests.saga import Plan
+from operators.local.settings import LocalStackSettings
 from operators.local.stack import LocalStack
 from operators.paths import REPO_ROOT
+from operators.pipeline.spec import load
 
 console = Console()
 OUT_DIR = REPO_ROOT / "build" / "bench"
 
 
-def fresh_runs(plan: Plan, runs: int, *, label: str) -> tuple[list[dict[str, Any]], LocalStack]:
+def fresh_runs(
+    plan: Plan, runs: int, *, label: str, settings: LocalStackSettings | None = None
+) -> tuple[list[dict[str, Any]], LocalStack]:
     """`runs` runs of `plan`, each on a fresh stack; returns their figures and the last stack."""
     results: list[dict[str, Any]] = []
     stack: LocalStack | None = None
     for n in range(1, runs + 1):
         console.rule(f"{label}: run {n}/{runs} — fresh stack")
-        stack = fresh_stack(console)
+        stack = fresh_stack(console, settings)
         prefix = f"{label}: run {n}/{runs}"
         with console.status(f"{prefix} starting…") as status:
 
@@ -132,6 +141,25 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     console.print(f"written to {path}")
 
 
+def with_sampling(ratio: float | None, copy: Path) -> LocalStackSettings:
+    """The stack's settings; with a ratio, pointing at a copy of its pipeline sampling so."""
+    settings = LocalStackSettings()
+    if ratio is None:
+        return settings
+    if not 0.0 <= ratio <= 1.0:
+        raise SystemExit(f"--trace-sample-ratio must be within 0..1, not {ratio}")
+    document = yaml.safe_load(settings.pipeline.read_text(encoding="utf-8"))
+    document["spec"]["tracing"] = {"sampleRatio": ratio}
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return settings.model_copy(update={"pipeline": copy})
+
+
+def sample_ratio(pipeline: Path) -> float:
+    """The trace sample ratio the pipeline's workloads run with."""
+    return load(pipeline).spec.tracing.sample_ratio
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3, help="runs, each on a fresh stack")
@@ -151,17 +179,26 @@ def main() -> None:
         "--direct", action="store_true", help="orders to the order service, not the gateway"
     )
     parser.add_argument("--out-dir", type=Path, default=OUT_DIR)
+    parser.add_argument(
+        "--trace-sample-ratio",
+        type=float,
+        default=None,
+        help="run the pipeline with this spec.tracing.sampleRatio (default: the pipeline's own)",
+    )
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     plan = Plan(orders=int(args.seconds * args.rate), rate_per_s=args.rate, max_in_flight=128,
                 products=args.products, drain_timeout_s=120, direct=args.direct)  # fmt: skip
     try:
-        runs, stack = fresh_runs(plan, args.runs, label="saga")
+        settings = with_sampling(
+            args.trace_sample_ratio, args.out_dir / f"pipeline-{args.name}.yaml"
+        )
+        runs, stack = fresh_runs(plan, args.runs, label="saga", settings=settings)
     except StackStartError as exc:
         console.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(1)
-    saga = summarise(runs)
+    saga = summarise(runs) | {"trace_sample_ratio": sample_ratio(settings.pipeline)}
     write_json(args.out_dir / f"{args.name}.json", saga)
     if args.limits_seconds <= 0:
         _print_summary(saga)

@@ -45,6 +45,7 @@ TMP_SIZE = "64Mi"
 
 
 DRAIN_ENV = "SHUTDOWN_DRAIN_S"  # workloads/shared/draining.py
+TRACE_SAMPLE_RATIO_ENV = "TRACE_SAMPLE_RATIO"  # workloads/shared/telemetry.py
 
 
 def workload_env(
@@ -68,6 +69,7 @@ def workload_env(
         "HTTP_HOST": http_host,
         "HTTP_PORT": str(this.port),
         ENV_KEY: as_env_value(spec, workload),
+        TRACE_SAMPLE_RATIO_ENV: str(spec.tracing.sample_ratio),
         flags.FLAGS_ENV: flags.FLAGS_PATH,
     }
     if topology.uses_kafka(workload) and spec.kafka is not None:

@@ -335,6 +335,16 @@ class MonitoringSpec(_Model):
     scrape_interval: Duration = "30s"
 
 
+class TracingSpec(_Model):
+    """Head sampling of traces: the share of new traces kept, parent-based downstream (every
+    workload gets it as `TRACE_SAMPLE_RATIO`, which a workload's own `env` may override;
+    workloads/shared/telemetry.py). 1 keeps every
+    order's trace (the local pipeline: each order can be inspected); a production pipeline keeps
+    a share, as each kept span costs CPU in the service, the collector and the trace store."""
+
+    sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+
+
 class OrderPipelineSpec(_Model):
     paused: bool = False
     replicas: int = Field(default=1, ge=1, le=20)  # scale units, see the module docstring
@@ -351,6 +361,7 @@ class OrderPipelineSpec(_Model):
     rollout: RolloutSpec = RolloutSpec()
     resiliency: ResiliencySpec = ResiliencySpec()
     monitoring: MonitoringSpec = MonitoringSpec()
+    tracing: TracingSpec = TracingSpec()
     network: NetworkSpec = NetworkSpec()  # the pods' network: whose X-Forwarded-For identity reads
 
     @model_validator(mode="after")

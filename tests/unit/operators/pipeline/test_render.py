@@ -208,6 +208,28 @@ def test_a_zero_delay_stops_at_once_and_the_local_runner_never_drains() -> None:
     assert "SHUTDOWN_DRAIN_S" not in local
 
 
+def test_every_workload_samples_traces_as_the_spec_says_in_a_pod_and_locally() -> None:
+    spec = spec_with("local", tracing={"sampleRatio": 0.1})
+    objects = render_children(owner_of(pipeline("local")), spec, prometheus_operator=False)
+    for workload in spec.workloads:
+        assert _config(objects, workload)["TRACE_SAMPLE_RATIO"] == "0.1", workload
+        local = workload_env(spec, workload, http_host="127.0.0.1", callee_url=lambda c, p: c)
+        assert local["TRACE_SAMPLE_RATIO"] == "0.1", workload
+    assert _config(children("local"), "order")["TRACE_SAMPLE_RATIO"] == "1.0"  # the default
+    order = spec.workloads["order"].model_copy(update={"env": {"TRACE_SAMPLE_RATIO": "0.5"}})
+    one = spec.model_copy(update={"workloads": {**spec.workloads, "order": order}})
+    assert (
+        workload_env(one, "order", http_host="h", callee_url=lambda c, p: c)["TRACE_SAMPLE_RATIO"]
+        == "0.5"
+    )  # a workload's own env wins
+
+
+@pytest.mark.parametrize("ratio", [-0.1, 1.5])
+def test_a_sample_ratio_outside_0_to_1_is_refused(ratio: float) -> None:
+    with pytest.raises(ValueError, match="sample_ratio|sampleRatio"):
+        spec_with("local", tracing={"sampleRatio": ratio})
+
+
 def test_secrets_arrive_one_key_at_a_time() -> None:
     (container,) = _pod(children("prod"), "inventory")["template"]["spec"]["containers"]
     env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]}
