@@ -22,6 +22,7 @@ from operators.pipeline import flags, proxies, topology
 from operators.pipeline.objects import CONFIG_HASH, Owner, child_name, labels, selector
 from operators.pipeline.resiliency import ENV_KEY, as_env_value
 from operators.pipeline.spec import OrderPipelineSpec
+from operators.pipeline.tracing import TRACE_SAMPLE_RATIO_ENV
 
 RUN_AS = 10001  # any high uid; the images must not need a particular one
 
@@ -45,7 +46,6 @@ TMP_SIZE = "64Mi"
 
 
 DRAIN_ENV = "SHUTDOWN_DRAIN_S"  # workloads/shared/draining.py
-TRACE_SAMPLE_RATIO_ENV = "TRACE_SAMPLE_RATIO"  # workloads/shared/telemetry.py
 
 
 def workload_env(

@@ -24,6 +24,7 @@ from pydantic.alias_generators import to_camel
 
 from operators.pipeline import topology
 from operators.pipeline.proxies import TRUSTED_PROXIES_ENV, NetworkSpec, trusted_proxies_env
+from operators.pipeline.tracing import TracingSpec
 from operators.pipeline.units import (
     DURATION_PATTERN,
     PERCENT_PATTERN,
@@ -333,16 +334,6 @@ class ResiliencySpec(_Model):
 class MonitoringSpec(_Model):
     namespace: DnsName = "monitoring"  # where Prometheus runs (NetworkPolicy lets it scrape)
     scrape_interval: Duration = "30s"
-
-
-class TracingSpec(_Model):
-    """Head sampling of traces: the share of new traces kept, parent-based downstream (every
-    workload gets it as `TRACE_SAMPLE_RATIO`, which a workload's own `env` may override;
-    workloads/shared/telemetry.py). 1 keeps every
-    order's trace (the local pipeline: each order can be inspected); a production pipeline keeps
-    a share, as each kept span costs CPU in the service, the collector and the trace store."""
-
-    sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
 
 
 class OrderPipelineSpec(_Model):

@@ -226,7 +226,7 @@ def test_every_workload_samples_traces_as_the_spec_says_in_a_pod_and_locally() -
 
 @pytest.mark.parametrize("ratio", [-0.1, 1.5])
 def test_a_sample_ratio_outside_0_to_1_is_refused(ratio: float) -> None:
-    with pytest.raises(ValueError, match="sample_ratio|sampleRatio"):
+    with pytest.raises(ValueError, match=r"sample_ratio|sampleRatio"):
         spec_with("local", tracing={"sampleRatio": ratio})
 
 
