@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 import yaml
 from rich.console import Console
 
+from operators.local.go_toolchain import find_go
 from operators.paths import REPO_ROOT
 
 MANIFEST = REPO_ROOT / "observability" / "collector" / "builder.yaml"
@@ -50,17 +50,9 @@ def build_manifest(manifest: str, output_path: Path) -> str:
 
 
 def _go() -> str:
-    go = shutil.which("go")
-    if go is None:
-        raise CollectorBuildError(
-            f"Go {MIN_GO[0]}.{MIN_GO[1]}+ is needed to build the OpenTelemetry Collector of the "
-            "local stack; install it and make sure `go` is on PATH."
-        )
-    out = subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True, check=True)
-    found = re.match(r"go(\d+)\.(\d+)", out.stdout.strip())
-    if found is None or (int(found.group(1)), int(found.group(2))) < MIN_GO:
-        raise CollectorBuildError(f"Go {out.stdout.strip()} is too old; need {MIN_GO}+")
-    return go
+    return find_go(
+        MIN_GO, purpose="the OpenTelemetry Collector of the local stack", error=CollectorBuildError
+    )
 
 
 class CollectorBinary:

@@ -11,13 +11,13 @@ Only `helm template` is used (rendering, no cluster): see ADR 0049.
 from __future__ import annotations
 
 import os
-import re
-import shutil
 import subprocess
 import time
 from pathlib import Path
 
 from rich.console import Console
+
+from operators.local.go_toolchain import find_go
 
 # The Helm release that renders the vendored charts (platform/charts/); Helm 3, as Pulumi's
 # kubernetes provider installs releases with the Helm 3 library.
@@ -31,17 +31,11 @@ class HelmBuildError(RuntimeError):
 
 
 def _go() -> str:
-    go = shutil.which("go")
-    if go is None:
-        raise HelmBuildError(
-            f"Go {MIN_GO[0]}.{MIN_GO[1]}+ is needed to build Helm (it renders the add-on charts "
-            "for the offline checks); install it and make sure `go` is on PATH."
-        )
-    out = subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True, check=True)
-    found = re.match(r"go(\d+)\.(\d+)", out.stdout.strip())
-    if found is None or (int(found.group(1)), int(found.group(2))) < MIN_GO:
-        raise HelmBuildError(f"Go {out.stdout.strip()} is too old; need {MIN_GO}+")
-    return go
+    return find_go(
+        MIN_GO,
+        purpose="Helm (it renders the add-on charts for the offline checks)",
+        error=HelmBuildError,
+    )
 
 
 class HelmBinary:

@@ -15,13 +15,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 import subprocess
 import time
 from pathlib import Path
 
 from rich.console import Console
 
+from operators.local.go_toolchain import find_go
 from operators.paths import REPO_ROOT
 
 SOURCE = REPO_ROOT / "operators" / "local" / "node" / "coredns"
@@ -42,17 +42,9 @@ def coredns_version(go_mod: str) -> str:
 
 
 def _go() -> str:
-    go = shutil.which("go")
-    if go is None:
-        raise DnsBuildError(
-            "Go is needed to build the node's CoreDNS (cluster DNS, ADR 0057); install Go "
-            f"{MIN_GO[0]}.{MIN_GO[1]}+ and make sure `go` is on PATH."
-        )
-    out = subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True, check=True)
-    found = re.match(r"go(\d+)\.(\d+)", out.stdout.strip())
-    if found is None or (int(found.group(1)), int(found.group(2))) < MIN_GO:
-        raise DnsBuildError(f"Go {out.stdout.strip()} is too old for CoreDNS; need {MIN_GO}+")
-    return go
+    return find_go(
+        MIN_GO, purpose="the node's CoreDNS (cluster DNS, ADR 0057)", error=DnsBuildError
+    )
 
 
 class CoreDnsBinary:
