@@ -131,6 +131,8 @@ def _print_summary(saga: dict[str, Any]) -> None:
     for name, value in sorted(saga.get("cpu_seconds_per_1000_orders", {}).items()):
         cpu.add_row(name, str(value))
     console.print(cpu)
+    statements = saga.get("postgres_statements_per_order", {})
+    console.print(f"PostgreSQL statements per accepted order (median, by database): {statements}")
     tiers = saga.get("cost_model_cpu_seconds_per_1000_orders", {})
     console.print(f"cost model benchmark.cpu_seconds_per_1000_orders (assumptions.yaml): {tiers}")
 

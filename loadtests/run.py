@@ -2,14 +2,16 @@
 
 Figures: completed sagas per second over the sending window plus drain, accept→CONFIRMED latency
 percentiles, Kafka events per minute (records appended to the event topics during the run),
-PostgreSQL commits in the services' databases (pg_stat_database.xact_commit, which backends
-flush up to about a second late), oversold units, lost orders, double charges, each workload
-replica's peak RSS (VmHWM), and CPU seconds per 1,000 accepted orders of every process of the
-stack (the gateway's replicas among them) and of the driver (loadtests/cpu.py), counted from the
-first order sent to the last saga finished: stocking the products and signing the customers in
-(two argon2 hashes each, at identity) come before and are not counted. `path` says which way the
-orders went (`gateway`, or `direct` to the order service; loadtests/customers.py), `orders_url`
-where, and `refused` counts the orders not accepted by their answer (a status or an error).
+PostgreSQL commits in the services' databases (pg_stat_database.xact_commit, which backends flush
+up to about a second late), statements per accepted order in each of them (the round trips counted
+by pg_stat_statements, BEGIN and COMMIT included), oversold units, lost orders, double charges,
+each workload replica's peak RSS (VmHWM), and CPU seconds per 1,000 accepted orders of every
+process of the stack (the gateway's replicas among them) and of the driver (loadtests/cpu.py),
+counted from the first order sent to the last saga finished: stocking the products and signing the
+customers in (two argon2 hashes each, at identity) come before and are not counted. `path` says
+which way the orders went (`gateway`, or `direct` to the order service; loadtests/customers.py),
+`orders_url` where, and `refused` counts the orders not accepted by their answer (a status or an
+error).
 """
 
 from __future__ import annotations
@@ -51,6 +53,33 @@ async def _commits(stack: LocalStack) -> int:
     finally:
         await conn.close()
     return int(value)
+
+
+async def _statements(stack: LocalStack) -> dict[str, int]:
+    """Top-level statements run so far in each service database, by workload (pg_stat_statements).
+
+    BEGIN and COMMIT count, statements a trigger runs do not: each count is the round trips the
+    service made. A database nobody has used yet is absent (zero).
+    """
+    conn = await asyncpg.connect(stack.postgres.admin_dsn())
+    try:
+        rows = await conn.fetch(
+            "SELECT d.datname, sum(s.calls)::bigint AS calls FROM pg_stat_statements s"
+            " JOIN pg_database d ON d.oid = s.dbid WHERE d.datname LIKE 'conveyor\\_%'"
+            " GROUP BY d.datname"
+        )
+    finally:
+        await conn.close()
+    return {row["datname"].removeprefix("conveyor_"): int(row["calls"]) for row in rows}
+
+
+def per_order(before: dict[str, int], after: dict[str, int], orders: int) -> dict[str, float]:
+    """Statements per accepted order in each database over the run, and `all` of them."""
+    if orders <= 0:
+        return {}
+    ran = {name: after[name] - before.get(name, 0) for name in after}
+    figures = {name: round(count / orders, 1) for name, count in sorted(ran.items()) if count}
+    return figures | {"all": round(sum(ran.values()) / orders, 1)}
 
 
 async def _integrity(stack: LocalStack, outcome: Outcome, plan: Plan) -> dict[str, int]:
@@ -109,6 +138,7 @@ async def run(stack: LocalStack, plan: Plan, progress: Progress) -> dict[str, An
     async with prepared(stack, plan, progress) as shop:
         before = await _event_count(stack)
         commits_before = await _commits(stack)
+        statements_before = await _statements(stack)
         processes = watched(stack)
         cpu_before = cpu.snapshot(processes)
         outcome = await send(shop, plan, progress)
@@ -116,6 +146,7 @@ async def run(stack: LocalStack, plan: Plan, progress: Progress) -> dict[str, An
         cpu_after = cpu.snapshot(processes)
     events = await _event_count(stack) - before
     commits = await _commits(stack) - commits_before
+    statements = per_order(statements_before, await _statements(stack), len(outcome.accepted))
     minutes = (outcome.send_seconds + outcome.drain_seconds) / 60
     completed = sum(outcome.counts.get(s, 0) for s in ("CONFIRMED", "CANCELLED"))
     return {
@@ -136,6 +167,7 @@ async def run(stack: LocalStack, plan: Plan, progress: Progress) -> dict[str, An
         "events_per_minute": round(events / minutes),
         "kafka_events": events,
         "postgres_commits": commits,
+        "postgres_statements_per_order": statements,
         "lost": outcome.lost,
         **await _integrity(stack, outcome, plan),
         "peak_rss_mb": _peak_rss_mb(stack),

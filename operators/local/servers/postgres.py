@@ -131,6 +131,8 @@ class Postgres(Server):
             "shared_buffers=128MB",
             "-c",
             "password_encryption=scram-sha-256",
+            "-c",  # statements per database, read by the saga benchmark (loadtests/run.py)
+            "shared_preload_libraries=pg_stat_statements",
         ]
 
     def probe(self) -> bool:
@@ -157,11 +159,14 @@ class Postgres(Server):
         """One role and one database per workload that owns data; nobody else may connect.
 
         The same call a cluster's bootstrap Job makes against RDS (workloads/shared/
-        database_owners.py), from the same kind of URL the workload itself is given.
+        database_owners.py), from the same kind of URL the workload itself is given. The
+        admin's own database gets the `pg_stat_statements` view (the server preloads it), where
+        the saga benchmark counts each database's statements.
         """
         created: list[str] = []
         conn = await asyncpg.connect(self.admin_dsn())
         try:
+            await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
             for workload in (w for w in WORKLOADS if w.owns_database):
                 if await ensure_owner(conn, owner_from_url(self.dsn(workload.name))):
                     created.append(database_name(workload.name))

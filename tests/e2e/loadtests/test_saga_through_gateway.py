@@ -70,3 +70,7 @@ async def test_the_figures_name_the_path_and_keep_the_books(stack: LocalStack) -
     assert figures["accepted"] > 0, figures["refused"]
     assert (figures["lost"], figures["oversold"], figures["duplicates_charged"]) == (0, 0, 0)
     assert "gateway-0" in figures["cpu_seconds_per_1000_orders"]
+    # Each order is at least BEGIN, the idempotency claim, the save and COMMIT at the order service.
+    statements = figures["postgres_statements_per_order"]
+    assert statements.get("order", 0) >= 4, statements
+    assert statements["all"] >= statements["order"] + statements.get("payment", 0)
