@@ -6,7 +6,10 @@ service's JWKS, as the gateway and other services check them.
 
 from __future__ import annotations
 
+import asyncpg
 import jwt
+from argon2 import PasswordHasher
+from argon2.profiles import RFC_9106_LOW_MEMORY
 
 from tests.e2e.workloads.identity.conftest import PASSWORD, IdentityClient
 from workloads.shared.tokens import TokenSignatureError, TokenVerifier
@@ -37,6 +40,29 @@ async def test_a_wrong_password_is_401_and_a_duplicate_registration_409(
     assert (await identity.login(email, "not the password")).status_code == 401
     again = await identity.post("/v1/users", {"email": email, "password": PASSWORD})
     assert again.status_code == 409
+
+
+async def _stored_hash(identity: IdentityClient, email: str, replace: str | None = None) -> str:
+    conn = await asyncpg.connect(identity.stack.postgres.dsn("identity"))
+    try:
+        if replace is not None:
+            await conn.execute(
+                "UPDATE users SET password_hash = $2 WHERE email = $1", email, replace
+            )
+        stored: str = await conn.fetchval("SELECT password_hash FROM users WHERE email = $1", email)
+    finally:
+        await conn.close()
+    return stored
+
+
+async def test_a_hash_of_the_former_profile_is_rewritten_at_the_next_login(
+    identity: IdentityClient,
+) -> None:
+    email = await identity.register()
+    former = PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY).hash(PASSWORD)
+    await _stored_hash(identity, email, replace=former)
+    await identity.tokens(email)  # the old hash still verifies
+    assert (await _stored_hash(identity, email)).startswith("$argon2id$v=19$m=19456,t=2,p=1$")
 
 
 async def test_too_many_logins_for_one_account_are_429_with_retry_after(
