@@ -59,7 +59,8 @@ async def _statements(stack: LocalStack) -> dict[str, int]:
     """Top-level statements run so far in each service database, by workload (pg_stat_statements).
 
     BEGIN and COMMIT count, statements a trigger runs do not: each count is the round trips the
-    service made. A database nobody has used yet is absent (zero).
+    service made. A database nobody has used yet is absent (zero). A server started before it
+    preloaded the extension cannot count: that is an error naming the restart that fixes it.
     """
     conn = await asyncpg.connect(stack.postgres.admin_dsn())
     try:
@@ -68,6 +69,11 @@ async def _statements(stack: LocalStack) -> dict[str, int]:
             " JOIN pg_database d ON d.oid = s.dbid WHERE d.datname LIKE 'conveyor\\_%'"
             " GROUP BY d.datname"
         )
+    except asyncpg.ObjectNotInPrerequisiteStateError as exc:  # not in shared_preload_libraries
+        raise RuntimeError(
+            "PostgreSQL was started without pg_stat_statements; restart the stack"
+            " (`conveyor local down && make up`)"
+        ) from exc
     finally:
         await conn.close()
     return {row["datname"].removeprefix("conveyor_"): int(row["calls"]) for row in rows}
