@@ -151,21 +151,18 @@ class CacheAside:
             del self._inflight[key]
 
     async def _fill_locked(self, key: str, load: Loader, groups: Sequence[str]) -> str:
-        """Load under the cross-process lock, or wait for the holder's value; Redis may fail."""
+        """Load under the cross-process lock, or wait for the holder's value; Redis may fail.
+
+        Loads at most once: Redis failing before the load serves from the loader, unstored;
+        failing after it (storing, unlocking) keeps the loaded value, unstored.
+        """
         deadline = time.monotonic() + self._wait_s
         try:
             while True:
                 token = secrets.token_hex(8)
                 px = int(self._wait_s * 1000)
                 if await self._redis.set(self._lock(key), token, nx=True, px=px):
-                    try:
-                        # a holder that stored it just before this lock: no second load
-                        raw = await self._read(key)
-                        if raw is not None and self._now_ms() < int(raw.partition(":")[0]):
-                            return raw.partition(":")[2]
-                        return await self._load_and_store(key, load, groups)
-                    finally:
-                        await self._unlock(keys=[self._lock(key)], args=[token])
+                    return await self._load_holding_lock(key, load, groups, token)
                 while time.monotonic() < deadline:
                     await asyncio.sleep(self._poll_s)
                     raw = await self._read(key)
@@ -179,15 +176,34 @@ class CacheAside:
             self.breaker.failed()
             return await self._load(load)
 
-    async def _load_and_store(self, key: str, load: Loader, groups: Sequence[str]) -> str:
-        epochs = await self._redis.mget([self._epoch(g) for g in groups]) if groups else []
-        value = await self._load(load)
-        entry = f"{self._now_ms() + self._fresh_ms}:{value}"
-        await self._fill(
-            keys=[self._entry(key), *map(self._epoch, groups), *map(self._members, groups)],
-            args=[entry, self._keep_ms, *(e or "0" for e in epochs)],
-        )
-        return value
+    async def _load_holding_lock(
+        self, key: str, load: Loader, groups: Sequence[str], token: str
+    ) -> str:
+        """Load and store, then release the lock; raises only the loader's own errors."""
+        try:
+            try:
+                # a holder that stored it just before this lock: no second load
+                raw = await self._read(key)
+                if raw is not None and self._now_ms() < int(raw.partition(":")[0]):
+                    return raw.partition(":")[2]
+                epochs = await self._redis.mget([self._epoch(g) for g in groups]) if groups else []
+            except REDIS_ERRORS:
+                self.breaker.failed()
+                return await self._load(load)
+            value = await self._load(load)
+            entry = f"{self._now_ms() + self._fresh_ms}:{value}"
+            keys = [self._entry(key), *map(self._epoch, groups), *map(self._members, groups)]
+            args = [entry, self._keep_ms, *(e or "0" for e in epochs)]
+            try:
+                await self._fill(keys=keys, args=args)
+            except REDIS_ERRORS:
+                self.breaker.failed()  # served, not stored: the next read loads again
+            return value
+        finally:
+            try:
+                await self._unlock(keys=[self._lock(key)], args=[token])
+            except REDIS_ERRORS:
+                self.breaker.failed()  # the lock expires by itself after wait_s
 
     async def _load(self, load: Loader) -> str:
         metrics.cache_loads.labels(self.name).inc()

@@ -96,12 +96,16 @@ async def test_a_hundred_concurrent_misses_of_a_hot_key_make_one_database_load(
     await eventually(created, within_s=30)
     # open 100 connections first, so the 100 searches arrive together
     await asyncio.gather(*(catalog.http.get(catalog.url("/health/live")) for _ in range(100)))
-    loads = await catalog.loads()
+    loads, bypasses = await catalog.loads(), await catalog.lookups("bypass")
     # filtered by its category, the page is dropped only by changes to this test's products
     search = {"q": word, "category": slug}
     pages = await asyncio.gather(*(catalog.get("/v1/products", **search) for _ in range(100)))
     assert {len(page["items"]) for page in pages} == {20}
-    assert await catalog.loads() == loads + 1
+    # a Redis read slower than its timeout (a starved CI machine) is served from the database
+    # by design (a bypass); only those may add loads, and then at most one each
+    loaded = await catalog.loads() - loads
+    bypassed = await catalog.lookups("bypass") - bypasses
+    assert 1 <= loaded <= 1 + bypassed, f"{loaded} loads, {bypassed} bypasses"
 
 
 async def test_with_redis_stopped_reads_are_served_and_the_breaker_opens_then_closes_again(

@@ -36,22 +36,31 @@ async def test_scaling_a_consumer_from_1_to_3_replicas_under_load_loses_nothing(
     product = await client.seed(available=1000)
 
     placed: list[str] = []
+    spread = asyncio.Event()
 
-    async def load() -> None:
-        for _ in range(40):
+    async def load() -> None:  # until the new replicas take a share, at most 900 orders
+        while not spread.is_set() and len(placed) < 900:
             placed.extend(await asyncio.gather(*(client.place_ok(product, 1) for _ in range(5))))
-            await asyncio.sleep(0.15)  # paces the load over several seconds; it waits for nothing
+            await asyncio.sleep(0.15)  # paces the load; it waits for nothing
 
     async def inventory_is_busy() -> None:  # scale under load: once inventory answers the load
         assert placed, "no order placed yet"
         first = await client.order(placed[0])
         assert first["saga_step"] != "RESERVING_INVENTORY", f"inventory has not answered: {first}"
 
+    async def partitions_spread() -> None:  # the group rebalanced onto the new replicas
+        handled = await asyncio.gather(*(_handled_by(stack, replica) for replica in range(3)))
+        assert sum(1 for n in handled if n > 0) >= 2, f"partitions did not spread: {handled}"
+
     traffic = asyncio.create_task(load())
-    await eventually(inventory_is_busy, within_s=30)
-    stack.workloads.scale("inventory", 3)
-    await asyncio.to_thread(stack.wait_for_workloads, Console(file=io.StringIO()))
-    await traffic
+    try:
+        await eventually(inventory_is_busy, within_s=30)
+        stack.workloads.scale("inventory", 3)
+        await asyncio.to_thread(stack.wait_for_workloads, Console(file=io.StringIO()))
+        await eventually(partitions_spread, within_s=90, every_s=1.0)
+    finally:
+        spread.set()
+        await traffic
     orders = placed
     finals = await asyncio.gather(*(client.wait_terminal(o, timeout_s=120) for o in orders))
     assert {f["status"] for f in finals} <= SUCCEEDED
@@ -68,9 +77,6 @@ async def test_scaling_a_consumer_from_1_to_3_replicas_under_load_loses_nothing(
         await conn.close()
     assert len(rows) == len(orders), "an order has no reservation"
     assert all(r["n"] == 1 and r["q"] == 1 for r in rows), "a reservation was applied twice"
-
-    handled = await asyncio.gather(*(_handled_by(stack, replica) for replica in range(3)))
-    assert sum(1 for count in handled if count > 0) >= 2, f"partitions did not spread: {handled}"
 
 
 async def _handled_by(stack: LocalStack, replica: int) -> float:

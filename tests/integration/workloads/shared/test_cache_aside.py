@@ -143,3 +143,25 @@ async def test_an_unreachable_redis_opens_the_breaker_and_reads_come_from_the_so
             await cache.invalidate(["g"])
     finally:
         await dead.aclose()
+
+
+async def test_redis_failing_after_the_load_keeps_the_loaded_value_and_loads_once(
+    stack: LocalStack, redis: Redis
+) -> None:
+    settings = RedisSettings(url=SecretStr(stack.redis.url()), socket_timeout_s=0.2)
+    fragile = create_redis(settings)
+    cache, source = cache_on(fragile), Source()
+
+    async def load_then_stall_writes() -> str:
+        value = await source.load()
+        # Redis holds every write (the fill, the unlock) past the cache client's timeout
+        await redis.client_pause(1000, all=False)
+        return value
+
+    try:
+        assert await cache.get("k", load_then_stall_writes, groups=["g"]) == "v1"
+        assert source.loads == 1
+        assert await redis.get(f"{cache.name}:entry:k") is None  # served, not stored
+    finally:
+        await redis.client_unpause()
+        await fragile.aclose()
