@@ -6,15 +6,26 @@ counts a shared page once per process. A server's figure is its whole tree (Post
 postmaster with every backend, Kafka's JVM, a replica with any child it forked), read through
 `loadtests.cpu`'s process table. A process that exits while being read counts as zero; one whose
 smaps_rollup cannot be read (another user's) raises PermissionError naming it.
+
+Growth is judged on a time series, not two snapshots: `trends` fits a least-squares line to each
+process's samples over the whole run and over each half. A server filling a bounded memory (a
+JVM heap, shared buffers, a span store) grows fast in the first half and levels off in the
+second; a leak keeps its slope. A process whose second-half slope exceeds
+`GROWING_MIB_PER_HOUR` is listed by `still_growing` — evidence to look at, not a verdict.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import statistics
+from collections.abc import Mapping, Sequence
 
 from loadtests import cpu
 
 GIB = 1024**3
+MIB = 2**20
+GROWING_MIB_PER_HOUR = 10.0
+MIN_POINTS = 3  # per fitted line; fewer and the slope is None
+Sample = tuple[float, Mapping[str, int]]  # (seconds since the run started, PSS bytes per name)
 
 
 def parse_pss_kib(text: str) -> int:
@@ -54,12 +65,42 @@ def snapshot(trees: Mapping[str, int], alone: Mapping[str, int]) -> dict[str, in
     return found
 
 
-def growth_mib_per_hour(
-    first: Mapping[str, int], last: Mapping[str, int], seconds: float
-) -> dict[str, float]:
-    """Per process, PSS change between two snapshots scaled to an hour (pure)."""
-    if seconds <= 0:
+def _slope_mib_per_hour(points: Sequence[tuple[float, int]]) -> float | None:
+    if len(points) < MIN_POINTS or len({t for t, _ in points}) < 2:  # noqa: PLR2004
+        return None
+    slope, _ = statistics.linear_regression([t for t, _ in points], [v for _, v in points])
+    return round(slope * 3600 / MIB, 1)
+
+
+def trends(samples: Sequence[Sample]) -> dict[str, dict[str, float | None]]:
+    """Per process: first and last PSS (MiB), and the fitted slope (MiB/h) overall and per half.
+
+    A process missing from a sample (not started yet, or gone) is left out of that sample's
+    points; a line with fewer than three points has no slope (None). Pure.
+    """
+    if not samples:
         return {}
-    return {
-        name: round((last[name] - first.get(name, 0)) / 2**20 * 3600 / seconds, 1) for name in last
-    }
+    mid = (samples[0][0] + samples[-1][0]) / 2
+    names = sorted({name for _, found in samples for name in found})
+    result: dict[str, dict[str, float | None]] = {}
+    for name in names:
+        points = [(t, found[name]) for t, found in samples if name in found]
+        result[name] = {
+            "first_mib": round(points[0][1] / MIB, 1),
+            "last_mib": round(points[-1][1] / MIB, 1),
+            "mib_per_hour": _slope_mib_per_hour(points),
+            "first_half_mib_per_hour": _slope_mib_per_hour([p for p in points if p[0] <= mid]),
+            "second_half_mib_per_hour": _slope_mib_per_hour([p for p in points if p[0] >= mid]),
+        }
+    return result
+
+
+def still_growing(
+    found: Mapping[str, Mapping[str, float | None]], limit: float = GROWING_MIB_PER_HOUR
+) -> list[str]:
+    """The processes whose second-half slope is above `limit` MiB/h (pure)."""
+    return [
+        name
+        for name, trend in found.items()
+        if (slope := trend.get("second_half_mib_per_hour")) is not None and slope > limit
+    ]

@@ -27,7 +27,7 @@ import httpx
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from loadtests import cpu, memory
+from loadtests import cpu, memory, memory_page
 from loadtests.load import evidence, outcomes, prepare, process, stats, verdict, window
 from loadtests.machine import provenance
 from loadtests.run import watched
@@ -145,7 +145,7 @@ def run_scenario(
     pss_before = memory.snapshot(processes.trees, processes.alone)
     dlq_before = asyncio.run(evidence.dead_letters(stack.kafka.bootstrap_servers))
     prefix = options.out_dir / scenario.name
-    samples: list[tuple[float, dict[str, int]]] = [(0.0, pss_before)]
+    samples: list[memory.Sample] = [(0.0, pss_before)]
 
     def tick(elapsed: float) -> None:
         progress(live_line(prefix, elapsed, options.duration_s))
@@ -176,6 +176,8 @@ def run_scenario(
     end = time.time()
     cpu_after = cpu.snapshot(processes)
     pss_after = memory.snapshot(processes.trees, processes.alone)
+    samples.append((end - start, pss_after))
+    trends = memory.trends(samples) if scenario.sample_memory else None
     progress("reading the window from Prometheus…")
     api = PrometheusApi(f"http://{stack.prometheus.address}")
     try:
@@ -224,15 +226,32 @@ def run_scenario(
         "cpu_seconds_per_1000_requests": evidence.per_thousand(seconds, requests),
         "memory_pss_mib": {k: round(v / 2**20, 1) for k, v in sorted(pss_after.items())},
         "memory_pss_total_mib": round(sum(pss_after.values()) / 2**20, 1),
-        "memory_growth_mib_per_hour": memory.growth_mib_per_hour(
-            samples[0][1], pss_after, end - start) if scenario.sample_memory else None,
+        "memory_growth_mib_per_hour": {n: t["mib_per_hour"] for n, t in trends.items()}
+        if trends is not None else None,
+        "memory_trend": trends,
+        "memory_samples": [{"t_s": round(t, 1), "pss_mib": {k: round(v / 2**20, 1)
+                            for k, v in sorted(found.items())}} for t, found in samples]
+        if scenario.sample_memory else None,
         "verdict": {"passed": verdict.passed(checks), "checks": [c.to_dict() for c in checks]},
         "report": {"html": f"{prefix}.html", "csv": f"{prefix}_stats.csv"},
     }  # fmt: skip
 
 
 def write(result: dict[str, Any], out_dir: Path = OUT_DIR) -> Path:
+    """`<scenario>.json`, and `<scenario>-memory.html` when the run sampled memory."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if result.get("memory_samples") and result.get("memory_trend"):
+        samples: list[memory.Sample] = [
+            (s["t_s"], {k: int(v * 2**20) for k, v in s["pss_mib"].items()})
+            for s in result["memory_samples"]
+        ]
+        page = out_dir / f"{result['scenario']}-memory.html"
+        page.write_text(
+            memory_page.render(
+                result["scenario"], samples, result["memory_trend"], start=result["window"]["start"]
+            )
+        )
+        result["report"]["memory"] = str(page)
     path = out_dir / f"{result['scenario']}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2) + "\n")
     return path
