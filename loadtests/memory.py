@@ -11,7 +11,9 @@ Growth is judged on a time series, not two snapshots: `trends` fits a least-squa
 process's samples over the whole run and over each half. A server filling a bounded memory (a
 JVM heap, shared buffers, a span store) grows fast in the first half and levels off in the
 second; a leak keeps its slope. A process whose second-half slope exceeds
-`GROWING_MIB_PER_HOUR` is listed by `still_growing` — evidence to look at, not a verdict.
+`GROWING_MIB_PER_HOUR` and whose fitted growth over that half is at least `NOISE_MIB` (a few
+minutes of a Python process's PSS wander by more than a short run's slope implies) is listed by
+`still_growing` — evidence to look at, not a verdict.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from loadtests import cpu
 GIB = 1024**3
 MIB = 2**20
 GROWING_MIB_PER_HOUR = 10.0
+NOISE_MIB = 5.0
 MIN_POINTS = 3  # per fitted line; fewer and the slope is None
 Sample = tuple[float, Mapping[str, int]]  # (seconds since the run started, PSS bytes per name)
 
@@ -73,7 +76,8 @@ def _slope_mib_per_hour(points: Sequence[tuple[float, int]]) -> float | None:
 
 
 def trends(samples: Sequence[Sample]) -> dict[str, dict[str, float | None]]:
-    """Per process: first and last PSS (MiB), and the fitted slope (MiB/h) overall and per half.
+    """Per process: first and last PSS (MiB), the fitted slope (MiB/h) overall and per half, and
+    the second half's fitted growth (MiB: its slope times its length).
 
     A process missing from a sample (not started yet, or gone) is left out of that sample's
     points; a line with fewer than three points has no slope (None). Pure.
@@ -81,16 +85,19 @@ def trends(samples: Sequence[Sample]) -> dict[str, dict[str, float | None]]:
     if not samples:
         return {}
     mid = (samples[0][0] + samples[-1][0]) / 2
+    half_h = (samples[-1][0] - mid) / 3600
     names = sorted({name for _, found in samples for name in found})
     result: dict[str, dict[str, float | None]] = {}
     for name in names:
         points = [(t, found[name]) for t, found in samples if name in found]
+        second = _slope_mib_per_hour([p for p in points if p[0] >= mid])
         result[name] = {
             "first_mib": round(points[0][1] / MIB, 1),
             "last_mib": round(points[-1][1] / MIB, 1),
             "mib_per_hour": _slope_mib_per_hour(points),
             "first_half_mib_per_hour": _slope_mib_per_hour([p for p in points if p[0] <= mid]),
-            "second_half_mib_per_hour": _slope_mib_per_hour([p for p in points if p[0] >= mid]),
+            "second_half_mib_per_hour": second,
+            "second_half_growth_mib": None if second is None else round(second * half_h, 1),
         }
     return result
 
@@ -98,9 +105,11 @@ def trends(samples: Sequence[Sample]) -> dict[str, dict[str, float | None]]:
 def still_growing(
     found: Mapping[str, Mapping[str, float | None]], limit: float = GROWING_MIB_PER_HOUR
 ) -> list[str]:
-    """The processes whose second-half slope is above `limit` MiB/h (pure)."""
+    """The processes whose second-half slope is above `limit` MiB/h, beyond the noise (pure)."""
     return [
         name
         for name, trend in found.items()
-        if (slope := trend.get("second_half_mib_per_hour")) is not None and slope > limit
+        if (slope := trend.get("second_half_mib_per_hour")) is not None
+        and slope > limit
+        and (trend.get("second_half_growth_mib") or 0.0) >= NOISE_MIB
     ]

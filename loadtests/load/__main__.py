@@ -51,7 +51,8 @@ def main() -> None:
         sys.exit(2)
     path = write(result, args.out_dir)
     print_result(console, result)
-    console.print(f"written: {path}, {result['report']['html']}")
+    pages = [result["report"]["html"], result["report"].get("memory")]
+    console.print(f"written: {path}, {', '.join(p for p in pages if p)}")
     if not result["verdict"]["passed"]:
         sys.exit(1)
 

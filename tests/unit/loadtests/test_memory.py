@@ -45,6 +45,7 @@ def test_a_steady_leak_keeps_its_slope_in_both_halves() -> None:
         "mib_per_hour": 60.0,
         "first_half_mib_per_hour": 60.0,
         "second_half_mib_per_hour": 60.0,
+        "second_half_growth_mib": 30.0,
     }
 
 
@@ -57,6 +58,14 @@ def test_a_warm_up_that_levels_off_is_flat_in_the_second_half() -> None:
 def test_only_second_half_growth_above_the_limit_is_named() -> None:
     assert still_growing(trends(_hour(1, 1))) == ["leak"]
     assert still_growing(trends(_hour(1, 1)), limit=61) == []
+
+
+def test_a_steep_slope_over_a_few_minutes_is_noise_not_growth() -> None:
+    minutes: list[Sample] = [(float(t), {"a": int((60 + t / 60) * MIB)}) for t in range(0, 301, 30)]
+    found = trends(minutes)["a"]
+    assert found["second_half_mib_per_hour"] == 60.0
+    assert found["second_half_growth_mib"] == 2.5
+    assert still_growing(trends(minutes)) == []
 
 
 def test_fewer_than_three_points_have_no_slope() -> None:
