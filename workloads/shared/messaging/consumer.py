@@ -257,7 +257,8 @@ class EventConsumer:
         Anything unusual — a record that does not decode, hooks installed, a handler error, a
         deadlock — rolls the whole batch back and returns False, and the caller handles the
         records one by one with retries and the DLQ. So batching changes the cost, never the
-        outcome: each record's inbox claim and effect still commit together. Every fallback is
+        outcome: each record's inbox claim and effect still commit together. The batch's inbox
+        claims are one statement (`inbox.claim_many`), made before any effect. Every fallback is
         logged at WARNING with its reason (`deadlock_detected` for a deadlock).
         """
         began = time.perf_counter()
@@ -269,11 +270,18 @@ class EventConsumer:
             return self._fall_back(records, "test_hooks", None)
         outcomes: list[str] = []
         try:
+            subs = [self._subscription(r, e) for r, e in zip(records, envelopes, strict=True)]
+            wanted = [e for e, sub in zip(envelopes, subs, strict=True) if sub is not None]
             async with transaction(self._pool) as conn:
                 if self._before_batch is not None:
                     await self._before_batch(conn, envelopes)
-                for record, envelope in zip(records, envelopes, strict=True):
-                    outcomes.append(await self._apply_in(conn, record, envelope))
+                claimed = await inbox.claim_many(conn, self.group, wanted)  # one statement
+                for record, envelope, sub in zip(records, envelopes, subs, strict=True):
+                    outcomes.append(
+                        "ignored"
+                        if sub is None
+                        else await self._run(conn, record, envelope, sub, claimed=claimed)
+                    )
         except Exception as exc:
             reason = "deadlock_detected" if getattr(exc, "sqlstate", None) == "40P01" else "error"
             return self._fall_back(records, reason, exc)
@@ -298,20 +306,50 @@ class EventConsumer:
         )
         return False
 
+    def _subscription(
+        self, record: ConsumerRecord[bytes, bytes], envelope: Envelope
+    ) -> Subscription | None:
+        """The handler here for the record, if any; raises if its payload cannot be read."""
+        subscription = self.subscriptions.get(envelope.event_type)
+        if subscription is None or subscription.topic != record.topic:
+            return None
+        envelope.read_as(subscription.reads.model)  # a payload we cannot read is poison
+        return subscription
+
     async def _apply_in(
         self, conn: Connection, record: ConsumerRecord[bytes, bytes], envelope: Envelope
     ) -> str:
-        subscription = self.subscriptions.get(envelope.event_type)
-        if subscription is None or subscription.topic != record.topic:
+        subscription = self._subscription(record, envelope)
+        if subscription is None:
             return "ignored"
-        envelope.read_as(subscription.reads.model)  # a payload we cannot read is poison
+        return await self._run(conn, record, envelope, subscription, claimed=None)
+
+    async def _run(
+        self,
+        conn: Connection,
+        record: ConsumerRecord[bytes, bytes],
+        envelope: Envelope,
+        subscription: Subscription,
+        *,
+        claimed: set[str] | None,
+    ) -> str:
+        """Claim in the inbox and apply; `claimed`: a batch's claims, made in one statement.
+
+        An event found in `claimed` is taken out of it, so the same event later in the batch is
+        a duplicate.
+        """
         with handling(
             f"consume {envelope.event_type}",
             correlation=envelope.correlation_id,
             carrier=header_map(record.headers),
             kind=SpanKind.CONSUMER,
         ):
-            if not await inbox.claim(conn, self.group, envelope):
+            if claimed is None:
+                if not await inbox.claim(conn, self.group, envelope):
+                    return "duplicate"
+            elif str(envelope.event_id) in claimed:
+                claimed.discard(str(envelope.event_id))
+            else:
                 return "duplicate"
             await subscription.handler(conn, envelope)
         return "applied"
