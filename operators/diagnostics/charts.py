@@ -19,7 +19,10 @@ Points = Sequence[tuple[float, float]]
 WIDTH, HEIGHT = 560, 190
 LEFT, RIGHT, TOP, BOTTOM = 56, 14, 12, 26
 MIN_TICK_GAP = 12  # px between two tick labels
-PALETTE = ("#2563eb", "#db2777", "#059669", "#d97706", "#7c3aed", "#0891b2", "#65a30d")
+PALETTE = (  # distinct for up to ten lines (the soak's memory page draws nine servers)
+    "#2563eb", "#db2777", "#059669", "#d97706", "#7c3aed",
+    "#0891b2", "#65a30d", "#111827", "#b91c1c", "#a16207",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
