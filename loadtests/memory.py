@@ -113,3 +113,8 @@ def still_growing(
         and slope > limit
         and (trend.get("second_half_growth_mib") or 0.0) >= NOISE_MIB
     ]
+
+
+def slope_text(value: float | None) -> str:
+    """A slope as shown in tables: signed MiB/h, or a dash when there is none (pure)."""
+    return "—" if value is None else f"{value:+,.1f}"

@@ -13,7 +13,14 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from html import escape
 
-from loadtests.memory import GROWING_MIB_PER_HOUR, MIB, NOISE_MIB, Sample, still_growing
+from loadtests.memory import (
+    GROWING_MIB_PER_HOUR,
+    MIB,
+    NOISE_MIB,
+    Sample,
+    slope_text,
+    still_growing,
+)
 from operators.diagnostics.charts import Axis, Line, colour, line_chart
 from operators.diagnostics.slo_page import CSS
 
@@ -38,10 +45,6 @@ def _chart(title: str, names: Sequence[str], samples: Sequence[Sample], start: f
     return f'<figure>{caption}{svg}<div class="legend">{legend}</div></figure>'
 
 
-def _slope(value: float | None) -> str:
-    return "—" if value is None else f"{value:+,.1f}"
-
-
 def render(
     scenario: str,
     samples: Sequence[Sample],
@@ -57,10 +60,10 @@ def render(
     rows = "".join(
         f"<tr><td style='text-align:left'>{escape(name)}</td>"
         f"<td>{trend['first_mib']:,.1f}</td><td>{trend['last_mib']:,.1f}</td>"
-        f"<td>{_slope(trend['mib_per_hour'])}</td>"
-        f"<td>{_slope(trend['first_half_mib_per_hour'])}</td>"
+        f"<td>{slope_text(trend['mib_per_hour'])}</td>"
+        f"<td>{slope_text(trend['first_half_mib_per_hour'])}</td>"
         f"<td class='{'bad' if name in growing else 'good'}'>"
-        f"{_slope(trend['second_half_mib_per_hour'])}</td></tr>"
+        f"{slope_text(trend['second_half_mib_per_hour'])}</td></tr>"
         for name, trend in sorted(trends.items())
     )
     stamp = datetime.fromtimestamp(start, UTC).strftime("%Y-%m-%d %H:%M UTC")

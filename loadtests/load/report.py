@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from loadtests.memory import still_growing
+from loadtests.memory import slope_text, still_growing
 
 
 def _ms(value: float | None) -> str:
@@ -35,19 +35,18 @@ def print_result(console: Console, result: dict[str, Any]) -> None:
     print_verdict(console, result["verdict"])
 
 
-def _slope(value: float | None) -> str:
-    return "—" if value is None else f"{value:+,.1f}"
-
-
 def print_memory(console: Console, trends: dict[str, dict[str, float | None]]) -> None:
     """PSS per process, first and last, with its fitted slopes; still-growing ones in red."""
     growing = set(still_growing(trends))
     table = Table("process", "first MiB", "last MiB", "MiB/h", "first half", "second half",
                   title="memory (PSS) and its trend")  # fmt: skip
     for name, trend in sorted(trends.items()):
-        second = _slope(trend["second_half_mib_per_hour"])
-        table.add_row(name, f"{trend['first_mib']:,.1f}", f"{trend['last_mib']:,.1f}",
-                      _slope(trend["mib_per_hour"]), _slope(trend["first_half_mib_per_hour"]),
+        whole, first = (
+            slope_text(trend["mib_per_hour"]),
+            slope_text(trend["first_half_mib_per_hour"]),
+        )
+        second = slope_text(trend["second_half_mib_per_hour"])
+        table.add_row(name, f"{trend['first_mib']:,.1f}", f"{trend['last_mib']:,.1f}", whole, first,
                       f"[red]{second}[/]" if name in growing else second)  # fmt: skip
     console.print(table)
 
