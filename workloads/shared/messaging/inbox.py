@@ -17,14 +17,7 @@ from workloads.shared.messaging.envelope import Envelope
 
 async def claim(conn: Connection, group: str, envelope: Envelope) -> bool:
     """True when this group has not applied the event before (and now owns applying it)."""
-    inserted = await conn.fetchval(
-        "INSERT INTO inbox (consumer_group, event_id, event_type) VALUES ($1, $2, $3)"
-        " ON CONFLICT DO NOTHING RETURNING 1",
-        group,
-        envelope.event_id,
-        envelope.event_type,
-    )
-    return inserted is not None
+    return str(envelope.event_id) in await claim_many(conn, group, [envelope])
 
 
 async def claim_many(conn: Connection, group: str, envelopes: Sequence[Envelope]) -> set[str]:
