@@ -25,10 +25,10 @@ from datetime import datetime
 import asyncpg
 
 from workloads.contracts import events as ev
-from workloads.shared.database import Connection
+from workloads.shared.database import Connection, savepoint
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: contextlib sets __traceback__ on what passes an async with
 class Shortage(Exception):  # noqa: N818 - a domain outcome, not an error
     product_id: str
     reason: str
@@ -49,7 +49,7 @@ async def reserve(
     if seen is not None and seen["held"]:
         return ev.InventoryReserved(order_id=order_id)  # a repeated command: same answer
     try:
-        async with conn.transaction():  # savepoint: a shortage undoes earlier lines
+        async with savepoint(conn):  # a shortage undoes earlier lines
             for line in sorted(items, key=lambda i: i.product_id):
                 await _take(conn, order_id, line, ttl_s)
     except Shortage as shortage:

@@ -6,15 +6,22 @@ What must happen only once the work is durable (a metric of an outcome: a rolled
 transaction must not count it twice) is registered with `after_commit` and runs after the commit
 of the innermost `transaction()` block, never after a rollback; `savepoint()` drops what was
 registered inside it when it rolls back.
+Rows many steps of one transaction write to the same table (the outbox) can be `stage`d instead:
+they are written by one statement (the writer's `flush`) just before the innermost
+`transaction()` block commits, in the order staged; a rolled-back `savepoint()` drops what was
+staged inside it, and a flush that fails rolls the whole transaction back and raises from the
+block, like any statement of it. Outside a `transaction()` block (or on another connection)
+nothing is staged: the caller writes at once.
 asyncpg is used directly: the services' SQL is small, hand-written and on the hot path of every
 saga step, where an ORM's unit of work would add cost and nothing we use.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 import asyncpg
@@ -99,42 +106,83 @@ async def _roll_back_only(conn: Connection) -> None:
         await conn.execute("ROLLBACK")
 
 
-# The callbacks of the transaction() block this task is in (None outside any).
-_on_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar("on_commit", default=None)
+Flush: TypeAlias = Callable[[Connection, Sequence[Any]], Awaitable[None]]
+
+
+@dataclass
+class _Unit:
+    """What one transaction() block owes: rows to write before its commit, callbacks after."""
+
+    connection: Connection
+    callbacks: list[Callable[[], None]] = field(default_factory=list)
+    staged: dict[Flush, list[Any]] = field(default_factory=dict)  # by writer, first staged first
+
+    def mark(self) -> tuple[int, dict[Flush, int]]:
+        return len(self.callbacks), {flush: len(rows) for flush, rows in self.staged.items()}
+
+    def undo_since(self, mark: tuple[int, dict[Flush, int]]) -> None:
+        callbacks, staged = mark
+        del self.callbacks[callbacks:]
+        for flush, rows in self.staged.items():
+            del rows[staged.get(flush, 0) :]
+
+    async def flush(self) -> None:
+        for write, rows in self.staged.items():
+            if rows:
+                await write(self.connection, rows)
+        self.staged.clear()
+
+
+# The transaction() block this task is in (None outside any).
+_unit: ContextVar[_Unit | None] = ContextVar("transaction_unit", default=None)
 
 
 @asynccontextmanager
 async def transaction(pool: Pool, **options: Any) -> AsyncIterator[Connection]:
     """A connection inside one transaction: committed on success, rolled back on any exception;
-    the `after_commit` callbacks registered inside run once it committed."""
-    callbacks: list[Callable[[], None]] = []
-    token = _on_commit.set(callbacks)
-    try:
-        async with pool.acquire() as connection, connection.transaction(**options):
-            yield connection
-    finally:
-        _on_commit.reset(token)
-    for callback in callbacks:  # reached only when the block committed
+    rows `stage`d inside are written just before the commit, and the `after_commit` callbacks
+    registered inside run once it committed."""
+    async with pool.acquire() as connection:
+        unit = _Unit(connection)
+        token = _unit.set(unit)
+        try:
+            async with connection.transaction(**options):
+                yield connection
+                await unit.flush()
+        finally:
+            _unit.reset(token)
+    for callback in unit.callbacks:  # reached only when the block committed
         callback()
 
 
 def after_commit(callback: Callable[[], None]) -> None:
     """Run `callback` once the enclosing `transaction()` commits (never if it rolls back)."""
-    callbacks = _on_commit.get()
-    if callbacks is None:
+    unit = _unit.get()
+    if unit is None:
         raise RuntimeError("after_commit() outside a transaction() block")
-    callbacks.append(callback)
+    unit.callbacks.append(callback)
+
+
+def stage(conn: Connection, flush: Flush, row: Any) -> bool:
+    """Queue `row` for `flush`, called once with every row it got, just before `conn`'s
+    `transaction()` block commits; False (nothing queued) when `conn` is not in such a block."""
+    unit = _unit.get()
+    if unit is None or unit.connection is not conn:
+        return False
+    unit.staged.setdefault(flush, []).append(row)
+    return True
 
 
 @asynccontextmanager
 async def savepoint(conn: Connection) -> AsyncIterator[Connection]:
-    """A nested transaction; rolled back on an exception, with its `after_commit` callbacks."""
-    callbacks = _on_commit.get()
-    mark = 0 if callbacks is None else len(callbacks)
+    """A nested transaction; rolled back on an exception, with its `after_commit` callbacks and
+    its staged rows."""
+    unit = _unit.get()
+    mark = None if unit is None else unit.mark()
     try:
         async with conn.transaction():
             yield conn
     except BaseException:
-        if callbacks is not None:
-            del callbacks[mark:]
+        if unit is not None and mark is not None:
+            unit.undo_since(mark)
         raise

@@ -43,7 +43,7 @@ from aiokafka.errors import (
 )
 
 from workloads.shared import metrics
-from workloads.shared.database import Connection
+from workloads.shared.database import Connection, stage
 from workloads.shared.messaging import tracing
 from workloads.shared.messaging.envelope import Envelope
 from workloads.shared.messaging.kafka import DEFAULT_BACKOFF, UNREACHABLE, Backoff, connect
@@ -72,16 +72,37 @@ SELECT id, topic, key, value, headers, created_at, $2 FROM moved
 """
 
 
+_INSERT = "INSERT INTO outbox (topic, key, value, headers) VALUES ($1, $2, $3, $4)"
+# Many rows in one round trip, ids (the relay's order) following the order they were appended.
+_INSERT_MANY = (
+    "INSERT INTO outbox (topic, key, value, headers) SELECT r.topic, r.key, r.value, r.headers"
+    " FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[])"
+    " WITH ORDINALITY AS r(topic, key, value, headers, n) ORDER BY r.n"
+)
+Row = tuple[str, str, bytes, str]  # topic, key, value, headers (JSON)
+
+
 async def append(conn: Connection, envelope: Envelope, *, key: str) -> None:
-    """Stage an event for publication inside the caller's transaction."""
+    """Stage an event for publication inside the caller's transaction.
+
+    Inside a `database.transaction()` block the row is written with the block's other outbox
+    rows by one statement just before it commits (`database.stage`: a batch of N records costs
+    one INSERT, not N); the trace context is the one current here, at the append. Outside such a
+    block it is written at once.
+    """
     headers = {k: v.decode() for k, v in envelope.headers(trace_headers())}
-    await conn.execute(
-        "INSERT INTO outbox (topic, key, value, headers) VALUES ($1, $2, $3, $4)",
-        envelope.topic,
-        key,
-        envelope.to_value(),
-        json.dumps(headers),
-    )
+    row: Row = (envelope.topic, key, envelope.to_value(), json.dumps(headers))
+    if not stage(conn, write, row):
+        await write(conn, [row])
+
+
+async def write(conn: Connection, rows: Sequence[Row]) -> None:
+    """Insert outbox rows in one statement, in the order given."""
+    if len(rows) == 1:
+        await conn.execute(_INSERT, *rows[0])
+        return
+    topics, keys, values, headers = (list(column) for column in zip(*rows, strict=True))
+    await conn.execute(_INSERT_MANY, topics, keys, values, headers)
 
 
 class KafkaUnavailableError(Exception):

@@ -11,11 +11,8 @@ import asyncpg
 from prometheus_client import REGISTRY
 from pydantic import SecretStr
 
-from tests.integration.workloads.shared.messaging.test_outbox_relay import outbox_dsn
 from workloads.shared.database import DatabaseSettings, create_pool
 from workloads.shared.messaging import backlog
-
-__all__ = ["outbox_dsn"]
 
 
 def _gauge(name: str) -> float:

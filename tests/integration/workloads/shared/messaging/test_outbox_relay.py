@@ -10,44 +10,21 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator
 from functools import partial
-from pathlib import Path
 
 import asyncpg
 import pytest
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from prometheus_client import REGISTRY
-from pydantic import SecretStr
 from rich.console import Console
 
 from operators.local.stack import LocalStack
 from tests.support.eventually import eventually
-from workloads.shared.database import DatabaseSettings, create_pool
 from workloads.shared.messaging.kafka import KafkaSettings, create_consumer, create_producer
 from workloads.shared.messaging.outbox import OutboxRelay
-from workloads.shared.migrations import migrate
 
 MAX_MESSAGE_BYTES = 8192  # the test topic's limit: a 20 kB record is refused by the broker
-
-
-@pytest.fixture
-async def outbox_dsn(stack: LocalStack, tmp_path: Path) -> AsyncIterator[str]:
-    name = f"relay_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(stack.postgres.admin_dsn())
-    await admin.execute(f"CREATE DATABASE {name}")
-    dsn = stack.postgres.admin_dsn().rsplit("/", 1)[0] + f"/{name}"
-    pool = await create_pool(DatabaseSettings(url=SecretStr(dsn)))
-    try:
-        await migrate(pool, tmp_path)  # the shared outbox tables only: no service files
-    finally:
-        await pool.close()
-    try:
-        yield dsn
-    finally:
-        await admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
-        await admin.close()
 
 
 def _relay(stack: LocalStack, dsn: str) -> OutboxRelay:
