@@ -8,7 +8,10 @@ and the consumer moves on.
 Attempts and backoff come from the pipeline's `kafka` retry policy when it sets one
 (resiliency.py); the numbers above are the defaults without one.
 Offsets are committed only after every record before them is applied or dead-lettered, so a crash
-means redelivery, never loss, and redelivery changes nothing thanks to the inbox.
+means redelivery, never loss, and redelivery changes nothing thanks to the inbox. Under a steady
+flow they are committed at most every `COMMIT_EVERY_S` (a commit is a round trip to the group
+coordinator the next fetch would wait for), at once whenever a fetch comes back empty, and when
+the consumer leaves; a crash therefore redelivers at most that much more, which the inbox absorbs.
 
 Records of different partitions are handled concurrently; within a partition (one aggregate key
 range) strictly in order.
@@ -27,12 +30,11 @@ production pipeline refuses (operators/pipeline/spec.py).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
-from typing import Literal, Protocol
 
 from aiokafka import (
     AIOKafkaConsumer,
@@ -43,17 +45,8 @@ from aiokafka import (
 )
 from aiokafka.errors import CommitFailedError, IllegalStateError
 from opentelemetry.trace import SpanKind
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    stop_after_attempt,
-    wait_exponential_jitter,
-    wait_fixed,
-)
-from tenacity.wait import wait_base
+from tenacity import AsyncRetrying, RetryCallState, stop_after_attempt
 
-from workloads.contracts.events import Payload
-from workloads.contracts.registry import spec_of
 from workloads.contracts.topics import dlq_topic
 from workloads.shared import metrics
 from workloads.shared.database import UNREACHABLE as DATABASE_UNREACHABLE
@@ -69,85 +62,29 @@ from workloads.shared.messaging.kafka import (
     KafkaSettings,
     create_consumer,
 )
-from workloads.shared.resiliency import Retry
+from workloads.shared.messaging.subscriptions import (
+    BatchHook,
+    ConsumerHooks,
+    Handler,
+    Reads,
+    RetryPolicy,
+    Subscription,
+)
 from workloads.shared.telemetry import handling
 
+__all__ = [
+    "BatchHook",
+    "ConsumerHooks",
+    "EventConsumer",
+    "Handler",
+    "Reads",
+    "RetryPolicy",
+    "Subscription",
+]
+
 log = logging.getLogger(__name__)
-
-Handler = Callable[[Connection, Envelope], Awaitable[None]]
-# Runs in a batch's transaction before its records: the service locks what they will change, in
-# one global order, so batches of different partitions cannot deadlock.
-BatchHook = Callable[[Connection, Sequence[Envelope]], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Reads:
-    """A consumer's contract for one message type: the versions it declares and its model.
-
-    Contract tests check the model against every version producers may send.
-    """
-
-    message_type: str
-    versions: frozenset[int]
-    model: type[Payload]
-
-
-@dataclass(frozen=True)
-class Subscription:
-    """A message type this consumer reads, and the handler that applies it."""
-
-    reads: Reads
-    handler: Handler
-
-    @property
-    def message_type(self) -> str:
-        return self.reads.message_type
-
-    @property
-    def topic(self) -> str:
-        return spec_of(self.message_type).topic
-
-
-class ConsumerHooks(Protocol):
-    """A test seam around each record's effect; production consumers have none."""
-
-    async def before_apply(self, envelope: Envelope) -> None:
-        """Called before the effect's transaction; raising fails this attempt."""
-
-    async def after_commit(self, envelope: Envelope) -> None:
-        """Called after the effect committed, before the record's offset is committed."""
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How a failing record is retried before the DLQ; the defaults are the built-in policy."""
-
-    max_attempts: int = 3
-    initial_backoff_s: float = 0.05
-    max_backoff_s: float = 1.0
-    backoff: Literal["exponential", "constant"] = "exponential"
-
-    @classmethod
-    def from_spec(cls, retry: Retry | None) -> RetryPolicy:
-        """The pipeline's `kafka` retry policy, or the built-in one when it sets none."""
-        if retry is None:
-            return cls()
-        return cls(
-            max_attempts=retry.attempts,
-            initial_backoff_s=retry.initial_interval_seconds,
-            max_backoff_s=retry.max_interval_seconds,
-            backoff=retry.backoff,
-        )
-
-    def wait(self) -> wait_base:
-        """Exponential: doubling from the initial interval, jittered by it, capped; or fixed."""
-        if self.backoff == "constant":
-            return wait_fixed(self.initial_backoff_s)
-        return wait_exponential_jitter(
-            multiplier=self.initial_backoff_s,
-            max=self.max_backoff_s,
-            jitter=self.initial_backoff_s,
-        )
+COMMIT_EVERY_S = 0.5  # the longest a steady flow runs ahead of its committed offsets
+COMMIT_ON_EXIT_S = 2.0  # how long a leaving consumer tries to commit what it applied
 
 
 class _JoinTracker(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -177,6 +114,7 @@ class EventConsumer:
         before_batch: BatchHook | None = None,
         backoff: Backoff = DEFAULT_BACKOFF,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,  # tests pass fake time
+        clock: Callable[[], float] = time.monotonic,  # and a fake clock
     ) -> None:
         self.group = group
         self.subscriptions = {s.message_type: s for s in subscriptions}
@@ -189,6 +127,7 @@ class EventConsumer:
         self._before_batch = before_batch
         self._backoff = backoff
         self._sleep = sleep
+        self._clock = clock
         self._tracker = _JoinTracker()
         self.lag = LagExporter(group, sleep=sleep)
 
@@ -227,23 +166,38 @@ class EventConsumer:
             await self._sleep(self._backoff.delay(max(1, failures)))
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
-        while True:
-            batch = await consumer.getmany(timeout_ms=200, max_records=500)
-            if not batch:
-                continue
-            await asyncio.gather(*(self._handle_partition(recs) for recs in batch.values()))
-            # Partitions revoked by a rebalance mid-batch cannot be committed by this member:
-            # their new owner redelivers from the last commit, and the inbox makes that
-            # harmless. Only the partitions still assigned are committed.
-            assigned = consumer.assignment()
-            offsets = {tp: recs[-1].offset + 1 for tp, recs in batch.items() if tp in assigned}
-            if not offsets:
-                continue
-            try:
-                await consumer.commit(offsets)
-                self.lag.committed(offsets)
-            except (CommitFailedError, IllegalStateError) as exc:
-                log.warning("offset commit lost to a rebalance: %s", exc)
+        """Fetch, apply, and commit what was applied: at most every `COMMIT_EVERY_S` while
+        records keep coming, at once when a fetch comes back empty, and on the way out."""
+        applied: dict[TopicPartition, int] = {}  # next offset to read, not yet committed
+        last_commit = self._clock()
+        try:
+            while True:
+                batch = await consumer.getmany(timeout_ms=200, max_records=500)
+                if batch:
+                    await asyncio.gather(*(self._handle_partition(r) for r in batch.values()))
+                    applied.update({tp: recs[-1].offset + 1 for tp, recs in batch.items()})
+                due = not batch or self._clock() - last_commit >= COMMIT_EVERY_S
+                if applied and due:
+                    await self._commit(consumer, applied)
+                    applied, last_commit = {}, self._clock()
+        finally:
+            if applied:  # leaving (cancelled, or Kafka lost): spare the next owner a redelivery
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(self._commit(consumer, applied), COMMIT_ON_EXIT_S)
+
+    async def _commit(self, consumer: AIOKafkaConsumer, applied: dict[TopicPartition, int]) -> None:
+        # Partitions revoked by a rebalance since they were applied cannot be committed by this
+        # member: their new owner redelivers from the last commit, and the inbox makes that
+        # harmless. Only the partitions still assigned are committed.
+        assigned = consumer.assignment()
+        offsets = {tp: offset for tp, offset in applied.items() if tp in assigned}
+        if not offsets:
+            return
+        try:
+            await consumer.commit(offsets)
+            self.lag.committed(offsets)
+        except (CommitFailedError, IllegalStateError) as exc:
+            log.warning("offset commit lost to a rebalance: %s", exc)
 
     async def _handle_partition(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
         if len(records) > 1 and await self._apply_together(records):
