@@ -56,6 +56,7 @@ def upstreams_of(
             client=client,
             timeout_s=policies.timeout.seconds if policies.timeout else settings.upstream_timeout_s,
             max_concurrent=settings.bulkhead_max_concurrent,
+            max_wait_s=settings.bulkhead_max_wait_s,
             retry=policies.retry,
             breaker_open_s=(
                 policies.circuit_breaker.timeout_seconds if policies.circuit_breaker else 5.0

@@ -49,6 +49,8 @@ class GatewaySettings(BaseSettings):
     shutdown_drain_s: float = Field(default=0.0, ge=0.0, le=120.0)
     # Per upstream: calls in flight at most (the bulkhead), and the timeout without a policy.
     bulkhead_max_concurrent: int = Field(default=64, ge=1)
+    # How long a call waits for a slot when all are taken (0: refused at once); bulkhead.py.
+    bulkhead_max_wait_s: float = Field(default=0.25, ge=0.0, le=10.0)
     upstream_timeout_s: float = Field(default=10.0, gt=0)
     # The rate limit per client (the verified subject, else the peer address).
     rate_limit_requests: int = Field(default=600, ge=1)

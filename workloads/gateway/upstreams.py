@@ -1,8 +1,9 @@
 """Calling one upstream workload: bulkhead, circuit breaker, balancing, timeout and retries.
 
 Order of defences, cheapest first, so one slow or dead service cannot exhaust the gateway:
-1. bulkhead: at most `max_concurrent` calls in flight to this upstream; one more is refused at
-   once (503 + Retry-After) instead of queueing behind a slow service;
+1. bulkhead (`bulkhead.py`): at most `max_concurrent` calls in flight to this upstream; one more
+   waits at most `max_wait_s` for a slot, behind at most as many others, and is then refused
+   (503 + Retry-After) instead of queueing behind a slow service;
 2. circuit breaker (`shared/breaker.py`, the pipeline's `circuitBreaker` for the target): while
    open, calls are refused at once (503 + Retry-After: the open time);
 3. a replica chosen by the balancer among the healthy ones this call has not tried yet (if none
@@ -43,6 +44,7 @@ from yarl import URL
 
 from workloads.gateway import metrics
 from workloads.gateway.balancing import Balancer, Replica
+from workloads.gateway.bulkhead import Bulkhead, BulkheadFullError
 from workloads.gateway.registry import Registry
 from workloads.shared.breaker import CircuitBreaker
 from workloads.shared.problems import ProblemError
@@ -99,7 +101,11 @@ class Upstream:
     max_concurrent: int
     retry: Retry | None = None
     breaker_open_s: float = 5.0
-    in_flight: int = field(default=0)
+    max_wait_s: float = 0.0
+    bulkhead: Bulkhead = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.bulkhead = Bulkhead(self.max_concurrent, max_wait_s=self.max_wait_s)
 
     def _unavailable(self, title: str, detail: str, retry_after: float) -> ProblemError:
         metrics.upstream_calls.labels(self.name, "rejected").inc()
@@ -117,17 +123,18 @@ class Upstream:
         body: bytes = b"",
     ) -> Answer:
         headers = dict(headers or {})
-        if self.in_flight >= self.max_concurrent:
-            raise self._unavailable(
-                "Upstream busy", f"{self.name} has too many calls in flight; try again.", 1
-            )
         if not self.breaker.allow():
             raise self._unavailable(
                 "Upstream unavailable", f"{self.name} is failing; try again later.",
                 self.breaker_open_s,
             )  # fmt: skip
-        self.in_flight += 1
-        metrics.in_flight.labels(self.name).inc()
+        try:
+            await self.bulkhead.acquire()
+        except BulkheadFullError:
+            raise self._unavailable(
+                "Upstream busy", f"{self.name} has too many calls in flight; try again.", 1
+            ) from None
+        metrics.in_flight.labels(self.name).set(self.bulkhead.in_flight)
         try:
             response = await self._attempts(method, path, query, headers, body)
         except NoReplicaError:
@@ -136,8 +143,8 @@ class Upstream:
             self.breaker.failed()
             raise
         finally:
-            self.in_flight -= 1
-            metrics.in_flight.labels(self.name).dec()
+            self.bulkhead.release()
+            metrics.in_flight.labels(self.name).set(self.bulkhead.in_flight)
         if response.status_code >= 500:  # noqa: PLR2004
             self.breaker.failed()
         else:

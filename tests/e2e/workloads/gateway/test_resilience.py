@@ -94,10 +94,12 @@ def test_the_breaker_opens_on_a_failing_upstream_and_no_error_text_leaks(bench: 
     assert bench.calls(bench.stubs["catalog"][0]) == {"GET /v1/products": 3}
 
 
-async def test_the_bulkhead_refuses_at_once_when_an_upstream_is_saturated(bench: Bench) -> None:
+async def test_the_bulkhead_refuses_after_its_short_wait_when_an_upstream_stays_saturated(
+    bench: Bench,
+) -> None:
     bench.stub("catalog")
     bench.stub("identity")
-    gateway = bench.gateway(BULKHEAD_MAX_CONCURRENT="2")
+    gateway = bench.gateway(BULKHEAD_MAX_CONCURRENT="2", BULKHEAD_MAX_WAIT_S="0.25")
     async with httpx.AsyncClient(base_url=gateway, timeout=30) as http:
         slow = [asyncio.ensure_future(http.get("/v1/products?delay=4")) for _ in range(2)]
 
@@ -112,6 +114,26 @@ async def test_the_bulkhead_refuses_at_once_when_an_upstream_is_saturated(bench:
     assert refused.headers["retry-after"] == "1"
     assert other.status_code == 200
     assert [f.status_code for f in finished] == [200, 200]
+
+
+async def test_a_call_that_finds_the_bulkhead_full_is_served_when_a_slot_frees_in_time(
+    bench: Bench,
+) -> None:
+    (catalog,) = bench.stub("catalog")
+    bench.stub("identity")
+    gateway = bench.gateway(BULKHEAD_MAX_CONCURRENT="2", BULKHEAD_MAX_WAIT_S="10")
+    async with httpx.AsyncClient(base_url=gateway, timeout=30) as http:
+        slow = [asyncio.ensure_future(http.get("/v1/products?delay=1")) for _ in range(2)]
+
+        async def saturated() -> None:
+            assert bench.calls(catalog).get("GET /v1/products") == 2
+
+        await eventually(saturated, within_s=20)
+        waited = await http.get("/v1/categories")  # no slot now; one frees within a second
+        finished = await asyncio.gather(*slow)
+    assert waited.status_code == 200
+    assert [f.status_code for f in finished] == [200, 200]
+    assert bench.calls(catalog).get("GET /v1/categories") == 1
 
 
 def test_only_idempotent_calls_are_retried(bench: Bench) -> None:
