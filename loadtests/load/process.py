@@ -43,6 +43,7 @@ class LocustRun:
     env: dict[str, str]
     workers: int = 0
     master_port: int = 18557
+    reset_stats: bool = False  # statistics from once every user has started (steady state)
 
     def master_command(self) -> list[str]:
         command = [
@@ -51,6 +52,8 @@ class LocustRun:
             "--host", self.host, "--csv", str(self.prefix), "--html", f"{self.prefix}.html",
             "--only-summary", "--stop-timeout", "5", "--exit-code-on-error", "0",
         ]  # fmt: skip
+        if self.reset_stats:
+            command.append("--reset-stats")
         if self.workers:
             command += [
                 "--master", "--master-bind-host", "127.0.0.1",

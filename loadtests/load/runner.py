@@ -63,6 +63,9 @@ class Options:
     spawn_rate: float | None = None  # users started per second (default: `_spawn_rate`)
     out_dir: Path = OUT_DIR
     drain_timeout_s: float = 90.0
+    # Locust's statistics from once every user has started; the ramp-up's requests and failures
+    # go to `<prefix>_ramp.json` (loadtests/scenarios/ramp.py, for scenarios that import it).
+    steady_only: bool = False
 
 
 def _settings(stack: LocalStack, scenario: Scenario, options: Options) -> LoadSettings:
@@ -104,6 +107,18 @@ def _env(settings: LoadSettings, duration_s: float) -> dict[str, str]:
         text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
         env[f"CONVEYOR_LOAD_{key.upper()}"] = text
     return env
+
+
+def ramp_file(prefix: Path) -> Path:
+    """Where a steady-state run keeps its ramp-up's figures (loadtests/scenarios/ramp.py)."""
+    return prefix.with_name(f"{prefix.name}_ramp.json")
+
+
+def _ramp_file(prefix: Path, options: Options) -> dict[str, str]:
+    if not options.steady_only:
+        return {}
+    ramp_file(prefix).unlink(missing_ok=True)  # never a previous run's
+    return {"CONVEYOR_LOAD_RAMP_FILE": str(ramp_file(prefix))}
 
 
 def _spawn_rate(scenario: Scenario, options: Options, settings: LoadSettings) -> float:
@@ -155,8 +170,10 @@ def run_scenario(
     plan = process.LocustRun(
         locustfile=scenario.path, users=options.users,
         spawn_rate=_spawn_rate(scenario, options, settings), duration_s=options.duration_s,
-        host=settings.url("catalog"), prefix=prefix, env=_env(settings, options.duration_s),
+        host=settings.url("catalog"), prefix=prefix,
+        env=_env(settings, options.duration_s) | _ramp_file(prefix, options),
         workers=options.workers, master_port=RunnerSettings().locust_master_port,
+        reset_stats=options.steady_only,
     )  # fmt: skip
     start = time.time()
     process.run(plan, progress=tick)

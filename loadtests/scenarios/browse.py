@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from loadtests.scenarios import ramp  # noqa: F401 - keeps the ramp-up's figures (bench-browse)
 from loadtests.scenarios.shoppers import Browser
 
 
