@@ -20,6 +20,7 @@ import importlib
 import logging
 import os
 import signal
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workloads.contracts.topics import dlq_topic
-from workloads.shared import metrics
+from workloads.shared import heap, metrics
 from workloads.shared.database import DatabaseSettings, Pool, create_pool
 from workloads.shared.draining import DRAIN, DrainingServer
 from workloads.shared.edge import EdgeMiddleware
@@ -336,9 +337,17 @@ class Listening(Protocol):
     shutdown_drain_s: float
 
 
+class _Server(DrainingServer):
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        frozen = heap.freeze_startup_objects()  # before the first request: heap.py says why
+        log.info("started; %d start-up objects frozen out of the garbage collector", frozen)
+
+
 def serve(app: FastAPI, settings: Listening) -> None:
     """Run the app under uvicorn with uvloop; SIGTERM drains (draining.py), then in-flight
-    requests finish before the process exits."""
+    requests finish before the process exits. Once started, the start-up objects are frozen
+    out of the garbage collector's scans (heap.py)."""
     config = uvicorn.Config(
         app,
         host=settings.http_host,
@@ -352,4 +361,4 @@ def serve(app: FastAPI, settings: Listening) -> None:
         # address asks workloads/shared/forwarded.py, with its own TRUSTED_PROXIES.
         proxy_headers=False,
     )
-    DrainingServer(config, drain_s=settings.shutdown_drain_s).run()
+    _Server(config, drain_s=settings.shutdown_drain_s).run()
