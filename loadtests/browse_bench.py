@@ -11,7 +11,8 @@ statistics reset when spawning completes: the figures are those of 1,000 concurr
 of the ten-second herd arriving; `--include-ramp-up` measures from the first request instead),
 requests per second and the failed requests (`errors`) over the whole run, ramp-up included
 (`ramp_up` says how many of each it made), the catalog's cache hit ratio over the run's window
-(Prometheus); the
+(Prometheus); `--trace-sample-ratio R` first restarts the workloads with that share of traces
+kept (a copy of the pipeline, as `make bench` does; recorded as `trace_sample_ratio`); the
 headline is the median over the runs, with the spread, each run, the targets (p99 under
 100 ms, hit ratio at least 95 %, no error) and whether the medians meet them, and where the
 figures come from (loadtests/machine.py). Written to `build/bench/browse.json`; exits 1 when a
@@ -29,6 +30,7 @@ from typing import Any
 
 from rich.console import Console
 
+from loadtests.bench import sample_ratio, with_sampling
 from loadtests.figures import aggregate
 from loadtests.load import stats
 from loadtests.load.process import LocustError
@@ -83,12 +85,24 @@ def main() -> None:
     parser.add_argument("--spawn-rate", type=float, default=100.0, help="users started a second")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument(
+        "--trace-sample-ratio",
+        type=float,
+        default=None,
+        help="first restart the workloads with this spec.tracing.sampleRatio (a pipeline copy)",
+    )
+    parser.add_argument(
         "--include-ramp-up",
         action="store_true",
         help="latency figures from the first request, the users' arrival included",
     )
     args = parser.parse_args()
-    stack = LocalStack()
+    settings = with_sampling(args.trace_sample_ratio, args.out.parent / "pipeline-browse.yaml")
+    stack = LocalStack(settings)
+    if args.trace_sample_ratio is not None:
+        # `up` restarts exactly the workloads whose environment (the sampler) changed; the data
+        # and the seeded catalog stay. `make up` later puts the pipeline's own ratio back.
+        console.print(f"restarting the workloads with trace sample ratio {args.trace_sample_ratio}")
+        stack.up(console)
     out_dir = args.out.parent / "browse-locust"
     runs: list[dict[str, Any]] = []
     try:
@@ -120,6 +134,7 @@ def main() -> None:
         **provenance(),
         "command": " ".join(sys.argv),
         "through": stack.workloads.url("gateway"),
+        "trace_sample_ratio": sample_ratio(settings.pipeline),
         "load": {
             "users": args.users,
             "duration_s": args.duration,

@@ -7,14 +7,19 @@ from collections.abc import Iterator
 import pytest
 from rich.console import Console
 
+from operators.local.faults import namespaces
 from operators.local.faults.namespaces import ChaosNetwork
 from operators.local.faults.routes import proxies
 from operators.local.faults.toxiproxy_api import ToxiproxyClient
+from operators.local.installs import ensure_installed
 from operators.local.stack import LocalStack
 
 
 @pytest.fixture
-def network(stack: LocalStack) -> Iterator[ChaosNetwork]:
+def network(stack: LocalStack, quiet: Console) -> Iterator[ChaosNetwork]:
+    # What `make chaos` installs first (loadtests/chaos/proxied.py): ip and iptables. On a new
+    # machine nothing else in shard a installs iptables (the node's setup in shard b does, later).
+    ensure_installed(namespaces.requirements(), quiet)
     chaos = ChaosNetwork(stack.settings)
     try:
         yield chaos
