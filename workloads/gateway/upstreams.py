@@ -123,17 +123,20 @@ class Upstream:
         body: bytes = b"",
     ) -> Answer:
         headers = dict(headers or {})
-        if not self.breaker.allow():
-            raise self._unavailable(
-                "Upstream unavailable", f"{self.name} is failing; try again later.",
-                self.breaker_open_s,
-            )  # fmt: skip
         try:
             await self.bulkhead.acquire()
         except BulkheadFullError:
             raise self._unavailable(
                 "Upstream busy", f"{self.name} has too many calls in flight; try again.", 1
             ) from None
+        # Asked only once a slot is held: in half-open, allow() claims a trial call, and a trial
+        # claimed by a call the bulkhead then refused would never report back.
+        if not self.breaker.allow():
+            self.bulkhead.release()
+            raise self._unavailable(
+                "Upstream unavailable", f"{self.name} is failing; try again later.",
+                self.breaker_open_s,
+            )  # fmt: skip
         metrics.in_flight.labels(self.name).set(self.bulkhead.in_flight)
         try:
             response = await self._attempts(method, path, query, headers, body)
